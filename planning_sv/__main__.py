@@ -1,0 +1,4 @@
+from planning_sv.cli import main
+
+if __name__ == "__main__":
+    main()

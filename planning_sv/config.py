@@ -1,0 +1,34 @@
+"""Where the project finds its rule packs and the shared open data.
+
+Pure path logic: no Flask, no database, so both the CLI and the web app use it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_PLANS_DIR = Path(os.environ.get("PLANNING_SV_PLANS_DIR", PROJECT_ROOT / "local_plans"))
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+class DataDirMissing(RuntimeError):
+    """The open data folder (boundaries, postcodes, IMD, population) cannot be found."""
+
+
+def data_dir() -> Path:
+    """The shared open-data folder.
+
+    `PLANNING_SV_DATA_DIR` wins; otherwise `../shared/data` beside the project, which is
+    where the data lives in development and CI. The data is never copied into the repo.
+    """
+    configured = os.environ.get("PLANNING_SV_DATA_DIR")
+    candidate = Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "data"
+    if not candidate.is_dir():
+        raise DataDirMissing(
+            f"open data folder not found at {candidate}; set PLANNING_SV_DATA_DIR to the folder "
+            "holding boundaries/, postcodes/, imd/ and population/"
+        )
+    return candidate
