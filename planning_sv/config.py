@@ -14,6 +14,18 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
+def instance_dir() -> Path:
+    """Writable per-installation folder: SQLite database, imported boundaries and value sets.
+
+    `PLANNING_SV_INSTANCE_DIR` wins; otherwise `instance/` in the project (git-ignored),
+    which is also Flask's instance folder.
+    """
+    configured = os.environ.get("PLANNING_SV_INSTANCE_DIR")
+    path = Path(configured) if configured else PROJECT_ROOT / "instance"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 class DataDirMissing(RuntimeError):
     """The open data folder (boundaries, postcodes, IMD, population) cannot be found."""
 

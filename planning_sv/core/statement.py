@@ -35,7 +35,8 @@ Phase = Literal["construction", "end_use", "operation"]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Identifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.\-]+$"),
 ]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -102,7 +103,8 @@ class Development(_Model):
     dwellings: Annotated[int, Field(ge=0)] = 0
     floorspace_sqm: dict[UseClass, NonNegative] = Field(default_factory=dict)
     existing_floorspace_sqm: dict[UseClass, NonNegative] = Field(
-        default_factory=dict, description="floorspace on the site before development (for net gains)"
+        default_factory=dict,
+        description="floorspace on the site before development (for net gains)",
     )
     build_cost_gbp: NonNegative
     construction_months: Annotated[int, Field(ge=0, le=600)] | None = None
@@ -202,7 +204,9 @@ def parse_statement(
     problems: list[Problem] = []
     if councils is not None and statement.council not in councils:
         known = ", ".join(sorted(councils))
-        problems.append(Problem("$.council", f"unknown council '{statement.council}' (known: {known})"))
+        problems.append(
+            Problem("$.council", f"unknown council '{statement.council}' (known: {known})")
+        )
     seen: set[str] = set()
     ids = {c.id for c in statement.commitments}
     for index, commitment in enumerate(statement.commitments):
