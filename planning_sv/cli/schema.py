@@ -6,9 +6,10 @@ import json
 
 import click
 
+from planning_sv.core.assessment import assessment_json_schema
 from planning_sv.core.statement import statement_json_schema
 
-SCHEMAS = {"statement": statement_json_schema}
+SCHEMAS = {"statement": statement_json_schema, "assessment": assessment_json_schema}
 
 
 @click.command("schema")

@@ -1,0 +1,230 @@
+"""`planning-sv/assessment@1`: the record of one assessment of a statement.
+
+It carries everything needed to reproduce and audit the result: the rule-pack version and
+the date the rules were taken at, where the site and each commitment landed (with boundary
+vintage and method), each rule's result with its citation and explanation, and the social
+value totals when a valuer ran. The pydantic models below are the published JSON Schema;
+`Assessment.to_dict()` produces data that validates against them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planning_sv.core.placement import Placement, StatementPlacement
+from planning_sv.core.rules.engine import RuleResult
+from planning_sv.core.rules.model import STATUSES
+from planning_sv.core.statement import Commitment
+
+SCHEMA_ID = "planning-sv/assessment@1"
+
+Status = Literal["pass", "partial", "fail", "not_applicable", "needs_evidence"]
+
+
+# --- published schema -------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WardShareOut(_Model):
+    code: str = Field(description="ward GSS code, E05…")
+    name: str
+    share: float = Field(ge=0, le=1)
+
+
+class SiteOut(_Model):
+    method: str
+    vintage: str
+    wards: list[WardShareOut]
+    inside_council: bool
+    outside_share: float
+    point: list[float] | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class CountedOut(_Model):
+    id: str
+    measure: str
+    quantity: float
+    unit: str
+    counted: float = Field(description="quantity after any unit conversion the rule declares")
+    note: str = ""
+
+
+class ExcludedOut(_Model):
+    id: str
+    measure: str
+    reason: str
+
+
+class ParameterOut(_Model):
+    name: str
+    value: float | int | str | bool
+    from_: str = Field(alias="from")
+    unit: str
+    description: str
+    confidence: str
+    reference: dict[str, Any]
+
+
+class RuleResultOut(_Model):
+    id: str
+    title: str
+    citation: dict[str, Any]
+    status: Status
+    required: float | None
+    proposed: float | None
+    shortfall: float | None
+    unit: str
+    explanation: str
+    inputs: dict[str, Any]
+    parameters: list[ParameterOut]
+    counted: list[CountedOut]
+    excluded: list[ExcludedOut]
+    evidence: str | None = None
+
+
+class CommitmentOut(_Model):
+    id: str
+    measure: str
+    quantity: float
+    unit: str
+    phase: str | None = None
+    description: str | None = None
+    wards: list[WardShareOut]
+    method: str | None
+    vintage: str | None
+    local: bool
+    local_reason: str
+    inside_council: bool | None = None
+    value_gbp: float | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class SocialValueOut(BaseModel):
+    """Totals from the valuer; extra keys (value set, unvalued commitments …) are kept."""
+
+    model_config = ConfigDict(extra="allow")
+    total_gbp: float | None = None
+    local_gbp: float | None = None
+    by_ward: list[dict[str, Any]] | dict[str, Any] | None = None
+    by_theme: list[dict[str, Any]] | dict[str, Any] | None = None
+    per_million_build_cost: float | None = None
+
+
+class SummaryOut(_Model):
+    total: int
+    pass_: int = Field(alias="pass")
+    partial: int
+    fail: int
+    not_applicable: int
+    needs_evidence: int
+
+
+class AssessmentOut(_Model):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"$id": SCHEMA_ID, "title": "planning_sv assessment"},
+    )
+    schema_: Literal["planning-sv/assessment@1"] = Field(alias="schema")
+    council: str
+    council_name: str
+    application_reference: str | None = None
+    pack_version: str
+    assessed_on: dt.date = Field(description="the date whose rules and parameters were applied")
+    generated_at: dt.datetime
+    site: SiteOut
+    rules: list[RuleResultOut]
+    commitments: list[CommitmentOut]
+    social_value: SocialValueOut | None = None
+    summary: SummaryOut
+
+
+def assessment_json_schema() -> dict[str, Any]:
+    schema = AssessmentOut.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+# --- the record -------------------------------------------------------------------------
+
+
+def _site_dict(placement: Placement) -> dict[str, Any]:
+    return {
+        "method": placement.method,
+        "vintage": placement.vintage,
+        "wards": [{"code": w.code, "name": w.name, "share": w.share} for w in placement.wards],
+        "inside_council": placement.inside_council,
+        "outside_share": placement.outside_share,
+        "point": list(placement.point) if placement.point else None,
+        "warnings": list(placement.warnings),
+    }
+
+
+def commitment_dict(
+    commitment: Commitment, placement: Placement | None, value_gbp: float | None
+) -> dict[str, Any]:
+    """One commitment as recorded: what was promised, where it landed, its £ value."""
+    return {
+        "id": commitment.id,
+        "measure": commitment.measure,
+        "quantity": commitment.quantity,
+        "unit": commitment.unit,
+        "phase": commitment.phase,
+        "description": commitment.description,
+        "wards": [
+            {"code": w.code, "name": w.name, "share": w.share}
+            for w in (placement.wards if placement else ())
+        ],
+        "method": placement.method if placement else None,
+        "vintage": placement.vintage if placement else None,
+        "local": placement.local if placement else False,
+        "local_reason": placement.local_reason if placement else "not placed",
+        "inside_council": placement.inside_council if placement else None,
+        "value_gbp": value_gbp,
+        "warnings": list(placement.warnings) if placement else [],
+    }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    council: str
+    council_name: str
+    application_reference: str | None
+    pack_version: str
+    assessed_on: dt.date
+    generated_at: dt.datetime
+    site: Placement
+    rules: list[RuleResult]
+    commitments: list[dict[str, Any]]
+    social_value: dict[str, Any] | None = None
+    placement: StatementPlacement | None = field(default=None, compare=False, repr=False)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(result.status for result in self.rules)
+        return {"total": len(self.rules), **{status: counts.get(status, 0) for status in STATUSES}}
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "council": self.council,
+            "council_name": self.council_name,
+            "application_reference": self.application_reference,
+            "pack_version": self.pack_version,
+            "assessed_on": self.assessed_on.isoformat(),
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "site": _site_dict(self.site),
+            "rules": [result.to_dict() for result in self.rules],
+            "commitments": [dict(item) for item in self.commitments],
+            "summary": self.summary(),
+        }
+        if self.social_value is not None:
+            data["social_value"] = self.social_value
+        return data

@@ -1,0 +1,96 @@
+"""Compose one assessment: place the statement, evaluate the rules, value it, record it.
+
+The placer (geo) and valuer (valuation) are passed in as protocols so the core stays
+testable with small fakes and the web app can reuse long-lived services (loaded boundaries,
+value sets) across requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from planning_sv.core.assessment import Assessment, commitment_dict
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.placement import StatementPlacement
+from planning_sv.core.plans import CouncilPlan
+from planning_sv.core.rules.engine import evaluate
+from planning_sv.core.statement import Statement
+
+
+@runtime_checkable
+class Placer(Protocol):
+    def place_statement(self, statement: Statement, plan: CouncilPlan) -> StatementPlacement: ...
+
+
+class Valuation(Protocol):
+    @property
+    def commitment_values(self) -> Mapping[str, float | None]: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Valuer(Protocol):
+    def value_statement(
+        self, statement: Statement, placement: StatementPlacement, plan: CouncilPlan
+    ) -> Valuation: ...
+
+
+def assess_statement(
+    statement: Statement,
+    *,
+    on: dt.date,
+    plans: Mapping[str, CouncilPlan],
+    placer: Placer,
+    valuer: Valuer | None = None,
+    now: dt.datetime | None = None,
+) -> Assessment:
+    """Assess `statement` against its council's rules in force on `on`.
+
+    Raises InputInvalid for an unknown council or missing development facts a rule needs
+    (and whatever the placer raises for locations it cannot place).
+    """
+    plan = plans.get(statement.council)
+    if plan is None:
+        known = ", ".join(sorted(plans))
+        raise InputInvalid(
+            [Problem("$.council", f"unknown council '{statement.council}' (known: {known})")]
+        )
+    placement = placer.place_statement(statement, plan)
+    results = evaluate(plan, statement, placement.commitments, on)
+    values: Mapping[str, float | None] = {}
+    social_value: dict[str, Any] | None = None
+    if valuer is not None:
+        valuation = valuer.value_statement(statement, placement, plan)
+        values = valuation.commitment_values
+        social_value = valuation.as_dict()
+    return Assessment(
+        council=plan.code,
+        council_name=plan.name,
+        application_reference=statement.application_reference,
+        pack_version=plan.pack_version,
+        assessed_on=on,
+        generated_at=now or dt.datetime.now(dt.UTC),
+        site=placement.site,
+        rules=results,
+        commitments=[
+            commitment_dict(c, placement.commitments.get(c.id), values.get(c.id))
+            for c in statement.commitments
+        ],
+        social_value=social_value,
+        placement=placement,
+    )
+
+
+def default_services() -> tuple[Placer, Valuer]:
+    """The real placer and valuer over the shared open data and the open value set.
+
+    Imported here, not at module load, so the rules core works without the geo stack and
+    a missing data folder only matters to callers that actually place statements.
+    """
+    from planning_sv.core.geo import GeoService
+    from planning_sv.core.valuation import Valuer as DefaultValuer
+
+    return GeoService.from_data_dir(), DefaultValuer.default()

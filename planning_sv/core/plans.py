@@ -1,0 +1,500 @@
+"""Council plans: `local_plans/<council>/{plan,parameters,rules}.yaml` loaded and checked.
+
+A pack is data written by council staff, so loading it checks everything a rule could trip
+over at assessment time (schema, dates, citations, expressions, measures) and reports each
+fault with the file and the path inside it. `check_plans()` returns those problems;
+`load_plans()` refuses to hand out a pack that has any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planning_sv.config import LOCAL_PLANS_DIR
+from planning_sv.core.errors import InputInvalid, Problem, json_path
+from planning_sv.core.measures import Measure, load_measures
+from planning_sv.core.rules.expressions import Expression, ExpressionError, compile_expression
+from planning_sv.core.rules.model import (
+    CONVERT_NAMES,
+    DEVELOPMENT_NAMES,
+    GRADING_NAMES,
+    Counts,
+    Grading,
+    Rule,
+)
+from planning_sv.core.rules.parameters import Parameter, ParameterValue
+
+LOCAL_KINDS = ("borough", "wards", "within_m_of_site", "imd_deciles")
+CITATION_FIELDS = ("document", "policy", "paragraph", "url")
+PHASES = ("construction", "end_use", "operation")
+
+
+class PlansInvalid(InputInvalid):
+    """One or more rule packs have faults; `problems` lists each with file and path."""
+
+
+@dataclass(frozen=True)
+class CouncilPlan:
+    code: str
+    name: str
+    lad_code: str
+    boundary_vintage: str
+    pack_version: str
+    local_definition: dict[str, Any]
+    rules: tuple[Rule, ...]
+    parameters: dict[str, Parameter]
+    folder: Path | None = field(default=None, compare=False)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+# --- YAML shapes (pydantic gives typed errors with locations for free) -------------------
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class PlanSpec(_Spec):
+    council: NonEmpty
+    name: NonEmpty
+    lad_code: Annotated[str, Field(pattern=r"^[EWSN]\d{8}$")]
+    boundary_vintage: NonEmpty
+    pack_version: NonEmpty
+    local: dict[str, Any]
+    description: str | None = None
+    notes: str | None = None
+
+    @field_validator("boundary_vintage", "pack_version", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2025 as a number; accept it as the text it means.
+        return str(value) if isinstance(value, (int, float)) else value
+
+
+class ValueSpec(_Spec):
+    from_: dt.date = Field(alias="from")
+    value: float | int | str | bool | None
+    notes: str | None = None
+
+
+class ParameterSpec(_Spec):
+    description: NonEmpty
+    unit: str = ""
+    reference: dict[str, Any]
+    confidence: Literal["verified", "unverified"]
+    values: Annotated[list[ValueSpec], Field(min_length=1)]
+    notes: str | None = None
+
+
+class ParametersSpec(_Spec):
+    # Each parameter is validated on its own so one bad entry does not hide the others.
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+Text = str | int | float
+
+
+class CountsSpec(_Spec):
+    measures: Annotated[list[NonEmpty], Field(min_length=1)]
+    units: list[NonEmpty] | None = None
+    phase: Literal["construction", "end_use", "operation"] | None = None
+    local_only: bool = False
+    convert: dict[str, Text] = Field(default_factory=dict)
+
+
+class GradingSpec(_Spec):
+    pass_: Text | None = Field(default=None, alias="pass")
+    partial: Text | None = None
+
+
+class RuleSpec(_Spec):
+    id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9\-_.]*$")]
+    title: NonEmpty
+    citation: dict[str, Any]
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    applies_when: Text | None = None
+    requires: Text | None = None
+    unit: NonEmpty
+    counts: CountsSpec
+    grading: GradingSpec | None = None
+    evidence: str | None = None
+    description: str | None = None
+    notes: str | None = None
+
+
+class RulesSpec(_Spec):
+    rules: list[RuleSpec]
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+_UNREADABLE = object()
+
+
+def _read_yaml(path: Path, label: str, problems: list[Problem]) -> Any:
+    """The file's data, or _UNREADABLE after recording why (so no schema noise follows)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(label, "file missing"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problems.append(Problem(label, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
+    except OSError as exc:
+        problems.append(Problem(label, f"cannot read: {exc.strerror}"))
+    return _UNREADABLE
+
+
+def _validate(spec: type[BaseModel], data: Any, label: str, problems: list[Problem]) -> Any:
+    if data is _UNREADABLE:
+        return None
+    try:
+        return spec.model_validate(data)
+    except ValidationError as exc:
+        for item in exc.errors():
+            loc = [part for part in item["loc"] if not str(part).startswith("function-")]
+            path = json_path(loc)
+            # Nested validation passes a label that already ends in a JSON path.
+            full = f"{label}{path[1:]}" if " $" in label else f"{label} {path}"
+            problems.append(Problem(full, item["msg"]))
+        return None
+
+
+def _check_citation(citation: dict[str, Any], where: str, problems: list[Problem]) -> None:
+    for key in CITATION_FIELDS:
+        value = citation.get(key)
+        if not isinstance(value, (str, int, float)) or not str(value).strip():
+            problems.append(Problem(f"{where}.{key}", "citation needs a non-empty " + key))
+    url = citation.get("url")
+    if isinstance(url, str) and url.strip() and not re.match(r"^https?://\S+$", url.strip()):
+        problems.append(Problem(f"{where}.url", f"not a web address: {url!r}"))
+
+
+def _compile(
+    text: Text | None,
+    known: frozenset[str],
+    where: str,
+    rule_id: str,
+    field_name: str,
+    problems: list[Problem],
+) -> Expression | None:
+    if text is None:
+        return None
+    try:
+        return compile_expression(str(text), known_names=known)
+    except ExpressionError as exc:
+        problems.append(Problem(where, f"{rule_id} {field_name}: {exc.message} (in `{text}`)"))
+        return None
+
+
+def _load_parameters(
+    spec: ParametersSpec, label: str, problems: list[Problem]
+) -> dict[str, Parameter]:
+    parameters: dict[str, Parameter] = {}
+    for name, raw in spec.parameters.items():
+        where = f"{label} $.parameters.{name}"
+        item = _validate(ParameterSpec, raw, where, problems)
+        if item is None:
+            continue
+        if not re.match(r"^[a-z][a-z0-9_]*$", name):
+            problems.append(Problem(where, "name must be lower_snake_case"))
+        _check_citation(item.reference, f"{where}.reference", problems)
+        starts = [value.from_ for value in item.values]
+        if len(set(starts)) != len(starts):
+            problems.append(Problem(f"{where}.values", "two values start on the same date"))
+        if starts != sorted(starts):
+            problems.append(
+                Problem(f"{where}.values", "values must be in date order, oldest first")
+            )
+        parameters[name] = Parameter(
+            name=name,
+            description=item.description,
+            unit=item.unit,
+            reference=dict(item.reference),
+            confidence=item.confidence,
+            values=tuple(
+                ParameterValue(start=v.from_, value=v.value)
+                for v in sorted(item.values, key=lambda v: v.from_)
+            ),
+            notes=item.notes,
+        )
+    return parameters
+
+
+def _load_rule(
+    index: int,
+    spec: RuleSpec,
+    parameters: dict[str, Parameter],
+    declared: set[str],
+    measures: dict[str, Measure],
+    label: str,
+    problems: list[Problem],
+) -> Rule | None:
+    where = f"{label} $.rules[{index}]"
+    before = len(problems)
+    _check_citation(spec.citation, f"{where}.citation", problems)
+    if spec.effective_to is not None and spec.effective_to < spec.effective_from:
+        problems.append(Problem(f"{where}.effective_to", "is before effective_from"))
+    if spec.requires is None and not spec.evidence:
+        problems.append(
+            Problem(
+                f"{where}.requires", "give what the rule requires (only evidence rules may omit it)"
+            )
+        )
+
+    # Declared-but-invalid parameters count as known: their fault is reported once, above.
+    params = frozenset(f"param.{name}" for name in declared | set(parameters))
+    facts = DEVELOPMENT_NAMES | params
+    applies = _compile(
+        spec.applies_when, facts, f"{where}.applies_when", spec.id, "applies_when", problems
+    )
+    requires = _compile(spec.requires, facts, f"{where}.requires", spec.id, "requires", problems)
+    grading_spec = spec.grading or GradingSpec()
+    grade_pass = _compile(
+        grading_spec.pass_,
+        facts | GRADING_NAMES,
+        f"{where}.grading.pass",
+        spec.id,
+        "grading.pass",
+        problems,
+    )
+    grade_partial = _compile(
+        grading_spec.partial,
+        facts | GRADING_NAMES,
+        f"{where}.grading.partial",
+        spec.id,
+        "grading.partial",
+        problems,
+    )
+
+    counts = spec.counts
+    for position, code in enumerate(counts.measures):
+        measure = measures.get(code)
+        if measure is None:
+            problems.append(
+                Problem(
+                    f"{where}.counts.measures[{position}]",
+                    f"unknown measure '{code}' (known: {', '.join(sorted(measures))})",
+                )
+            )
+            continue
+        if counts.units is None and len(measure.units) > 1:
+            uncovered = [u for u in measure.units if u not in counts.convert]
+            if len(uncovered) > 1:
+                problems.append(
+                    Problem(
+                        f"{where}.counts.units",
+                        f"measure '{code}' accepts several units ({', '.join(measure.units)}); "
+                        "say which count (units) and convert the others (convert)",
+                    )
+                )
+    known_units = {u for code in counts.measures if code in measures for u in measures[code].units}
+    for position, unit in enumerate(counts.units or ()):
+        if known_units and unit not in known_units:
+            problems.append(
+                Problem(
+                    f"{where}.counts.units[{position}]", f"no counted measure has unit '{unit}'"
+                )
+            )
+    convert: dict[str, Expression] = {}
+    for unit, text in counts.convert.items():
+        if known_units and unit not in known_units:
+            problems.append(
+                Problem(f"{where}.counts.convert.{unit}", f"no counted measure has unit '{unit}'")
+            )
+        compiled = _compile(
+            text,
+            facts | CONVERT_NAMES,
+            f"{where}.counts.convert.{unit}",
+            spec.id,
+            f"counts.convert.{unit}",
+            problems,
+        )
+        if compiled is not None:
+            convert[unit] = compiled
+
+    # A parameter used by the rule must have a value for the whole time the rule is in force.
+    checked = [
+        ("applies_when", applies),
+        ("requires", requires),
+        ("grading.pass", grade_pass),
+        ("grading.partial", grade_partial),
+        *((f"counts.convert.{unit}", expr) for unit, expr in convert.items()),
+    ]
+    for field_name, expression in checked:
+        if expression is None:
+            continue
+        for name in sorted(n for n in expression.names if n.startswith("param.")):
+            parameter = parameters.get(name.removeprefix("param."))
+            if parameter is not None and parameter.value_on(spec.effective_from) is None:
+                problems.append(
+                    Problem(
+                        f"{where}.{field_name}",
+                        f"parameter '{parameter.name}' has no value on the rule's effective_from "
+                        f"{spec.effective_from.isoformat()}",
+                    )
+                )
+
+    if len(problems) > before:
+        return None
+    return Rule(
+        id=spec.id,
+        title=spec.title,
+        citation=dict(spec.citation),
+        effective_from=spec.effective_from,
+        effective_to=spec.effective_to,
+        applies_when=applies,
+        requires=requires,
+        unit=spec.unit,
+        counts=Counts(
+            measures=tuple(counts.measures),
+            units=tuple(counts.units) if counts.units is not None else None,
+            phase=counts.phase,
+            local_only=counts.local_only,
+            convert=convert,
+        ),
+        grading=Grading(pass_=grade_pass, partial=grade_partial),
+        evidence=spec.evidence,
+        description=spec.description,
+        notes=spec.notes,
+    )
+
+
+def _load_pack(
+    folder: Path, measures: dict[str, Measure], problems: list[Problem]
+) -> CouncilPlan | None:
+    code = folder.name
+    before = len(problems)
+    plan_label = f"{code}/plan.yaml"
+    plan = _validate(
+        PlanSpec, _read_yaml(folder / "plan.yaml", plan_label, problems), plan_label, problems
+    )
+    if plan is not None:
+        if plan.council != code:
+            problems.append(
+                Problem(
+                    f"{plan_label} $.council",
+                    f"'{plan.council}' does not match the folder name '{code}'",
+                )
+            )
+        kind = plan.local.get("kind")
+        if kind not in LOCAL_KINDS:
+            problems.append(
+                Problem(
+                    f"{plan_label} $.local.kind",
+                    f"must be one of {', '.join(LOCAL_KINDS)} (got {kind!r})",
+                )
+            )
+
+    params_label = f"{code}/parameters.yaml"
+    parameters: dict[str, Parameter] = {}
+    declared: set[str] = set()
+    if (folder / "parameters.yaml").exists():
+        raw = _read_yaml(folder / "parameters.yaml", params_label, problems)
+        spec = _validate(ParametersSpec, {} if raw is None else raw, params_label, problems)
+        if spec is not None:
+            declared = set(spec.parameters)
+            parameters = _load_parameters(spec, params_label, problems)
+
+    rules_label = f"{code}/rules.yaml"
+    rules: list[Rule] = []
+    rules_spec = _validate(
+        RulesSpec, _read_yaml(folder / "rules.yaml", rules_label, problems), rules_label, problems
+    )
+    if rules_spec is not None:
+        seen: set[str] = set()
+        for index, spec in enumerate(rules_spec.rules):
+            if spec.id in seen:
+                problems.append(
+                    Problem(f"{rules_label} $.rules[{index}].id", f"duplicate rule id '{spec.id}'")
+                )
+            seen.add(spec.id)
+            rule = _load_rule(index, spec, parameters, declared, measures, rules_label, problems)
+            if rule is not None:
+                rules.append(rule)
+
+    if plan is None or len(problems) > before:
+        return None
+    return CouncilPlan(
+        code=code,
+        name=plan.name,
+        lad_code=plan.lad_code,
+        boundary_vintage=plan.boundary_vintage,
+        pack_version=plan.pack_version,
+        local_definition=dict(plan.local),
+        rules=tuple(rules),
+        parameters=parameters,
+        folder=folder,
+    )
+
+
+def _pack_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "plan.yaml").exists())
+
+
+def _measures_for(root: Path) -> dict[str, Measure]:
+    path = root / "measures.yaml"
+    return load_measures(path if path.exists() else None)
+
+
+def read_plans(root: Path | None = None) -> tuple[dict[str, CouncilPlan], list[Problem]]:
+    """Every pack under `root` that loaded cleanly, and the problems of those that did not."""
+    root = Path(root or LOCAL_PLANS_DIR)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return {}, [Problem(str(root), "rule pack folder not found")]
+    measures = _measures_for(root)
+    plans: dict[str, CouncilPlan] = {}
+    first_seen: dict[str, str] = {}
+    for folder in _pack_folders(root):
+        plan = _load_pack(folder, measures, problems)
+        if plan is None:
+            continue
+        for rule in plan.rules:
+            other = first_seen.setdefault(rule.id, plan.code)
+            if other != plan.code:
+                problems.append(
+                    Problem(
+                        f"{plan.code}/rules.yaml", f"rule id '{rule.id}' is also used by {other}"
+                    )
+                )
+        plans[plan.code] = plan
+    return plans, problems
+
+
+def check_plans(root: Path | None = None) -> list[Problem]:
+    """Every fault in every pack under `root` (empty when all are valid)."""
+    return read_plans(root)[1]
+
+
+def load_plans(root: Path | None = None) -> dict[str, CouncilPlan]:
+    """All council plans by code; raises PlansInvalid when any pack has a fault. Cached."""
+    return dict(_load_plans_cached(str(Path(root or LOCAL_PLANS_DIR).resolve())))
+
+
+@cache
+def _load_plans_cached(root: str) -> tuple[tuple[str, CouncilPlan], ...]:
+    plans, problems = read_plans(Path(root))
+    if problems:
+        raise PlansInvalid(problems)
+    return tuple(plans.items())
+
+
+load_plans.cache_clear = _load_plans_cached.cache_clear  # type: ignore[attr-defined]

@@ -1,0 +1,158 @@
+"""A plain-text assessment report an officer can read in a terminal or paste into a memo."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from planning_sv.core.rules.engine import fmt
+
+STATUS_LABELS = {
+    "pass": "PASS",
+    "partial": "PARTIAL",
+    "fail": "FAIL",
+    "not_applicable": "N/A",
+    "needs_evidence": "EVIDENCE",
+}
+WIDTH = 100
+
+
+def _table(headers: list[str], rows: Iterable[list[str]]) -> list[str]:
+    rows = list(rows)
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return out
+
+
+def _num(value: Any, unit: str | None = None) -> str:
+    return "-" if value is None else fmt(value, unit)
+
+
+def _wrap(text: str, indent: str = "    ") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _wards(wards: list[Mapping[str, Any]]) -> str:
+    if not wards:
+        return "-"
+    if len(wards) == 1:
+        return f"{wards[0]['name']} ({wards[0]['code']})"
+    if len(wards) > 3:
+        # Borough-wide commitments spread over every ward; the JSON keeps the shares.
+        return f"spread over {len(wards)} wards"
+    return ", ".join(f"{w['name']} ({w['code']}) {w['share']:.0%}" for w in wards)
+
+
+def render_text(assessment: Mapping[str, Any]) -> str:
+    """Render an assessment@1 dict as text: summary, rules, placements, social value."""
+    a = assessment
+    lines = [
+        f"Social value assessment — {a['council_name']}",
+        f"Application: {a.get('application_reference') or '(no reference)'}",
+        f"Rules: pack {a['pack_version']}, in force on {a['assessed_on']}; "
+        f"generated {a['generated_at']}",
+    ]
+    summary = a["summary"]
+    counts = ", ".join(
+        f"{summary[s]} {s.replace('_', ' ')}" for s in STATUS_LABELS if summary.get(s)
+    )
+    lines.append(f"Summary: {summary['total']} rules — {counts or 'none in force'}")
+
+    site = a["site"]
+    lines += [
+        "",
+        "SITE",
+        f"  {_wards(site['wards'])}; {site['method']}, boundaries {site['vintage']}",
+    ]
+    if not site.get("inside_council", True):
+        lines.append("  Warning: the site lies outside the council's area.")
+    for warning in site.get("warnings", []):
+        lines.append(f"  Warning: {warning}")
+
+    lines += ["", "RULES"]
+    rows = [
+        [
+            STATUS_LABELS[r["status"]],
+            r["id"],
+            _num(r["required"], r["unit"]),
+            _num(r["proposed"], r["unit"]) if r["status"] != "not_applicable" else "-",
+            _num(r["shortfall"], r["unit"]),
+        ]
+        for r in a["rules"]
+    ]
+    lines += [
+        "  " + row for row in _table(["status", "rule", "required", "proposed", "shortfall"], rows)
+    ]
+    for r in a["rules"]:
+        c = r["citation"]
+        lines += ["", f"  {r['id']} — {r['title']} [{STATUS_LABELS[r['status']]}]"]
+        lines += _wrap(
+            f"Source: {c.get('document')}, {c.get('policy')}, para {c.get('paragraph')} "
+            f"<{c.get('url')}>"
+        )
+        lines += _wrap(r["explanation"])
+
+    lines += ["", "COMMITMENTS"]
+    rows = [
+        [
+            c["id"],
+            c["measure"],
+            fmt(c["quantity"], c["unit"]),
+            _wards(c["wards"]) if c["wards"] else (c.get("local_reason") or "-"),
+            "yes" if c["local"] else "no",
+            _num(c.get("value_gbp"), "gbp"),
+        ]
+        for c in a["commitments"]
+    ]
+    lines += [
+        "  " + row for row in _table(["id", "measure", "quantity", "where", "local", "value"], rows)
+    ]
+    for c in a["commitments"]:
+        for warning in c.get("warnings", []):
+            lines.append(f"  {c['id']}: {warning}")
+
+    social = a.get("social_value")
+    if social:
+        lines += ["", "SOCIAL VALUE"]
+        for key, label in (("total_gbp", "Total"), ("local_gbp", "Local")):
+            if social.get(key) is not None:
+                lines.append(f"  {label}: {fmt(round(social[key], 2), 'gbp')}")
+        if social.get("per_million_build_cost") is not None:
+            lines.append(
+                f"  Per £1m build cost: {fmt(round(social['per_million_build_cost'], 2), 'gbp')}"
+            )
+        for key, label in (("by_ward", "By ward"), ("by_theme", "By theme")):
+            lines += _breakdown(label, social.get(key))
+    return "\n".join(lines) + "\n"
+
+
+def _breakdown(label: str, items: Any) -> list[str]:
+    """Show a by-ward / by-theme breakdown whether the valuer gives a list or a mapping."""
+    if not items:
+        return []
+    out = [f"  {label}:"]
+    if isinstance(items, Mapping):
+        for key, value in items.items():
+            out.append(f"    {key}: {_money(value)}")
+        return out
+    for item in items:
+        if isinstance(item, Mapping):
+            name = item.get("name") or item.get("theme") or item.get("code") or "?"
+            code = f" ({item['code']})" if item.get("code") and item.get("name") else ""
+            amount = item.get("gbp", item.get("total_gbp", item.get("value_gbp")))
+            out.append(f"    {name}{code}: {_money(amount)}")
+    return out
+
+
+def _money(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt(round(value, 2), "gbp")
+    if isinstance(value, Mapping):
+        amount = value.get("gbp", value.get("total_gbp"))
+        return _money(amount) if amount is not None else str(dict(value))
+    return str(value)

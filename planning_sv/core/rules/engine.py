@@ -1,0 +1,436 @@
+"""Run a council's rules against a statement: one RuleResult per rule in force.
+
+The engine is pure: it reads the statement, where each commitment was placed (the geo
+module decides what is "local") and the parameters in force on the assessment date. Every
+result says which inputs and parameter values produced it, so an officer can check it by
+hand and an assessment can be reproduced from its record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.placement import Placement
+from planning_sv.core.rules.expressions import Expression, ExpressionError, MissingName
+from planning_sv.core.rules.model import (
+    DEVELOPMENT_NAMES,
+    OPTIONAL_FACTS,
+    Rule,
+    development_env,
+)
+from planning_sv.core.rules.parameters import UsedParameter, parameters_on
+from planning_sv.core.statement import Commitment, Statement
+
+if TYPE_CHECKING:
+    from planning_sv.core.plans import CouncilPlan
+
+
+@dataclass(frozen=True)
+class CountedCommitment:
+    id: str
+    measure: str
+    quantity: float  # as stated
+    unit: str
+    counted: float  # after any unit conversion
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "measure": self.measure,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "counted": self.counted,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ExcludedCommitment:
+    id: str
+    measure: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "measure": self.measure, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    id: str
+    title: str
+    citation: dict[str, Any]
+    status: str
+    required: float | None
+    proposed: float | None
+    shortfall: float | None
+    unit: str
+    explanation: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    counted: list[CountedCommitment] = field(default_factory=list)
+    excluded: list[ExcludedCommitment] = field(default_factory=list)
+    evidence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "citation": dict(self.citation),
+            "status": self.status,
+            "required": self.required,
+            "proposed": self.proposed,
+            "shortfall": self.shortfall,
+            "unit": self.unit,
+            "explanation": self.explanation,
+            "inputs": dict(self.inputs),
+            "parameters": [dict(p) for p in self.parameters],
+            "counted": [c.to_dict() for c in self.counted],
+            "excluded": [e.to_dict() for e in self.excluded],
+            "evidence": self.evidence,
+        }
+
+
+class RuleEvaluationError(ExpressionError):
+    """A rule that cannot be evaluated: a fault in the pack, not in the statement."""
+
+
+def evaluate(
+    plan: CouncilPlan,
+    statement: Statement,
+    placements: Mapping[str, Placement],
+    on: dt.date,
+) -> list[RuleResult]:
+    """Evaluate every rule of `plan` in force on `on`, in pack order.
+
+    Raises InputInvalid when a rule needs a development fact the statement left out (one
+    Problem per missing field), and RuleEvaluationError for faults in the pack itself.
+    """
+    base_env: dict[str, Any] = dict(development_env(statement.development))
+    param_env, used_params = parameters_on(plan.parameters, on)
+    base_env.update(param_env)
+    results: list[RuleResult] = []
+    missing: dict[str, list[str]] = {}
+    for rule in plan.rules:
+        if not rule.in_force(on):
+            continue
+        try:
+            results.append(
+                _evaluate_rule(rule, statement.commitments, placements, base_env, used_params)
+            )
+        except _NeedsFact as exc:
+            missing.setdefault(exc.name, []).append(rule.id)
+    if missing:
+        raise InputInvalid(
+            Problem(OPTIONAL_FACTS.get(name, "$.development"), f"needed by rule {', '.join(ids)}")
+            for name, ids in missing.items()
+        )
+    return results
+
+
+class _NeedsFact(Exception):
+    def __init__(self, name: str):
+        self.name = name
+
+
+def _run(
+    expression: Expression, env: Mapping[str, Any], rule: Rule, field_name: str, on_missing: bool
+) -> Any:
+    try:
+        return expression.evaluate(env)
+    except MissingName as exc:
+        if exc.name in OPTIONAL_FACTS and on_missing:
+            raise _NeedsFact(exc.name) from None
+        if exc.name.startswith("param."):
+            message = f"parameter '{exc.name.removeprefix('param.')}' has no value on this date"
+        else:
+            message = exc.message
+        raise RuleEvaluationError(
+            message, text=expression.text, rule_id=rule.id, field=field_name
+        ) from None
+    except ExpressionError as exc:
+        raise RuleEvaluationError(
+            exc.message, text=expression.text, rule_id=rule.id, field=field_name
+        ) from None
+
+
+def _evaluate_rule(
+    rule: Rule,
+    commitments: Sequence[Commitment],
+    placements: Mapping[str, Placement],
+    env: Mapping[str, Any],
+    used_params: Mapping[str, UsedParameter],
+) -> RuleResult:
+    used_names: set[str] = set()
+    sentences: list[str] = []
+
+    def finish(status: str, **values: Any) -> RuleResult:
+        inputs = {name: env[name] for name in sorted(used_names) if name in DEVELOPMENT_NAMES}
+        params = [
+            used_params[name.removeprefix("param.")].as_dict()
+            for name in sorted(used_names)
+            if name.startswith("param.") and name.removeprefix("param.") in used_params
+        ]
+        return RuleResult(
+            id=rule.id,
+            title=rule.title,
+            citation=dict(rule.citation),
+            status=status,
+            unit=rule.unit,
+            explanation=" ".join(sentences),
+            inputs=inputs,
+            parameters=params,
+            evidence=rule.evidence,
+            **values,
+        )
+
+    if rule.applies_when is not None:
+        used_names |= rule.applies_when.names
+        applies = bool(_run(rule.applies_when, env, rule, "applies_when", True))
+        if not applies:
+            sentences.append(
+                f"Does not apply: `{rule.applies_when.text}` is false "
+                f"({rule.applies_when.substituted(env)})."
+            )
+            return finish("not_applicable", required=None, proposed=None, shortfall=None)
+        sentences.append(
+            f"Applies: `{rule.applies_when.text}` ({rule.applies_when.substituted(env)})."
+        )
+
+    required: float | None = None
+    if rule.requires is not None:
+        used_names |= rule.requires.names
+        raw = _run(rule.requires, env, rule, "requires", True)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+            raise RuleEvaluationError(
+                f"must give a number, gave {raw!r}",
+                text=rule.requires.text,
+                rule_id=rule.id,
+                field="requires",
+            )
+        required = float(raw)
+        clamped = ""
+        if required < 0:
+            required = 0.0
+            clamped = " (negative, so nothing)"
+        sentences.append(
+            f"Required: {rule.requires.substituted(env)} = {fmt(raw, rule.unit)}{clamped}"
+            + _provenance(rule.requires.names, env, used_params)
+            + "."
+        )
+
+    counted, excluded = _count(rule, commitments, placements, env)
+    for commitment in counted:
+        used_names.update(_convert_names(rule, commitment.unit))
+    proposed = float(sum(c.counted for c in counted))
+    sentences.append(_proposed_sentence(rule, counted, excluded, proposed))
+
+    if required is None:
+        # Evidence-only rule: the requirement is a document, not a quantity.
+        status = "needs_evidence" if counted else "fail"
+        sentences.append(
+            f"Needs evidence: {rule.evidence}."
+            if counted
+            else f"Fail: no commitment towards {rule.evidence or rule.title}."
+        )
+        return finish(
+            status,
+            required=None,
+            proposed=proposed,
+            shortfall=None,
+            counted=counted,
+            excluded=excluded,
+        )
+
+    grade, how = _grade(rule, env, required, proposed, used_names)
+    status = grade
+    verdict = f"{_of(proposed, required, rule.unit)}: {grade}{how}."
+    if rule.evidence:
+        if not counted:
+            status = "fail"
+            verdict = f"No commitment counts towards it: fail (needs {rule.evidence})."
+        elif grade == "pass":
+            status = "needs_evidence"
+            verdict = (
+                f"{_of(proposed, required, rule.unit)} meets the quantity; "
+                f"needs evidence: {rule.evidence}."
+            )
+    sentences.append(verdict)
+    return finish(
+        status,
+        required=required,
+        proposed=proposed,
+        shortfall=max(required - proposed, 0.0),
+        counted=counted,
+        excluded=excluded,
+    )
+
+
+def _grade(
+    rule: Rule, env: Mapping[str, Any], required: float, proposed: float, used: set[str]
+) -> tuple[str, str]:
+    grading_env = {**env, "required": required, "proposed": proposed}
+    if rule.grading.pass_ is not None:
+        used |= rule.grading.pass_.names
+        passed = bool(_run(rule.grading.pass_, grading_env, rule, "grading.pass", False))
+        how_pass = f" (`{rule.grading.pass_.text}`)"
+    else:
+        passed = proposed >= required
+        how_pass = ""
+    if passed:
+        return "pass", how_pass
+    if rule.grading.partial is not None:
+        used |= rule.grading.partial.names
+        if bool(_run(rule.grading.partial, grading_env, rule, "grading.partial", False)):
+            return "partial", f" (`{rule.grading.partial.text}`)"
+    return "fail", ""
+
+
+def _convert_names(rule: Rule, unit: str) -> frozenset[str]:
+    expression = rule.counts.convert.get(unit)
+    return expression.names - {"quantity"} if expression is not None else frozenset()
+
+
+def _count(
+    rule: Rule,
+    commitments: Sequence[Commitment],
+    placements: Mapping[str, Placement],
+    env: Mapping[str, Any],
+) -> tuple[list[CountedCommitment], list[ExcludedCommitment]]:
+    counts = rule.counts
+    counted: list[CountedCommitment] = []
+    excluded: list[ExcludedCommitment] = []
+    for commitment in commitments:
+        if commitment.measure not in counts.measures:
+            continue
+
+        def exclude(reason: str, commitment: Commitment = commitment) -> None:
+            excluded.append(ExcludedCommitment(commitment.id, commitment.measure, reason))
+
+        convert = counts.convert.get(commitment.unit)
+        if counts.units is not None and commitment.unit not in counts.units and convert is None:
+            exclude(f"other unit: {commitment.unit} (counts {', '.join(counts.units)})")
+            continue
+        notes: list[str] = []
+        if counts.phase is not None:
+            if commitment.phase is None:
+                # An unstated phase is taken at the applicant's word; the officer sees why.
+                notes.append(f"phase not stated, taken as {counts.phase}")
+            elif commitment.phase != counts.phase:
+                exclude(f"wrong phase: {commitment.phase} (counts {counts.phase})")
+                continue
+        if counts.local_only:
+            placement = placements.get(commitment.id)
+            if placement is None:
+                exclude("not local: location not placed")
+                continue
+            if not placement.local:
+                reason = placement.local_reason or "outside the council's local area"
+                exclude(f"not local: {reason}")
+                continue
+        quantity = commitment.quantity
+        if convert is not None:
+            value = _run(
+                convert,
+                {**env, "quantity": quantity},
+                rule,
+                f"counts.convert.{commitment.unit}",
+                False,
+            )
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise RuleEvaluationError(
+                    f"must give a number, gave {value!r}",
+                    text=convert.text,
+                    rule_id=rule.id,
+                    field=f"counts.convert.{commitment.unit}",
+                )
+            notes.append(
+                f"{fmt(quantity, commitment.unit)} converted by `{convert.text}` "
+                f"to {fmt(value, rule.unit)}"
+            )
+            quantity = float(value)
+        counted.append(
+            CountedCommitment(
+                id=commitment.id,
+                measure=commitment.measure,
+                quantity=commitment.quantity,
+                unit=commitment.unit,
+                counted=float(quantity),
+                note="; ".join(notes),
+            )
+        )
+    return counted, excluded
+
+
+def _proposed_sentence(
+    rule: Rule,
+    counted: Sequence[CountedCommitment],
+    excluded: Sequence[ExcludedCommitment],
+    proposed: float,
+) -> str:
+    what = " / ".join(m.replace("_", " ") for m in rule.counts.measures)
+    conditions = []
+    if rule.counts.local_only:
+        conditions.append("local only")
+    if rule.counts.phase:
+        conditions.append(f"{rule.counts.phase.replace('_', ' ')} phase only")
+    scope = f"{what} commitments" + (f", {', '.join(conditions)}" if conditions else "")
+    if counted:
+        parts = []
+        for item in counted:
+            note = f", {item.note}" if item.note else ""
+            parts.append(f"{item.id}: {fmt(item.counted, rule.unit)}{note}")
+        sentence = f"Proposed: {fmt(proposed, rule.unit)} counting {scope} ({'; '.join(parts)})."
+    else:
+        sentence = f"Proposed: nothing counting {scope}."
+    if excluded:
+        sentence += " Not counted: " + "; ".join(f"{e.id} ({e.reason})" for e in excluded) + "."
+    return sentence
+
+
+def _provenance(
+    names: frozenset[str], env: Mapping[str, Any], used_params: Mapping[str, UsedParameter]
+) -> str:
+    parts = []
+    for name in sorted(names):
+        if name.startswith("param."):
+            used = used_params.get(name.removeprefix("param."))
+            if used is None:
+                continue
+            parts.append(
+                f"param {used.name} = {fmt(used.value)}"
+                + (f" {used.unit}" if used.unit else "")
+                + f" (from {used.start.isoformat()}, {used.confidence})"
+            )
+        elif name in env:
+            parts.append(f"{name} = {fmt(env[name])}")
+    return f", with {'; '.join(parts)}" if parts else ""
+
+
+def _of(proposed: float, required: float, unit: str) -> str:
+    if unit == "gbp":
+        return f"{fmt(proposed, unit)} of {fmt(required, unit)}"
+    return f"{fmt(proposed)} of {fmt(required, unit)}"
+
+
+def fmt(value: Any, unit: str | None = None) -> str:
+    """A number as an officer would write it: 45,000,000; 2.5; £1,200 for money."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = str(value)
+    elif float(value).is_integer():
+        text = f"{int(value):,}"
+    elif abs(value) < 1:
+        # Rates such as 0.001 of build cost must not print as 0.
+        text = f"{value:.6g}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if unit is None:
+        return text
+    if unit == "gbp":
+        return f"£{text}"
+    return f"{text} {unit.replace('_', ' ')}"

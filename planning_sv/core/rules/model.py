@@ -1,0 +1,114 @@
+"""Rules as loaded from a pack, and the names their expressions may use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from planning_sv.core.rules.expressions import Expression
+from planning_sv.core.statement import USE_CLASSES, Development
+
+STATUSES = ("pass", "partial", "fail", "not_applicable", "needs_evidence")
+
+# Development facts every rule may use; optional ones are absent when the statement omits
+# them, so a rule that needs them reports the missing field instead of assuming zero.
+SCALAR_FACTS = (
+    "dwellings",
+    "build_cost_gbp",
+    "build_cost_millions",
+    "construction_months",
+    "site_area_ha",
+    "floorspace_total",
+    "floorspace_non_residential",
+    "existing_floorspace_total",
+    "net_floorspace_total",
+)
+OPTIONAL_FACTS = {
+    "construction_months": "$.development.construction_months",
+    "site_area_ha": "$.development.site_area_ha",
+}
+FLOORSPACE_NAMES = tuple(
+    f"{prefix}.{use}"
+    for prefix in ("floorspace", "existing_floorspace", "net_floorspace")
+    for use in USE_CLASSES
+)
+DEVELOPMENT_NAMES = frozenset(SCALAR_FACTS) | frozenset(FLOORSPACE_NAMES)
+GRADING_NAMES = frozenset({"required", "proposed"})
+CONVERT_NAMES = frozenset({"quantity"})
+
+
+def development_env(development: Development) -> dict[str, float]:
+    """The development facts as expression names (floorspace per use is 0 when absent)."""
+    env: dict[str, float] = {
+        "dwellings": development.dwellings,
+        "build_cost_gbp": development.build_cost_gbp,
+        "build_cost_millions": development.build_cost_gbp / 1_000_000,
+    }
+    if development.construction_months is not None:
+        env["construction_months"] = development.construction_months
+    if development.site_area_ha is not None:
+        env["site_area_ha"] = development.site_area_ha
+    proposed = development.floorspace_sqm
+    existing = development.existing_floorspace_sqm
+    for use in USE_CLASSES:
+        env[f"floorspace.{use}"] = proposed.get(use, 0.0)
+        env[f"existing_floorspace.{use}"] = existing.get(use, 0.0)
+        # Signed: a scheme that loses office space has a negative net office figure.
+        env[f"net_floorspace.{use}"] = proposed.get(use, 0.0) - existing.get(use, 0.0)
+    env["floorspace_total"] = sum(proposed.values())
+    env["floorspace_non_residential"] = sum(
+        area for use, area in proposed.items() if use != "residential"
+    )
+    env["existing_floorspace_total"] = sum(existing.values())
+    env["net_floorspace_total"] = env["floorspace_total"] - env["existing_floorspace_total"]
+    return env
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What in a statement counts towards a rule."""
+
+    measures: tuple[str, ...]
+    units: tuple[str, ...] | None = None  # None: see `accepts_unit`
+    phase: str | None = None
+    local_only: bool = False
+    convert: dict[str, Expression] = field(default_factory=dict)  # other unit -> quantity expr
+
+
+@dataclass(frozen=True)
+class Grading:
+    pass_: Expression | None = None  # None: proposed >= required
+    partial: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    citation: dict[str, Any]
+    effective_from: dt.date
+    effective_to: dt.date | None
+    applies_when: Expression | None
+    requires: Expression | None  # None only for evidence-only rules
+    unit: str
+    counts: Counts
+    grading: Grading = field(default_factory=Grading)
+    evidence: str | None = None
+    description: str | None = None
+    notes: str | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def expressions(self) -> dict[str, Expression]:
+        """Every expression of the rule by field name, for checks and explanations."""
+        found: dict[str, Expression | None] = {
+            "applies_when": self.applies_when,
+            "requires": self.requires,
+            "grading.pass": self.grading.pass_,
+            "grading.partial": self.grading.partial,
+        }
+        for unit, expression in self.counts.convert.items():
+            found[f"counts.convert.{unit}"] = expression
+        return {name: expr for name, expr in found.items() if expr is not None}

@@ -1,0 +1,37 @@
+"""Fixtures for valuation tests: an instance folder per test, a registry and a valuer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planning_sv.core.valuation import Valuer, ValueSetRegistry
+
+
+@pytest.fixture(autouse=True)
+def _instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "instance"
+    monkeypatch.setenv("PLANNING_SV_INSTANCE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def registry(_instance: Path) -> ValueSetRegistry:
+    return ValueSetRegistry.default(_instance)
+
+
+@pytest.fixture
+def valuer(registry: ValueSetRegistry) -> Valuer:
+    return Valuer(registry)
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    def _write(text: str, name: str = "values.csv") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
