@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from planning_sv.core.rules.engine import fmt
+from planning_sv.core.valuation.report import format_social_value
 
 STATUS_LABELS = {
     "pass": "PASS",
@@ -118,41 +119,5 @@ def render_text(assessment: Mapping[str, Any]) -> str:
 
     social = a.get("social_value")
     if social:
-        lines += ["", "SOCIAL VALUE"]
-        for key, label in (("total_gbp", "Total"), ("local_gbp", "Local")):
-            if social.get(key) is not None:
-                lines.append(f"  {label}: {fmt(round(social[key], 2), 'gbp')}")
-        if social.get("per_million_build_cost") is not None:
-            lines.append(
-                f"  Per £1m build cost: {fmt(round(social['per_million_build_cost'], 2), 'gbp')}"
-            )
-        for key, label in (("by_ward", "By ward"), ("by_theme", "By theme")):
-            lines += _breakdown(label, social.get(key))
+        lines += ["", format_social_value(social).rstrip("\n")]
     return "\n".join(lines) + "\n"
-
-
-def _breakdown(label: str, items: Any) -> list[str]:
-    """Show a by-ward / by-theme breakdown whether the valuer gives a list or a mapping."""
-    if not items:
-        return []
-    out = [f"  {label}:"]
-    if isinstance(items, Mapping):
-        for key, value in items.items():
-            out.append(f"    {key}: {_money(value)}")
-        return out
-    for item in items:
-        if isinstance(item, Mapping):
-            name = item.get("name") or item.get("theme") or item.get("code") or "?"
-            code = f" ({item['code']})" if item.get("code") and item.get("name") else ""
-            amount = item.get("gbp", item.get("total_gbp", item.get("value_gbp")))
-            out.append(f"    {name}{code}: {_money(amount)}")
-    return out
-
-
-def _money(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt(round(value, 2), "gbp")
-    if isinstance(value, Mapping):
-        amount = value.get("gbp", value.get("total_gbp"))
-        return _money(amount) if amount is not None else str(dict(value))
-    return str(value)
