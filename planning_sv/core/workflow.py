@@ -131,6 +131,12 @@ def transition(
     current: Status | str, action_name: str, role: Role | str, reason: str | None = None
 ) -> Transition:
     """Return the transition for `action_name` from `current`, or raise IllegalTransition."""
+    # A role or status the workflow does not know (a stale database value, a tampered
+    # request) is refused as an illegal transition, not left to crash as a ValueError.
+    if role not in {r.value for r in Role}:
+        raise IllegalTransition(f"the role '{role}' may not change statements", forbidden=True)
+    if current not in {s.value for s in Status}:
+        raise IllegalTransition(f"unknown status '{current}'")
     current = Status(current)
     role = Role(role)
     action = ACTIONS.get(action_name)

@@ -1,0 +1,89 @@
+"""Compare a stored assessment with a fresh run of the same statement version.
+
+"Reproduce" answers: would the rules in force today (same assessment date, current rule
+pack and value set) give the same verdicts? Identical means every rule's status and figures
+and the social value totals match; otherwise each difference is listed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+RULE_FIELDS = ("status", "required", "proposed", "shortfall", "unit")
+TOTAL_FIELDS = ("total_gbp", "local_gbp", "per_million_build_cost")
+
+
+@dataclass(frozen=True)
+class Difference:
+    where: str  # "rule ISL-B4", "social value", "rule pack"
+    field: str
+    stored: Any
+    fresh: Any
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    stored_pack: str
+    fresh_pack: str
+    stored_value_set: str | None
+    fresh_value_set: str | None
+    differences: tuple[Difference, ...] = field(default_factory=tuple)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+    @property
+    def rules_changed(self) -> bool:
+        return self.stored_pack != self.fresh_pack
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Figures go through JSON and float arithmetic: compare numbers with a tolerance so
+    # 0.1 + 0.2 vs 0.3 is not reported as a change in the rules.
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-6)
+    return bool(a == b)
+
+
+def _value_set(assessment: Mapping[str, Any]) -> str | None:
+    value_set = (assessment.get("social_value") or {}).get("value_set")
+    if isinstance(value_set, Mapping) and value_set.get("name"):
+        return f"{value_set['name']} v{value_set.get('version', '?')}"
+    return None
+
+
+def compare(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> Reproduction:
+    """Every difference in rule results and totals between two assessment@1 dicts."""
+    differences: list[Difference] = []
+    stored_pack, fresh_pack = str(stored.get("pack_version")), str(fresh.get("pack_version"))
+    if stored_pack != fresh_pack:
+        differences.append(Difference("rule pack", "pack_version", stored_pack, fresh_pack))
+    old_vs, new_vs = _value_set(stored), _value_set(fresh)
+    if old_vs != new_vs:
+        differences.append(Difference("value set", "value_set", old_vs, new_vs))
+
+    old_rules = {r["id"]: r for r in stored.get("rules") or []}
+    new_rules = {r["id"]: r for r in fresh.get("rules") or []}
+    for rule_id in list(old_rules) + [r for r in new_rules if r not in old_rules]:
+        before, after = old_rules.get(rule_id), new_rules.get(rule_id)
+        if before is None:
+            differences.append(Difference(f"rule {rule_id}", "rule", None, "added"))
+            continue
+        if after is None:
+            differences.append(Difference(f"rule {rule_id}", "rule", "present", None))
+            continue
+        for name in RULE_FIELDS:
+            if not _same(before.get(name), after.get(name)):
+                differences.append(
+                    Difference(f"rule {rule_id}", name, before.get(name), after.get(name))
+                )
+
+    old_sv, new_sv = stored.get("social_value") or {}, fresh.get("social_value") or {}
+    for name in TOTAL_FIELDS:
+        if not _same(old_sv.get(name), new_sv.get(name)):
+            differences.append(Difference("social value", name, old_sv.get(name), new_sv.get(name)))
+    return Reproduction(stored_pack, fresh_pack, old_vs, new_vs, tuple(differences))

@@ -1,0 +1,90 @@
+"""An officer's verdict on one rule result: agree with the engine, or override it with a reason.
+
+The engine's status and the officer's are both kept; the officer's (when given) is the one
+that counts for the recommendation, the committee report and the heads of terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.rules.model import STATUSES
+
+DECISIONS = ("agree", "override")
+STATUS_LABELS = {
+    "pass": "Pass",
+    "partial": "Partial",
+    "fail": "Fail",
+    "not_applicable": "Not applicable",
+    "needs_evidence": "Needs evidence",
+}
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rule_id: str
+    engine_status: str
+    officer_status: str
+    reason: str | None = None
+    comment: str | None = None
+
+    @property
+    def overridden(self) -> bool:
+        return self.officer_status != self.engine_status
+
+
+def make_verdict(
+    rule_id: str,
+    engine_status: str,
+    decision: str,
+    override_status: str | None = None,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    field: str = "verdict",
+) -> Verdict:
+    """Validate one verdict as entered; InputInvalid names each bad field (`{field}.reason`).
+
+    An override must change the status and must say why: a silent override could not be
+    defended at committee or audited later.
+    """
+    reason = (reason or "").strip() or None
+    comment = (comment or "").strip() or None
+    problems: list[Problem] = []
+    if decision not in DECISIONS:
+        problems.append(Problem(f"{field}.decision", "choose agree or override"))
+    elif decision == "override":
+        if override_status not in STATUSES:
+            problems.append(
+                Problem(
+                    f"{field}.status", f"choose the status to override to ({', '.join(STATUSES)})"
+                )
+            )
+        elif override_status == engine_status:
+            problems.append(
+                Problem(
+                    f"{field}.status",
+                    "an override must change the status; choose agree to keep "
+                    f"'{STATUS_LABELS.get(engine_status, engine_status)}'",
+                )
+            )
+        if reason is None:
+            problems.append(Problem(f"{field}.reason", "give a reason for overriding the engine"))
+    for name, text in (("reason", reason), ("comment", comment)):
+        if text is not None and len(text) > MAX_TEXT:
+            problems.append(Problem(f"{field}.{name}", f"must be at most {MAX_TEXT} characters"))
+    if problems:
+        raise InputInvalid(problems)
+    officer_status = override_status if decision == "override" else engine_status
+    assert officer_status is not None  # checked above; narrows the type
+    return Verdict(rule_id, engine_status, officer_status, reason, comment)
+
+
+def final_status(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> str:
+    """The status that counts: the officer's verdict if recorded, else the engine's."""
+    verdict = verdicts.get(rule["id"])
+    return verdict.officer_status if verdict is not None else str(rule["status"])

@@ -1,0 +1,178 @@
+"""Demo accounts and statements for `planning-sv demo seed` (idempotent)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planning_sv.core.errors import InputInvalid
+from planning_sv.core.workflow import Role
+from planning_sv.store import statements as repo
+from planning_sv.store.assessments import get_assessor
+from planning_sv.store.models import Statement, User
+from planning_sv.store.users import create_user, get_user_by_email
+
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the README's run command
+DOMAIN = "demo.example"
+
+# Used when the shared examples folder is missing, so `make run` always has statements.
+FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "islington": {
+        "schema": "planning-sv/statement@1",
+        "council": "islington",
+        "site": {"address": "Holloway Road (demo)", "point": [-0.117, 51.553]},
+        "development": {
+            "dwellings": 120,
+            "floorspace_sqm": {"office": 8000, "residential": 9500},
+            "build_cost_gbp": 45000000,
+            "construction_months": 30,
+        },
+        "commitments": [
+            {
+                "id": "c1",
+                "measure": "work_placement",
+                "quantity": 20,
+                "unit": "placements",
+                "where": {"borough": True},
+            },
+            {
+                "id": "c2",
+                "measure": "affordable_workspace",
+                "quantity": 800,
+                "unit": "sqm",
+                "where": {"point": [-0.117, 51.553]},
+            },
+        ],
+    },
+    "salford": {
+        "schema": "planning-sv/statement@1",
+        "council": "salford",
+        "site": {"address": "Salford Quays (demo)", "point": [-2.287, 53.471]},
+        "development": {
+            "dwellings": 350,
+            "floorspace_sqm": {"residential": 28000},
+            "build_cost_gbp": 70000000,
+            "construction_months": 36,
+        },
+        "commitments": [
+            {
+                "id": "c1",
+                "measure": "apprenticeship",
+                "quantity": 12,
+                "unit": "starts",
+                "where": {"borough": True},
+            },
+        ],
+    },
+}
+
+# (reference suffix, workflow actions after creation, how to vary the example)
+PLAN: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("DRAFT", (), "fewer"),
+    ("SUBMITTED", ("submit",), "same"),
+    ("CHANGES", ("submit", "start_review", "request_changes"), "fewer"),
+    ("APPROVED-1", ("submit", "start_review", "recommend", "sign_off", "approve"), "same"),
+    ("APPROVED-2", ("submit", "start_review", "recommend", "sign_off", "approve"), "more"),
+)
+REASONS = {
+    "request_changes": "Please add construction work placements to meet the S106 requirement.",
+}
+
+
+def demo_accounts(councils: list[str]) -> list[tuple[str, str | None, str]]:
+    """(role, council, email) for every demo account."""
+    accounts: list[tuple[str, str | None, str]] = [
+        (Role.APPLICANT.value, None, f"applicant@{DOMAIN}"),
+        (Role.APPLICANT.value, None, f"applicant2@{DOMAIN}"),
+    ]
+    for council in councils:
+        accounts.append((Role.OFFICER.value, council, f"officer.{council}@{DOMAIN}"))
+        accounts.append((Role.SENIOR_OFFICER.value, council, f"senior.{council}@{DOMAIN}"))
+    accounts.append((Role.ADMIN.value, None, f"admin@{DOMAIN}"))
+    return accounts
+
+
+def _vary(example: Mapping[str, Any], how: str, reference: str) -> dict[str, Any]:
+    data = copy.deepcopy(dict(example))
+    data["application_reference"] = reference
+    commitments = data.get("commitments", [])
+    if how == "fewer" and len(commitments) > 1:
+        data["commitments"] = commitments[:-1]
+    elif how == "more":
+        for item in commitments:
+            item["quantity"] = round(float(item["quantity"]) * 1.5, 2)
+    return data
+
+
+def seed(
+    session: Session, examples: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[tuple[str, str | None, str]], int]:
+    """Create what is missing; returns the accounts and how many statements were created."""
+    assessor = get_assessor()
+    councils = sorted(assessor.plans)
+    accounts = demo_accounts(councils)
+    users: dict[str, User] = {}
+    for role, council, email in accounts:
+        user = get_user_by_email(session, email)
+        if user is None:
+            user = create_user(session, email, DEMO_PASSWORD, role, council, councils=set(councils))
+        users[email] = user
+    owner = users[f"applicant@{DOMAIN}"]
+    created = 0
+    for council in councils:
+        example = examples.get(council)
+        if example is None:
+            continue
+        officer = users[f"officer.{council}@{DOMAIN}"]
+        senior = users[f"senior.{council}@{DOMAIN}"]
+        actor_for: dict[str, User] = {
+            "submit": owner,
+            "start_review": officer,
+            "request_changes": officer,
+            "recommend": officer,
+            "sign_off": senior,
+            "approve": officer,
+        }
+        for suffix, actions, how in PLAN:
+            reference = f"DEMO/{council.upper()}/{suffix}"
+            exists = session.scalar(
+                select(Statement.id).where(
+                    Statement.owner_id == owner.id, Statement.application_reference == reference
+                )
+            )
+            if exists is not None:
+                continue
+            _create(session, owner, council, _vary(example, how, reference), actions, actor_for)
+            created += 1
+    session.flush()
+    return accounts, created
+
+
+def _create(
+    session: Session,
+    owner: User,
+    council: str,
+    data: dict[str, Any],
+    actions: tuple[str, ...],
+    actor_for: Mapping[str, User],
+) -> None:
+    """One demo statement taken through `actions`; all or nothing (a savepoint)."""
+    assessor = get_assessor()
+    savepoint = session.begin_nested()
+    try:
+        statement = repo.create_statement(session, owner, council, data, assessor=assessor)
+        for action in actions:
+            if action == "submit":
+                repo.submit(session, statement, owner, assessor=assessor)
+            else:
+                repo.apply_transition(
+                    session, statement, action, actor_for[action], REASONS.get(action)
+                )
+        savepoint.commit()
+    except InputInvalid:
+        savepoint.rollback()
+        raise

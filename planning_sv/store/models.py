@@ -1,0 +1,212 @@
+"""Database tables. Councils are the codes of the folders in `local_plans/` (no table).
+
+JSON columns use `sqlalchemy.JSON` so the same models run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from planning_sv.core.workflow import Role, Status
+
+# Named constraints so Alembic migrations are reproducible on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32), default=Role.APPLICANT.value)
+    # Staff (officer, senior officer, admin) belong to one council; applicants to none.
+    council: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough and lookup
+    # by hash stays a single indexed query.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class Statement(Base):
+    """The applicant's working statement: a mutable draft plus immutable submitted versions."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    application_reference: Mapped[str | None] = mapped_column(String(200), default=None)
+    status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
+    # The working draft: statement@1-shaped, possibly incomplete while being entered.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    # Optimistic locking: a stale save (two tabs, two API clients) raises StaleDataError.
+    version_counter: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012
+
+    owner: Mapped[User] = relationship()
+    versions: Mapped[list[StatementVersion]] = relationship(
+        back_populates="statement", order_by="StatementVersion.number"
+    )
+
+    @property
+    def latest_version(self) -> StatementVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class StatementVersion(Base):
+    """A submitted version: never updated after insert."""
+
+    __tablename__ = "statement_versions"
+    __table_args__ = (UniqueConstraint("statement_id", "number", name="uq_statement_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    statement: Mapped[Statement] = relationship(back_populates="versions")
+    submitted_by: Mapped[User] = relationship()
+    assessment: Mapped[Assessment | None] = relationship(back_populates="version", uselist=False)
+
+
+class Assessment(Base):
+    """An assessment@1 record of a version (or of the draft, when `version_id` is null)."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_versions.id", ondelete="CASCADE"), default=None, index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pack_version: Mapped[str] = mapped_column(String(64))
+    value_set: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    version: Mapped[StatementVersion | None] = relationship(back_populates="assessment")
+
+
+class AuditEvent(Base):
+    """Append-only record of every workflow transition and officer decision."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), default=None, index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    to_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ImmutableRecord(Exception):
+    """A submitted version was about to be changed or deleted."""
+
+
+def _refuse_change(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ImmutableRecord(f"{type(target).__name__} {target.id} is immutable once written")
+
+
+# A submitted version is the record of what was submitted: the ORM refuses to update or
+# delete it (a statement's deletion still cascades in the database). AuditEvent's guard
+# lives with the officer workflow in store/review.py (AuditImmutable).
+event.listen(StatementVersion, "before_update", _refuse_change)
+event.listen(StatementVersion, "before_delete", _refuse_change)
+
+
+# Modules that define more tables on this Base. Alembic's env.py imports them all, so
+# autogenerate and migrations see every table (docs/WEB.md, "Adding tables"). They are not
+# imported here: they import the repositories, which import this module.
+MODEL_MODULES = ("planning_sv.store.models", "planning_sv.store.review")
+
+
+def import_all_models() -> None:
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,331 @@
+"""Statements: drafts, immutable submitted versions, their assessments and audit events.
+
+Every status change goes through `apply_transition`, which asks `core.workflow.transition`
+whether it is legal and writes the AuditEvent in the same transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.statement import SCHEMA_ID
+from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
+from planning_sv.store.assessments import Assessor, get_assessor, value_set_label
+from planning_sv.store.models import (
+    Assessment,
+    AuditEvent,
+    Statement,
+    StatementVersion,
+    User,
+    utcnow,
+)
+
+
+class NotEditable(Exception):
+    """The statement is not in a state in which the applicant may change it (HTTP 409)."""
+
+
+def new_draft(council: str) -> dict[str, Any]:
+    return {"schema": SCHEMA_ID, "council": council, "commitments": []}
+
+
+def create_statement(
+    session: Session,
+    owner: User,
+    council: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    assessor: Assessor | None = None,
+) -> Statement:
+    """A new draft for `council` owned by `owner`, optionally from whole statement@1 data."""
+    assessor = assessor or get_assessor()
+    if council not in assessor.plans:
+        known = ", ".join(sorted(assessor.plans))
+        raise InputInvalid([Problem("$.council", f"unknown council '{council}' (known: {known})")])
+    draft = copy.deepcopy(dict(data)) if data is not None else new_draft(council)
+    statement = Statement(
+        council=council,
+        owner_id=owner.id,
+        status=Status.DRAFT.value,
+        draft=draft,
+        application_reference=draft.get("application_reference"),
+    )
+    session.add(statement)
+    session.flush()
+    record_event(session, statement, owner, "create", None, Status.DRAFT.value)
+    refresh_draft_assessment(session, statement, assessor=assessor)
+    return statement
+
+
+def get_statement(session: Session, statement_id: int) -> Statement | None:
+    return session.get(Statement, statement_id)
+
+
+def visible_filter(user: User) -> Any:
+    """SQL condition for the statements `user` may see (see web/authz.py for the rule)."""
+    if user.role == Role.APPLICANT.value:
+        return Statement.owner_id == user.id
+    if user.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value) and user.council:
+        return Statement.council == user.council
+    return Statement.id.is_(None)  # admins manage accounts, not statements
+
+
+def list_visible(
+    session: Session,
+    user: User,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    statuses: list[str] | None = None,
+) -> tuple[list[Statement], int]:
+    """One page of the statements `user` may see, newest first, and the total count."""
+    condition = visible_filter(user)
+    if statuses:
+        condition = condition & Statement.status.in_(statuses)
+    total = session.scalar(select(func.count()).select_from(Statement).where(condition)) or 0
+    rows = session.scalars(
+        select(Statement)
+        .where(condition)
+        .order_by(Statement.updated_at.desc(), Statement.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def save_draft(
+    session: Session,
+    statement: Statement,
+    data: Mapping[str, Any],
+    actor: User,
+    *,
+    assessor: Assessor | None = None,
+) -> dict[str, Any] | None:
+    """Replace the working draft; returns the new self-check assessment (None if incomplete).
+
+    The council cannot change once a statement exists: its rules decide everything else.
+    """
+    if Status(statement.status) not in APPLICANT_EDITABLE:
+        raise NotEditable(
+            f"a statement that is {statement.status.replace('_', ' ')} cannot be changed"
+        )
+    data = copy.deepcopy(dict(data))
+    if data.get("council", statement.council) != statement.council:
+        raise InputInvalid(
+            [
+                Problem(
+                    "$.council",
+                    f"this statement is for {statement.council}; start a new one for another council",
+                )
+            ]
+        )
+    data["council"] = statement.council
+    data.setdefault("schema", SCHEMA_ID)
+    statement.draft = data
+    statement.application_reference = data.get("application_reference")
+    statement.updated_at = utcnow()
+    session.flush()
+    return refresh_draft_assessment(session, statement, assessor=assessor)
+
+
+def self_check(
+    draft: Mapping[str, Any], *, assessor: Assessor | None = None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Assess a draft: (assessment@1, []) when complete and valid, else (None, problems)."""
+    assessor = assessor or get_assessor()
+    try:
+        return assessor.assess(dict(draft)), []
+    except InputInvalid as exc:
+        return None, exc.problems
+
+
+def refresh_draft_assessment(
+    session: Session, statement: Statement, *, assessor: Assessor | None = None
+) -> dict[str, Any] | None:
+    """Recompute and store the draft's self-check (replacing the previous draft assessment)."""
+    for old in session.scalars(
+        select(Assessment).where(
+            Assessment.statement_id == statement.id, Assessment.version_id.is_(None)
+        )
+    ):
+        session.delete(old)
+    data, _problems = self_check(statement.draft, assessor=assessor)
+    if data is not None:
+        session.add(
+            Assessment(
+                statement_id=statement.id,
+                version_id=None,
+                data=data,
+                pack_version=data["pack_version"],
+                value_set=value_set_label(data),
+            )
+        )
+    session.flush()
+    return data
+
+
+def draft_assessment(session: Session, statement: Statement) -> Assessment | None:
+    return session.scalar(
+        select(Assessment).where(
+            Assessment.statement_id == statement.id, Assessment.version_id.is_(None)
+        )
+    )
+
+
+def latest_assessment(session: Session, statement: Statement) -> Assessment | None:
+    """The assessment of the latest submitted version, else of the draft."""
+    version = statement.latest_version
+    if version is not None and version.assessment is not None:
+        return version.assessment
+    return draft_assessment(session, statement)
+
+
+def record_event(
+    session: Session,
+    statement: Statement | None,
+    actor: User | None,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event (never updated or deleted)."""
+    event = AuditEvent(
+        statement_id=statement.id if statement is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        details=dict(details or {}),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def apply_transition(
+    session: Session,
+    statement: Statement,
+    action: str,
+    actor: User,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Change the statement's status by a workflow action and record who, when and why.
+
+    Raises `core.workflow.IllegalTransition` (forbidden=True for the wrong role).
+    """
+    step = transition(statement.status, action, actor.role, reason)
+    statement.status = step.target.value
+    statement.updated_at = utcnow()
+    return record_event(
+        session,
+        statement,
+        actor,
+        step.action,
+        step.source.value,
+        step.target.value,
+        step.reason,
+        details,
+    )
+
+
+def submit(
+    session: Session, statement: Statement, actor: User, *, assessor: Assessor | None = None
+) -> StatementVersion:
+    """Freeze the draft as version N+1 with its assessment (submit, or resubmit after changes).
+
+    Raises InputInvalid when the draft is incomplete or invalid, IllegalTransition when the
+    state does not allow it; nothing is written in either case.
+    """
+    assessor = assessor or get_assessor()
+    data = assessor.assess(statement.draft)  # raises InputInvalid before anything changes
+    canonical = assessor.parse(statement.draft).to_json_dict()
+    action = "resubmit" if statement.status == Status.CHANGES_REQUESTED.value else "submit"
+    number = len(statement.versions) + 1
+    apply_transition(session, statement, action, actor, details={"version": number})
+    version = StatementVersion(
+        statement_id=statement.id, number=number, data=canonical, submitted_by_id=actor.id
+    )
+    session.add(version)
+    session.flush()
+    session.add(
+        Assessment(
+            statement_id=statement.id,
+            version_id=version.id,
+            data=data,
+            pack_version=data["pack_version"],
+            value_set=value_set_label(data),
+        )
+    )
+    session.flush()
+    session.refresh(statement, ["versions"])
+    return version
+
+
+def events_for(session: Session, statement: Statement) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.statement_id == statement.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def officer_requests(session: Session, statement: Statement) -> list[AuditEvent]:
+    """Change requests (and returns) with their reasons, newest first, for the applicant."""
+    return [e for e in reversed(events_for(session, statement)) if e.action == "request_changes"]
+
+
+# --- differences between versions ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    kind: str  # added | removed | changed
+    old: Any
+    new: Any
+
+
+def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
+    if isinstance(value, Mapping):
+        for key in sorted(value):
+            _flatten(value[key], f"{path}.{key}", out)
+    elif (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, Mapping) and "id" in v for v in value)
+    ):
+        # Commitments are matched by id, so reordering is not reported as a change.
+        for item in value:
+            _flatten({k: v for k, v in item.items() if k != "id"}, f"{path}[id={item['id']}]", out)
+    else:
+        out[path] = value
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """What changed between two statement versions, field by field."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    _flatten(old, "$", before)
+    _flatten(new, "$", after)
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            changes.append(Change(path, "removed", before[path], None))
+        elif path not in before:
+            changes.append(Change(path, "added", None, after[path]))
+        elif before[path] != after[path]:
+            changes.append(Change(path, "changed", before[path], after[path]))
+    return changes

@@ -1,0 +1,203 @@
+"""The Flask application: `create_app(config=None)` and the request-scoped helpers.
+
+Blueprints are found by module name (`BLUEPRINT_MODULES`): a module in this package that
+defines `bp` is registered, so a new audience is one new file (see docs/WEB.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.orm import Session
+
+from planning_sv import config as paths
+from planning_sv.store.assessments import Assessor, get_assessor
+from planning_sv.store.db import Database
+
+# Registered in this order when the module exists; each defines `bp` (a Blueprint).
+BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+SERVICE_NAME = "Social value in planning"
+
+
+def _secret_key(instance: Path) -> str:
+    """`SECRET_KEY` from the environment, else one generated once and kept in the instance."""
+    configured = os.environ.get("SECRET_KEY")
+    if configured:
+        return configured
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings, e.g. {"DATABASE_URL": ..., "TESTING": True}."""
+    instance = paths.instance_dir()
+    app = Flask(
+        __name__,
+        template_folder=str(paths.TEMPLATES_DIR),
+        static_folder=str(paths.STATIC_DIR),
+        instance_path=str(instance),
+    )
+    app.config.update(
+        SECRET_KEY=None,
+        DATABASE_URL=None,  # None: store.db.default_database_url()
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_SECURE=os.environ.get("PLANNING_SV_INSECURE_COOKIES") != "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        SIGN_IN_RATE_LIMIT="10/minute",
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session (long forms)
+        SERVICE_NAME=SERVICE_NAME,
+    )
+    if config:
+        app.config.update(dict(config))
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(instance)
+
+    app.extensions["planning_sv.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["planning_sv.assessor"] = app.config.get("ASSESSOR") or get_assessor()
+
+    # govuk-frontend-jinja and -wtf templates beside ours; ours win on a name clash.
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(paths.TEMPLATES_DIR)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+
+    from planning_sv.web import authz, errors
+
+    authz.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_assets(app)
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("_db_session", None)
+        if session is not None:
+            # Anything a view did not commit explicitly is discarded: a failed request
+            # never half-saves.
+            session.rollback()
+            session.close()
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        nonce = g.get("csp_nonce")
+        if nonce and response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; "
+                f"script-src 'self' 'nonce-{nonce}'; "
+                "style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data: https:; "
+                "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                "form-action 'self'",
+            )
+        return response
+
+    app.jinja_env.filters["plain"] = plain_value
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        if "csp_nonce" not in g:
+            g.csp_nonce = secrets.token_urlsafe(16)
+        return {
+            "cspNonce": g.csp_nonce,
+            "service_name": app.config["SERVICE_NAME"],
+            "council_names": assessor().councils(),
+            "url_endpoints": app.view_functions.keys(),
+        }
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_MODULES:
+        try:
+            module = importlib.import_module(f"planning_sv.web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"planning_sv.web.{name}":
+                continue  # that audience is not built yet
+            raise
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+
+
+def _register_assets(app: Flask) -> None:
+    from planning_sv.web.authz import PUBLIC, allow
+
+    assets_dir = paths.STATIC_DIR / "vendor" / "govuk" / "assets"
+
+    # govuk-frontend's CSS refers to its fonts and images under /assets/.
+    @allow(PUBLIC)
+    def govuk_assets(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(assets_dir, filename, max_age=86400)
+
+    app.add_url_rule("/assets/<path:filename>", "govuk_assets", govuk_assets)
+
+
+def plain_value(value: Any) -> str:
+    """A JSON value for people: 20.0 -> '20', strings unquoted, objects as compact JSON."""
+    import json
+
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "–"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def db_session() -> Session:
+    """The request's database session (opened on first use, rolled back unless committed)."""
+    if "_db_session" not in g:
+        from flask import current_app
+
+        g._db_session = current_app.extensions["planning_sv.db"].Session()
+    return g._db_session
+
+
+def database() -> Database:
+    from flask import current_app
+
+    return current_app.extensions["planning_sv.db"]
+
+
+def assessor() -> Assessor:
+    """The app's assessment service (rule packs, measures, geo and valuation, loaded once)."""
+    from flask import current_app
+
+    return current_app.extensions["planning_sv.assessor"]
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")

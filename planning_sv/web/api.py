@@ -1,0 +1,456 @@
+"""JSON API under /api/v1/, authenticated by `Authorization: Bearer <token>`.
+
+Bodies are statement@1 and answers are assessment@1, the same pydantic models the CLI and
+`planning-sv schema` publish; `GET /api/v1/openapi.json` is generated from them. Errors are
+RFC 9457 problem+json (see errors.py) with the JSON path of each invalid field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from planning_sv import __version__
+from planning_sv.core.assessment import AssessmentOut
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.statement import Statement as StatementModel
+from planning_sv.core.workflow import Status
+from planning_sv.store import statements as repo
+from planning_sv.store.models import Statement
+from planning_sv.web import assessor, db_session
+from planning_sv.web.authz import (
+    APPLICANT,
+    PUBLIC,
+    STAFF_ROLES,
+    allow,
+    can_edit,
+    csrf,
+    current_actor,
+    statement_or_404,
+)
+from planning_sv.web.errors import problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer tokens, not cookies, authenticate here, so cross-site forms cannot ride a session.
+csrf.exempt(bp)
+
+MAX_PER_PAGE = 100
+
+
+# --- response models (also the OpenAPI components) ---------------------------------------
+
+
+class Created(BaseModel):
+    id: int
+    status: str
+    url: str
+
+
+class VersionSummary(BaseModel):
+    number: int
+    submitted_at: dt.datetime
+
+
+class StatementSummary(BaseModel):
+    id: int
+    council: str
+    status: str
+    application_reference: str | None = None
+    updated_at: dt.datetime
+    versions: int
+
+
+class StatementDetail(StatementSummary):
+    version_counter: int = Field(description="send as If-Match with PUT to avoid lost updates")
+    draft: dict[str, Any] = Field(description="the working statement@1 (may be incomplete)")
+    submitted: list[VersionSummary]
+    owner: bool = Field(description="whether the caller owns the statement")
+
+
+class StatementPage(BaseModel):
+    items: list[StatementSummary]
+    page: int
+    per_page: int
+    total: int
+
+
+class Submitted(BaseModel):
+    id: int
+    status: str
+    version: int
+
+
+class ProblemOut(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] = Field(
+        default_factory=list, description="each invalid field: {path: '$.a[0].b', message}"
+    )
+
+
+def _summary(statement: Statement) -> dict[str, Any]:
+    return StatementSummary(
+        id=statement.id,
+        council=statement.council,
+        status=statement.status,
+        application_reference=statement.application_reference,
+        updated_at=statement.updated_at,
+        versions=len(statement.versions),
+    ).model_dump(mode="json")
+
+
+def _detail(statement: Statement) -> dict[str, Any]:
+    actor = current_actor()
+    return StatementDetail(
+        **_summary(statement),
+        version_counter=statement.version_counter,
+        draft=statement.draft or {},
+        submitted=[
+            VersionSummary(number=v.number, submitted_at=v.submitted_at) for v in statement.versions
+        ],
+        owner=actor is not None and statement.owner_id == actor.id,
+    ).model_dump(mode="json")
+
+
+def _json_body() -> Any:
+    """The parsed JSON body, or InputInvalid at '$' for a wrong type or malformed JSON."""
+    if not request.is_json:
+        raise InputInvalid(
+            [Problem("$", "send the body as JSON with Content-Type: application/json")]
+        )
+    raw = request.get_data(cache=False)  # raises 413 above MAX_CONTENT_LENGTH
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = (
+            f" at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise InputInvalid([Problem("$", f"not valid JSON{where}")]) from None
+
+
+def _int_arg(name: str, default: int, problems: list[Problem]) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(Problem(name, f"'{raw[:20]}' is not a whole number"))
+        return default
+
+
+def _own_editable(statement_id: int) -> Statement | Response:
+    statement = statement_or_404(statement_id)
+    if statement.owner_id != current_actor().id:
+        return problem(403, "only the applicant who owns a statement may change it")
+    if not can_edit(current_actor(), statement):
+        return problem(
+            409, f"a statement that is {statement.status.replace('_', ' ')} cannot be changed"
+        )
+    return statement
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+@allow(PUBLIC)
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+@bp.get("/statements")
+@allow(APPLICANT, *STAFF_ROLES)
+def list_statements():  # type: ignore[no-untyped-def]
+    problems: list[Problem] = []
+    page = _int_arg("page", 1, problems)
+    per_page = _int_arg("per_page", 20, problems)
+    if page < 1 and not any(p.path == "page" for p in problems):
+        problems.append(Problem("page", "must be 1 or more"))
+    if not 1 <= per_page <= MAX_PER_PAGE and not any(p.path == "per_page" for p in problems):
+        problems.append(Problem("per_page", f"must be between 1 and {MAX_PER_PAGE}"))
+    statuses = [s for s in request.args.getlist("status") if s]
+    known = {s.value for s in Status}
+    problems += [Problem("status", f"unknown status '{s}'") for s in statuses if s not in known]
+    if problems:
+        raise InputInvalid(problems)
+    rows, total = repo.list_visible(
+        db_session(), current_actor(), page=page, per_page=per_page, statuses=statuses
+    )
+    return jsonify(
+        StatementPage(
+            items=[StatementSummary(**_summary(s)) for s in rows],
+            page=page,
+            per_page=per_page,
+            total=total,
+        ).model_dump(mode="json")
+    )
+
+
+@bp.post("/statements")
+@allow(APPLICANT)
+def create_statement():  # type: ignore[no-untyped-def]
+    parsed = assessor().parse(_json_body())  # InputInvalid -> 422 with JSON paths
+    session = db_session()
+    statement = repo.create_statement(
+        session, current_actor(), parsed.council, parsed.to_json_dict(), assessor=assessor()
+    )
+    session.commit()
+    url = url_for(".get_statement", statement_id=statement.id)
+    response = jsonify(Created(id=statement.id, status=statement.status, url=url).model_dump())
+    response.status_code = 201
+    response.headers["Location"] = url
+    return response
+
+
+@bp.get("/statements/<int:statement_id>")
+@allow(APPLICANT, *STAFF_ROLES)
+def get_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = statement_or_404(statement_id)
+    response = jsonify(_detail(statement))
+    response.headers["ETag"] = f'"{statement.version_counter}"'
+    return response
+
+
+@bp.put("/statements/<int:statement_id>")
+@allow(APPLICANT)
+def put_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _own_editable(statement_id)
+    if isinstance(statement, Response):
+        return statement
+    expected = request.headers.get("If-Match", "").strip().strip('"')
+    if expected and expected != str(statement.version_counter):
+        return problem(
+            412,
+            "the statement changed since you read it; GET it again",
+            title="Precondition failed",
+        )
+    parsed = assessor().parse(_json_body())
+    session = db_session()
+    repo.save_draft(session, statement, parsed.to_json_dict(), current_actor(), assessor=assessor())
+    session.commit()
+    response = jsonify(_detail(statement))
+    response.headers["ETag"] = f'"{statement.version_counter}"'
+    return response
+
+
+@bp.post("/statements/<int:statement_id>/submit")
+@allow(APPLICANT)
+def submit_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _own_editable(statement_id)
+    if isinstance(statement, Response):
+        return statement
+    session = db_session()
+    version = repo.submit(session, statement, current_actor(), assessor=assessor())
+    session.commit()
+    return jsonify(
+        Submitted(id=statement.id, status=statement.status, version=version.number).model_dump()
+    )
+
+
+@bp.get("/statements/<int:statement_id>/assessment")
+@allow(APPLICANT, *STAFF_ROLES)
+def get_assessment(statement_id: int):  # type: ignore[no-untyped-def]
+    """The assessment of the latest submitted version (or ?version=N); else of the draft."""
+    statement = statement_or_404(statement_id)
+    number = request.args.get("version")
+    if number is not None:
+        if not number.isdigit():
+            raise InputInvalid([Problem("version", "must be a version number like 1")])
+        match = next((v for v in statement.versions if v.number == int(number)), None)
+        if match is None or match.assessment is None:
+            return problem(404, f"statement {statement_id} has no version {number}")
+        return jsonify(match.assessment.data)
+    record = repo.latest_assessment(db_session(), statement)
+    if record is None:
+        # The draft is incomplete: say what is missing rather than a bare 404.
+        _data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
+        return problem(
+            409,
+            "the statement is not complete enough to assess",
+            problems=problems,
+            title="Conflict",
+        )
+    return jsonify(record.data)
+
+
+# --- OpenAPI ------------------------------------------------------------------------------
+
+
+def _problem_responses(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Bad request",
+        401: "No or invalid bearer token",
+        403: "Not allowed for this role",
+        404: "No such statement visible to you",
+        409: "Not allowed in the statement's state",
+        412: "If-Match does not match",
+        413: "Body larger than 5 MB",
+        415: "Body is not JSON",
+        422: "Invalid fields (errors[].path is a JSON path)",
+    }
+    return {
+        str(code): {
+            "description": text[code],
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+            },
+        }
+        for code in codes
+    }
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """OpenAPI 3.1, with schemas generated from the same pydantic models the code uses."""
+    _, defs = models_json_schema(
+        [
+            (StatementModel, "validation"),
+            (AssessmentOut, "serialization"),
+            (Created, "serialization"),
+            (StatementDetail, "serialization"),
+            (StatementPage, "serialization"),
+            (Submitted, "serialization"),
+            (ProblemOut, "serialization"),
+        ],
+        ref_template="#/components/schemas/{model}",
+        by_alias=True,
+    )
+    id_param = {
+        "name": "statement_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+    statement_body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Statement"}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "planning_sv API",
+            "version": __version__,
+            "description": "Social value statements (planning-sv/statement@1) and their assessments (planning-sv/assessment@1).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "create a token with `planning-sv tokens create --email E` or on your account page",
+                }
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI document"}},
+                }
+            },
+            "/statements": {
+                "get": {
+                    "summary": "Your statements (applicants) or your council's (officers), newest first",
+                    "parameters": [
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PER_PAGE,
+                                "default": 20,
+                            },
+                        },
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": [s.value for s in Status]},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("StatementPage", "One page of statements"),
+                        **_problem_responses(401, 403, 422),
+                    },
+                },
+                "post": {
+                    "summary": "Create a draft statement from a whole statement@1 body",
+                    "requestBody": statement_body,
+                    "responses": {
+                        "201": _json("Created", "Created; Location names it"),
+                        **_problem_responses(401, 403, 413, 415, 422),
+                    },
+                },
+            },
+            "/statements/{statement_id}": {
+                "parameters": [id_param],
+                "get": {
+                    "summary": "A statement: its draft and submitted versions",
+                    "responses": {
+                        "200": _json("StatementDetail", "The statement"),
+                        **_problem_responses(401, 403, 404),
+                    },
+                },
+                "put": {
+                    "summary": "Replace the draft (owner; draft or changes requested)",
+                    "parameters": [
+                        {"name": "If-Match", "in": "header", "schema": {"type": "string"}}
+                    ],
+                    "requestBody": statement_body,
+                    "responses": {
+                        "200": _json("StatementDetail", "Saved"),
+                        **_problem_responses(401, 403, 404, 409, 412, 413, 415, 422),
+                    },
+                },
+            },
+            "/statements/{statement_id}/submit": {
+                "parameters": [id_param],
+                "post": {
+                    "summary": "Submit (or resubmit) the draft as the next immutable version",
+                    "responses": {
+                        "200": _json("Submitted", "Submitted"),
+                        **_problem_responses(401, 403, 404, 409, 422),
+                    },
+                },
+            },
+            "/statements/{statement_id}/assessment": {
+                "parameters": [
+                    id_param,
+                    {"name": "version", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "get": {
+                    "summary": "assessment@1 of the latest version (or ?version=N), else of the draft",
+                    "responses": {
+                        "200": _json("AssessmentOut", "The assessment"),
+                        **_problem_responses(401, 403, 404, 409, 422),
+                    },
+                },
+            },
+        },
+    }

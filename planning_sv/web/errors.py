@@ -1,0 +1,133 @@
+"""Error responses: RFC 9457 problem+json under /api/, GOV.UK error pages elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.workflow import IllegalTransition
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    problems: Iterable[Problem] = (),
+    title: str | None = None,
+    **extra: Any,
+) -> Response:
+    """An RFC 9457 problem+json response; `errors` lists each invalid field's JSON path."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    errors = [p.as_dict() for p in problems]
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="planning-sv"'
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        if _is_api():
+            detail = exc.description or TITLES.get(status, "")
+            if status == 413:
+                limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+                detail = f"the request body is larger than the {limit} MB limit"
+            return problem(status, detail)
+        if isinstance(exc, CSRFError):
+            status = 400
+        return (
+            render_template(
+                "error.html",
+                status=status,
+                title=TITLES.get(status, exc.name),
+                detail=_page_detail(exc, status),
+            ),
+            status,
+        )
+
+    @app.errorhandler(InputInvalid)
+    def _invalid(exc: InputInvalid):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return problem(422, "the input has problems; see errors", problems=exc.problems)
+        return render_template(
+            "error.html", status=400, title="There is a problem", detail=str(exc)
+        ), 400
+
+    @app.errorhandler(IllegalTransition)
+    def _illegal(exc: IllegalTransition):  # type: ignore[no-untyped-def]
+        status = 403 if exc.forbidden else 409
+        if _is_api():
+            return problem(status, str(exc))
+        return render_template(
+            "error.html", status=status, title=TITLES[status], detail=str(exc)
+        ), status
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
+        detail = "the statement was changed by someone else; reload it and try again"
+        if _is_api():
+            return problem(409, detail)
+        return render_template("error.html", status=409, title=TITLES[409], detail=detail), 409
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unhandled error on %s", request.path)
+        if _is_api():
+            return problem(500, "an unexpected error occurred; nothing was changed")
+        return render_template(
+            "error.html",
+            status=500,
+            title=TITLES[500],
+            detail="Nothing you saved before this page has been lost. Try again later.",
+        ), 500
+
+
+def _page_detail(exc: HTTPException, status: int) -> str:
+    if status == 404:
+        return "If you typed the web address, check it is correct."
+    if status == 403:
+        return "Your account does not have access to this page."
+    if status == 413:
+        return "The file you uploaded is too large. Files must be smaller than 5 MB."
+    if status == 429:
+        return "You have tried too many times. Wait a minute and try again."
+    if status == 400 and "CSRF" in (exc.description or ""):
+        return "Your session expired or the form was not sent from this service. Go back and try again."
+    return exc.description or ""

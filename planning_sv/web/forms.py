@@ -1,0 +1,341 @@
+"""WTForms for the pages, rendered with govuk-frontend-wtf widgets.
+
+Forms check shapes (required, numbers, lengths); the domain (`parse_statement`, the geo
+placer) checks meaning, and its problems are attached back to the fields by
+`attach_problems`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from planning_sv.core.errors import Problem
+from planning_sv.core.statement import USE_CLASSES
+from planning_sv.core.workflow import Role
+from planning_sv.store.users import MIN_PASSWORD
+
+
+class RegisterForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your email address"),
+            # A shape check only: the address is proven by use, and this avoids a dependency.
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an email address in the correct format, like name@example.com",
+            ),
+            Length(max=254),
+        ],
+    )
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter a password"),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=f"Password must be at least {MIN_PASSWORD} characters",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", message="Passwords must match")],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=200)],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class TokenForm(FlaskForm):
+    label = StringField(
+        "Name for this token (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+    submit = SubmitField("Create API token", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a button with a CSRF token (revoke, submit, remove)."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you withdrawing this statement?",
+        widget=GovTextArea(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(message="Enter why you are withdrawing the statement"),
+            Length(max=2000, message="Reason must be 2000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Withdraw statement", widget=GovSubmitInput())
+
+
+class StartForm(FlaskForm):
+    council = RadioField(
+        "Which council is the planning application for?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the council")],
+    )
+    application_reference = StringField(
+        "Planning application reference (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+def _nonnegative(label: str) -> list:
+    return [Optional(), NumberRange(min=0, message=f"{label} must be 0 or more")]
+
+
+class DevelopmentForm(FlaskForm):
+    application_reference = StringField(
+        "Planning application reference (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+    dwellings = IntegerField(
+        "Number of homes",
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, message="Number of homes must be 0 or more")],
+    )
+    build_cost_gbp = DecimalField(
+        "Build cost in pounds",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the build cost in pounds"),
+            NumberRange(min=0, message="Build cost must be 0 or more"),
+        ],
+    )
+    construction_months = IntegerField(
+        "Construction period in months (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=600, message="Construction period must be between 0 and 600 months"
+            ),
+        ],
+    )
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+
+# One floorspace field per use class, added to the form class so WTForms binds them.
+for _use in USE_CLASSES:
+    setattr(
+        DevelopmentForm,
+        f"floorspace_{_use}",
+        DecimalField(
+            f"{_use.capitalize()} floorspace (square metres)",
+            widget=GovTextInput(),
+            validators=_nonnegative(f"{_use.capitalize()} floorspace"),
+        ),
+    )
+
+
+class SiteForm(FlaskForm):
+    address = StringField(
+        "Site address (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+    )
+    method = RadioField(
+        "How do you want to give the site's location?",
+        widget=GovRadioInput(),
+        choices=[
+            ("postcode", "Postcode"),
+            ("point", "Longitude and latitude of a point"),
+            ("geojson", "Upload the red-line boundary as GeoJSON"),
+        ],
+        validators=[InputRequired(message="Select how you want to give the site's location")],
+    )
+    postcode = StringField(
+        "Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
+    )
+    longitude = DecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
+    latitude = DecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    geojson = FileField("GeoJSON file", widget=GovFileInput())
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        # Conditional fields are checked here: an Optional() validator would stop the
+        # field's own chain before a `validate_<field>` method could require it.
+        valid = super().validate(extra_validators)
+        if self.method.data == "postcode" and not (self.postcode.data or "").strip():
+            self.postcode.errors = [*self.postcode.errors, "Enter the site's postcode"]
+        if self.method.data == "point":
+            _require_coordinate(self.longitude, "longitude", 180, "-0.1170")
+            _require_coordinate(self.latitude, "latitude", 90, "51.5530")
+        return valid and not self.errors
+
+
+def _require_coordinate(field: DecimalField, name: str, limit: int, example: str) -> None:
+    if field.errors:
+        return
+    if field.data is None:
+        field.errors = [f"Enter the {name}, like {example}"]
+    elif not -limit <= field.data <= limit:
+        field.errors = [f"{name.capitalize()} must be between -{limit} and {limit}"]
+
+
+WHERE_CHOICES = [
+    ("borough", "Anywhere in the council's area"),
+    ("postcode", "At a postcode"),
+    ("ward", "In a ward (GSS code)"),
+    ("point", "At a point (longitude, latitude)"),
+]
+
+
+class CommitmentForm(FlaskForm):
+    measure = SelectField(
+        "What will you provide?",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select what you will provide")],
+    )
+    quantity = DecimalField(
+        "Quantity",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the quantity as a number"),
+            NumberRange(min=0, message="Quantity must be 0 or more"),
+        ],
+    )
+    unit = SelectField(
+        "Unit", widget=GovSelect(), validators=[InputRequired(message="Select the unit")]
+    )
+    phase = SelectField(
+        "Phase (optional)",
+        widget=GovSelect(),
+        choices=[
+            ("", "Not given"),
+            ("construction", "Construction"),
+            ("end_use", "End use"),
+            ("operation", "Operation"),
+        ],
+        validators=[Optional()],
+    )
+    where = RadioField(
+        "Where will it be delivered?",
+        widget=GovRadioInput(),
+        choices=WHERE_CHOICES,
+        validators=[InputRequired(message="Select where it will be delivered")],
+    )
+    where_postcode = StringField(
+        "Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
+    )
+    where_ward = StringField(
+        "Ward GSS code",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Regexp(r"^[EWSN]\d{8}$", message="Enter a ward code like E05013706"),
+        ],
+    )
+    where_longitude = DecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
+    where_latitude = DecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    description = TextAreaField(
+        "Description (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=5000)]
+    )
+    submit = SubmitField("Save commitment", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        where = self.where.data
+        if where == "postcode" and not (self.where_postcode.data or "").strip():
+            self.where_postcode.errors = [
+                *self.where_postcode.errors,
+                "Enter the postcode where it will be delivered",
+            ]
+        if where == "ward" and not (self.where_ward.data or "").strip():
+            self.where_ward.errors = [*self.where_ward.errors, "Enter the ward GSS code"]
+        if where == "point":
+            _require_coordinate(self.where_longitude, "longitude", 180, "-0.1170")
+            _require_coordinate(self.where_latitude, "latitude", 90, "51.5530")
+        return valid and not self.errors
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Upload a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")]
+    )
+    submit = SubmitField("Upload", widget=GovSubmitInput())
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role", widget=GovSelect(), choices=[(r.value, r.value.replace("_", " ")) for r in Role]
+    )
+    council = SelectField("Council", widget=GovSelect(), validators=[Optional()])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+def attach_problems(
+    form: FlaskForm, problems: Iterable[Problem], field_for_path: Mapping[str, str]
+) -> list[Problem]:
+    """Put domain problems on the form fields their JSON paths map to.
+
+    `field_for_path` maps a JSON path prefix ('$.site.postcode') to a field name. Returns the
+    problems no field claimed, for the error summary.
+    """
+    unclaimed = []
+    for item in problems:
+        name = next(
+            (field for prefix, field in field_for_path.items() if item.path.startswith(prefix)),
+            None,
+        )
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            unclaimed.append(item)
+            continue
+        field.errors = [*list(field.errors or []), item.message]
+    return unclaimed

@@ -1,0 +1,600 @@
+"""The planning officer's journey: queue → review → verdicts → decision → heads of terms.
+
+Routes are thin: they parse the form, call `store.review` (verdicts, transitions, locking)
+and the pure builders in `core.heads_of_terms` / `core.reproduce`, and render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import String, and_, asc, cast, desc, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.heads_of_terms import (
+    HeadsOfTerms,
+    build_heads_of_terms,
+    format_gbp,
+    format_number,
+)
+from planning_sv.core.heads_of_terms_docx import render_docx
+from planning_sv.core.reproduce import compare
+from planning_sv.core.rules.model import STATUSES
+from planning_sv.core.verdicts import STATUS_LABELS
+from planning_sv.core.workflow import IllegalTransition, Status, available_actions
+from planning_sv.store import review as review_repo
+from planning_sv.store import statements as repo
+from planning_sv.store.models import Assessment, Statement, StatementVersion, User
+from planning_sv.web import assessor, db_session
+from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
+
+bp = Blueprint("officer", __name__, url_prefix="/officer")
+
+PER_PAGE = 20
+QUEUE_STATUSES = tuple(s.value for s in Status if s is not Status.DRAFT)
+SORTS = {
+    "submitted": "Date submitted",
+    "updated": "Last updated",
+    "reference": "Application reference",
+    "status": "Status",
+}
+WARD_CODE = re.compile(r"^[EWSN]\d{8}$")
+ACTION_FIELDS = {"request_changes": "message", "return": "comment", "refuse": "reason"}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _officer() -> User:
+    user = current_actor()
+    assert user is not None  # @allow guarantees a signed-in staff member
+    return user
+
+
+def _reviewable(statement_id: int) -> Statement:
+    """A statement of the officer's council that has been submitted (drafts are private)."""
+    statement = statement_or_404(statement_id)
+    if statement.latest_version is None:
+        abort(404)
+    return statement
+
+
+def _version(statement: Statement, number: int | None) -> StatementVersion:
+    versions = {v.number: v for v in statement.versions}
+    if number is None:
+        return versions[max(versions)]
+    if number not in versions:
+        abort(404)
+    return versions[number]
+
+
+def _version_arg() -> int | None:
+    raw = request.args.get("version", "")
+    if raw == "":
+        return None
+    if not raw.isdigit():
+        abort(404)
+    return int(raw)
+
+
+def _assessment(version: StatementVersion) -> dict[str, Any]:
+    if version.assessment is None:
+        abort(404)
+    return version.assessment.data
+
+
+def _int_field(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _heads_of_terms(statement: Statement, version: StatementVersion) -> HeadsOfTerms:
+    session = db_session()
+    plan = assessor().plans.get(statement.council)
+    rule_measures = (
+        {rule.id: rule.counts.measures for rule in plan.rules} if plan is not None else None
+    )
+    return build_heads_of_terms(
+        _assessment(version),
+        version.data,
+        review_repo.core_verdicts(review_repo.verdicts_for(session, version)),
+        measures=assessor().measures,
+        rule_measures=rule_measures,
+        version=version.number,
+    )
+
+
+def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, Any]) -> Any:
+    """The folium map of the site, its wards shaded by £ and commitment points; or a reason.
+
+    Returns (parts, None) or (None, message): a missing boundary file must not stop the
+    officer reviewing the rules, so the page says why there is no map instead.
+    """
+    try:
+        from planning_sv.web import maps
+
+        plan = assessor().plans[statement.council]
+        geo, _valuer = assessor().services()
+        vintage = (assessment.get("site") or {}).get("vintage") or plan.boundary_vintage
+        wards = maps.display_wards(geo, vintage, plan.lad_code)
+        social = assessment.get("social_value") or {}
+        values = {
+            str(w["code"]): float(w.get("gbp") or 0)
+            for w in social.get("by_ward") or []
+            if isinstance(w, dict)
+        }
+        site_wards = (assessment.get("site") or {}).get("wards") or []
+        highlight = site_wards[0]["code"] if site_wards else None
+        m = maps.ward_map(
+            wards,
+            values=values or None,
+            value_label="Social value",
+            format_value=maps.format_gbp,
+            highlight=highlight,
+            tiles=maps.tiles_from_config(current_app.config),
+            leaflet_prefix=url_for("static", filename="vendor/leaflet/"),
+            height=420,
+            aria_label="Map of the site, the wards and the commitments",
+        )
+        points = []
+        site = assessment.get("site") or {}
+        if site.get("point"):
+            lon, lat = site["point"][:2]
+            points.append(
+                maps.MapPoint(
+                    lat=lat,
+                    lon=lon,
+                    title="Site",
+                    rows=[("Address", str((data.get("site") or {}).get("address") or ""))],
+                )
+            )
+        if points:
+            maps.point_layer(m, points, name="Site", colour="#d4351c")
+        commitment_points = [
+            maps.MapPoint(
+                lat=c["where"]["point"][1],
+                lon=c["where"]["point"][0],
+                title=f"{c.get('id')}: {c.get('measure')}",
+                rows=[("Quantity", f"{format_number(c.get('quantity'))} {c.get('unit')}")],
+            )
+            for c in data.get("commitments") or []
+            if isinstance(c.get("where"), dict) and c["where"].get("point")
+        ]
+        if commitment_points:
+            maps.point_layer(m, commitment_points, name="Commitments", colour="#1d70b8")
+        if "csp_nonce" not in g:
+            # Same nonce the base template's context processor will reuse for the page.
+            g.csp_nonce = secrets.token_urlsafe(16)
+        return maps.render_parts(m, nonce=g.csp_nonce), None
+    except Exception as exc:
+        current_app.logger.warning("review map unavailable: %s", exc)
+        return None, "The map is not available: the ward boundaries could not be loaded."
+
+
+def _actions(statement: Statement, officer: User) -> list[Any]:
+    """The decisions to offer: from a submitted statement, the under-review ones too,
+    because deciding starts the review implicitly (store.review.officer_action)."""
+    found = list(available_actions(statement.status, officer.role))
+    if Status(statement.status) in review_repo.AWAITING_REVIEW:
+        found += available_actions(Status.UNDER_REVIEW, officer.role)
+    return [a for a in found if a.name in review_repo.OFFICER_ACTIONS]
+
+
+def _review_context(
+    statement: Statement, version: StatementVersion, **extra: Any
+) -> dict[str, Any]:
+    session = db_session()
+    officer = _officer()
+    assessment = _assessment(version)
+    latest = statement.latest_version
+    is_latest = latest is not None and latest.id == version.id
+    verdicts = review_repo.verdicts_for(session, version)
+    previous = next((v for v in statement.versions if v.number == version.number - 1), None)
+    # After a resubmission the officer starts afresh on the new version, but sees what was
+    # decided on the previous one, rule by rule.
+    previous_verdicts = review_repo.verdicts_for(session, previous) if previous else {}
+    rule_ids = [str(r["id"]) for r in assessment.get("rules") or []]
+    site = assessment.get("site") or {}
+    social = assessment.get("social_value") or {}
+    total, local = social.get("total_gbp"), social.get("local_gbp")
+    if "map_parts" not in extra:
+        extra["map_parts"], extra["map_error"] = _site_map(statement, assessment, version.data)
+    return {
+        "statement": statement,
+        "version": version,
+        "versions": list(statement.versions),
+        "is_latest": is_latest,
+        "assessment": assessment,
+        "data": version.data,
+        "site": site,
+        "social": social,
+        "local_share": (local / total) if total and local is not None else None,
+        "verdicts": verdicts,
+        "previous_verdicts": previous_verdicts,
+        "without_verdict": [r for r in rule_ids if r not in verdicts],
+        "review_version": review_repo.current_review_version(session, version),
+        "editable": is_latest and Status(statement.status) in review_repo.REVIEWABLE,
+        "actions": _actions(statement, officer) if is_latest else [],
+        "changes": repo.diff(previous.data, version.data) if previous else [],
+        "previous": previous,
+        "requests": repo.officer_requests(session, statement),
+        "measures": assessor().measures,
+        "statuses": STATUSES,
+        "status_labels": STATUS_LABELS,
+        "action_fields": ACTION_FIELDS,
+        "errors": {},
+        "error_list": [],
+        "entered": {},
+        "conflict": None,
+        **extra,
+    }
+
+
+# --- queue --------------------------------------------------------------------------------
+
+
+def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
+    args = request.args
+    problems: list[Problem] = []
+    status = args.get("status", "")
+    if status and status not in QUEUE_STATUSES:
+        problems.append(Problem("status", "choose a status from the list"))
+        status = ""
+    ward = args.get("ward", "").strip().upper()
+    if ward and not WARD_CODE.match(ward):
+        problems.append(Problem("ward", "choose a ward from the list"))
+        ward = ""
+    dates: dict[str, dt.date | None] = {}
+    for name, label in (("from", "from"), ("to", "to")):
+        raw = args.get(name, "").strip()
+        try:
+            dates[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            problems.append(
+                Problem(name, f"enter the 'submitted {label}' date as YYYY-MM-DD, like 2026-03-31")
+            )
+            dates[name] = None
+    sort = args.get("sort", "submitted")
+    if sort not in SORTS:
+        problems.append(Problem("sort", "choose how to sort from the list"))
+        sort = "submitted"
+    direction = "asc" if args.get("order") == "asc" else "desc"
+    page = args.get("page", "1")
+    return {
+        "status": status,
+        "ward": ward,
+        "applicant": args.get("applicant", "").strip()[:200],
+        "from": dates["from"],
+        "to": dates["to"],
+        "sort": sort,
+        "order": direction,
+        "page": int(page) if page.isdigit() and int(page) > 0 else 1,
+    }, problems
+
+
+@bp.get("/")
+@allow(*STAFF_ROLES)
+def queue():  # type: ignore[no-untyped-def]
+    """Statements of the officer's council awaiting or under review, filtered and paged."""
+    session = db_session()
+    officer = _officer()
+    filters, problems = _queue_filters()
+
+    latest = (
+        select(
+            StatementVersion.statement_id.label("statement_id"),
+            func.max(StatementVersion.id).label("version_id"),
+            func.max(StatementVersion.submitted_at).label("submitted_at"),
+        )
+        .group_by(StatementVersion.statement_id)
+        .subquery()
+    )
+    base = (
+        select(Statement, latest.c.submitted_at, Assessment.data["site"]["wards"])
+        .join(latest, latest.c.statement_id == Statement.id)
+        .join(User, User.id == Statement.owner_id)
+        .outerjoin(Assessment, Assessment.version_id == latest.c.version_id)
+        .where(Statement.council == (officer.council or ""))
+        .where(Statement.status != Status.DRAFT.value)
+    )
+    counts = dict(
+        session.execute(
+            select(Statement.status, func.count())
+            .where(Statement.council == (officer.council or ""))
+            .where(Statement.status != Status.DRAFT.value)
+            .group_by(Statement.status)
+        ).all()
+    )
+    conditions = []
+    if filters["status"]:
+        conditions.append(Statement.status == filters["status"])
+    if filters["ward"]:
+        # Ward codes are fixed-format (checked above), so a substring match on the site's
+        # ward list is exact and works on SQLite and PostgreSQL alike.
+        conditions.append(cast(Assessment.data["site"]["wards"], String).contains(filters["ward"]))
+    if filters["applicant"]:
+        needle = f"%{filters['applicant'].lower()}%"
+        conditions.append(
+            or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle))
+        )
+    if filters["from"]:
+        conditions.append(
+            latest.c.submitted_at >= dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
+        )
+    if filters["to"]:
+        end = dt.datetime.combine(filters["to"] + dt.timedelta(days=1), dt.time(), dt.UTC)
+        conditions.append(latest.c.submitted_at < end)
+    query = base.where(and_(*conditions)) if conditions else base
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = asc if filters["order"] == "asc" else desc
+    column = {
+        "submitted": latest.c.submitted_at,
+        "updated": Statement.updated_at,
+        "reference": Statement.application_reference,
+        "status": Statement.status,
+    }[filters["sort"]]
+    rows = session.execute(
+        query.order_by(order(column), order(Statement.id))
+        .limit(PER_PAGE)
+        .offset((filters["page"] - 1) * PER_PAGE)
+    ).all()
+
+    ward_lists = session.scalars(
+        select(Assessment.data["site"]["wards"])
+        .join(latest, Assessment.version_id == latest.c.version_id)
+        .join(Statement, Statement.id == latest.c.statement_id)
+        .where(Statement.council == (officer.council or ""))
+    ).all()
+    ward_options = sorted(
+        {
+            (str(w.get("code")), str(w.get("name")))
+            for wards in ward_lists
+            for w in (wards or [])
+            if isinstance(w, dict)
+        },
+        key=lambda cw: cw[1],
+    )
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    status_code = 400 if problems else 200
+    return render_template(
+        "officer/queue.html",
+        rows=rows,
+        total=total,
+        counts=counts,
+        statuses=QUEUE_STATUSES,
+        filters=filters,
+        problems=problems,
+        ward_options=ward_options,
+        sorts=SORTS,
+        pages=pages,
+        council_name=assessor().councils().get(officer.council or "", officer.council),
+    ), status_code
+
+
+# --- review -------------------------------------------------------------------------------
+
+
+@bp.get("/statements/<int:statement_id>")
+@allow(*STAFF_ROLES)
+def review(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _reviewable(statement_id)
+    version = _version(statement, _version_arg())
+    return render_template("officer/review.html", **_review_context(statement, version))
+
+
+def _verdict_inputs(rule_ids: list[str]) -> tuple[list[review_repo.VerdictInput], dict[str, Any]]:
+    """The verdict fields as posted: only rules where the officer chose agree or override."""
+    entries = []
+    entered: dict[str, Any] = {}
+    for rule_id in rule_ids:
+        decision = request.form.get(f"decision-{rule_id}", "")
+        fields = {
+            "decision": decision,
+            "status": request.form.get(f"status-{rule_id}") or None,
+            "reason": request.form.get(f"reason-{rule_id}", ""),
+            "comment": request.form.get(f"comment-{rule_id}", ""),
+        }
+        entered[rule_id] = fields
+        if decision:
+            entries.append(review_repo.VerdictInput(rule_id=rule_id, **fields))
+    return entries, entered
+
+
+@bp.post("/statements/<int:statement_id>/verdicts")
+@allow(*STAFF_ROLES)
+def save_verdicts(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _reviewable(statement_id)
+    version = _version(statement, _int_field("version"))
+    assessment = _assessment(version)
+    rule_ids = [str(r["id"]) for r in assessment.get("rules") or []]
+    entries, entered = _verdict_inputs(rule_ids)
+    expected = _int_field("review_version")
+    session = db_session()
+
+    def again(status: int, **extra: Any):  # type: ignore[no-untyped-def]
+        session.rollback()
+        context = _review_context(statement, version, entered=entered, **extra)
+        return render_template("officer/review.html", **context), status
+
+    if expected is None:
+        problem = Problem("review_version", "the form is incomplete: reload the page")
+        return again(400, errors={"form": problem.message}, error_list=[problem])
+    if not entries:
+        problem = Problem("verdicts", "record a verdict (agree or override) for at least one rule")
+        return again(400, errors={"verdicts": problem.message}, error_list=[problem])
+    try:
+        changed = review_repo.save_verdicts(
+            session, statement, version, assessment, entries, _officer(), expected_version=expected
+        )
+        session.commit()
+    except InputInvalid as exc:
+        return again(400, errors={p.path: p.message for p in exc.problems}, error_list=exc.problems)
+    except review_repo.ReviewConflict as exc:
+        return again(409, conflict=exc)
+    except StaleDataError:
+        # Someone saved between our version check and our write: same answer as above.
+        session.rollback()
+        conflict = review_repo.ReviewConflict(
+            expected,
+            review_repo.current_review_version(session, version),
+            review_repo.changes_since(db_session(), statement, version, expected),
+        )
+        return again(409, conflict=conflict)
+    flash(
+        f"Saved {len(changed)} verdict{'s' if len(changed) != 1 else ''}."
+        if changed
+        else "No verdicts changed.",
+        "success",
+    )
+    return redirect(url_for(".review", statement_id=statement.id, _anchor="rules"))
+
+
+@bp.post("/statements/<int:statement_id>/actions")
+@allow(*STAFF_ROLES)
+def act(statement_id: int):  # type: ignore[no-untyped-def]
+    """A workflow decision (request changes, recommend, sign off, return, approve, refuse)."""
+    statement = _reviewable(statement_id)
+    version = statement.latest_version
+    assert version is not None  # _reviewable guarantees one
+    action = request.form.get("action", "")
+    reason_field = ACTION_FIELDS.get(action, "note")
+    reason = request.form.get(reason_field, "") or request.form.get("reason", "")
+    expected = _int_field("review_version")
+    session = db_session()
+
+    def again(status: int, **extra: Any):  # type: ignore[no-untyped-def]
+        session.rollback()
+        context = _review_context(statement, version, **extra)
+        return render_template("officer/review.html", **context), status
+
+    if action not in review_repo.OFFICER_ACTIONS:
+        problem = Problem("action", "choose what to do with this statement")
+        return again(400, errors={"action": problem.message}, error_list=[problem])
+    if len(reason) > 5000:
+        problem = Problem(reason_field, "must be at most 5000 characters")
+        return again(400, errors={reason_field: problem.message}, error_list=[problem])
+    try:
+        event = review_repo.officer_action(
+            session, statement, action, _officer(), reason, expected_version=expected
+        )
+        session.commit()
+    except review_repo.ReviewConflict as exc:
+        return again(409, conflict=exc)
+    except IllegalTransition as exc:
+        if exc.forbidden:
+            raise
+        if "needs a reason" in str(exc):
+            problem = Problem(reason_field, str(exc))
+            return again(400, errors={reason_field: problem.message}, error_list=[problem])
+        problem = Problem("action", str(exc))
+        return again(409, errors={"action": problem.message}, error_list=[problem])
+    flash(
+        f"{action.replace('_', ' ').capitalize()}: the statement is now "
+        f"{(event.to_status or '').replace('_', ' ')}.",
+        "success",
+    )
+    return redirect(url_for(".review", statement_id=statement.id))
+
+
+# --- heads of terms -----------------------------------------------------------------------
+
+
+@bp.get("/statements/<int:statement_id>/heads-of-terms")
+@allow(*STAFF_ROLES)
+def heads_of_terms(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _reviewable(statement_id)
+    version = _version(statement, _version_arg())
+    return render_template(
+        "officer/heads_of_terms.html",
+        statement=statement,
+        version=version,
+        hot=_heads_of_terms(statement, version),
+        final=statement.status in (Status.SIGNED_OFF.value, Status.APPROVED.value),
+        format_number=format_number,
+        format_gbp=format_gbp,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/statements/<int:statement_id>/heads-of-terms.docx")
+@allow(*STAFF_ROLES)
+def heads_of_terms_docx(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _reviewable(statement_id)
+    version = _version(statement, _version_arg())
+    data = render_docx(_heads_of_terms(statement, version))
+    reference = re.sub(
+        r"[^\w.-]+", "-", statement.application_reference or f"statement-{statement.id}"
+    )
+    filename = f"heads-of-terms-{reference}-v{version.number}.docx"
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- audit and reproduce ------------------------------------------------------------------
+
+
+@bp.get("/statements/<int:statement_id>/audit")
+@allow(*STAFF_ROLES)
+def audit(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = _reviewable(statement_id)
+    session = db_session()
+    events = repo.events_for(session, statement)
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    actors = (
+        {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    return render_template(
+        "officer/audit.html",
+        statement=statement,
+        events=events,
+        actors=actors,
+        versions=list(statement.versions),
+    )
+
+
+@bp.get("/statements/<int:statement_id>/reproduce")
+@allow(*STAFF_ROLES)
+def reproduce(statement_id: int):  # type: ignore[no-untyped-def]
+    """Re-run the stored version's statement on its assessment date and compare."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, _version_arg())
+    stored = _assessment(version)
+    on = dt.date.fromisoformat(str(stored.get("assessed_on")))
+    error = None
+    result = None
+    try:
+        fresh = assessor().assess(version.data, on=on)
+        result = compare(stored, fresh)
+    except InputInvalid as exc:
+        # The rules or reference data changed so much the old statement no longer assesses.
+        error = str(exc)
+    return render_template(
+        "officer/reproduce.html",
+        statement=statement,
+        version=version,
+        stored=stored,
+        result=result,
+        error=error,
+        format_number=format_number,
+    )

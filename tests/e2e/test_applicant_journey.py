@@ -1,0 +1,115 @@
+"""An applicant registers, enters an Islington statement through the forms, sees a failing
+rule in the self-check, fixes it and submits: in a real Chromium against the real server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+WORKSPACE_RULE = "ISL-B4-AFFORDABLE-WORKSPACE"
+
+
+def axe_violations(page, base: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Serious or critical WCAG violations axe-core finds on the current page."""
+    page.add_script_tag(url=base + "/static/vendor/axe-core/axe.min.js")
+    results = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']})"
+    )
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> None:  # type: ignore[no-untyped-def]
+    base = live_server.url
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    page.goto(base + "/")
+    page.get_by_role("button", name="Start now").click()
+
+    # Register (the form's validation is exercised on the way).
+    page.fill("#email", "dev@builder.example")
+    page.fill("#password", "short")
+    page.fill("#confirm", "short")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe_violations(page, base) == []
+    assert "at least 10 characters" in page.locator(".govuk-error-summary").inner_text()
+    page.fill("#password", "a-long-enough-password")
+    page.fill("#confirm", "a-long-enough-password")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r".*/statements$"))
+
+    # Start a statement for Islington.
+    page.get_by_role("button", name="Start a new statement").click()
+    page.get_by_label("London Borough of Islington").check()
+    page.fill("#application_reference", "P2026/0042/FUL")
+    page.get_by_role("button", name="Continue").click()
+
+    # Development facts.
+    page.wait_for_url(re.compile(r".*/development$"))
+    page.fill("#dwellings", "120")
+    page.fill("#build_cost_gbp", "45000000")
+    page.fill("#construction_months", "30")
+    page.fill("#floorspace_office", "8000")
+    page.fill("#floorspace_residential", "9500")
+    page.get_by_role("button", name="Save and continue").click()
+
+    # Site by postcode; the page confirms the ward it landed in.
+    page.wait_for_url(re.compile(r".*/site$"))
+    page.get_by_label("Postcode", exact=True).first.check()
+    page.fill("#postcode", "N19 3AA")
+    page.get_by_role("button", name="Save and continue").click()
+    placed = page.get_by_test_id("site-placed")
+    expect(placed).to_be_visible()
+    expect(page.locator("#site-map.app-map--active")).to_be_visible()  # the map enhancement ran
+    page.wait_for_timeout(400)  # Leaflet's fade-in, or axe measures half-transparent text
+    assert axe_violations(page, base) == []
+    assert re.search(r"ward \(E05\d{6}\)", placed.inner_text())
+    page.get_by_role("link", name="Continue to commitments").click()
+
+    # One commitment: too little affordable workspace for 8,000 m² of offices.
+    page.get_by_role("button", name="Add a commitment").click()
+    assert axe_violations(page, base) == []
+    page.select_option("#measure", "affordable_workspace")
+    page.fill("#quantity", "500")
+    page.select_option("#unit", "sqm")
+    page.get_by_label("Anywhere in the council's area").check()
+    page.get_by_role("button", name="Save commitment").click()
+    expect(page.get_by_test_id("commitments")).to_be_visible()
+    page.get_by_role("button", name="Continue to check your answers").click()
+
+    # The self-check shows the workspace rule failing, with its shortfall and citation.
+    row = page.locator(f"tr[data-rule-id='{WORKSPACE_RULE}']")
+    assert row.locator("[data-rule-status]").get_attribute("data-rule-status") in (
+        "fail",
+        "partial",
+    )
+    assert "300" in row.locator("[data-shortfall]").inner_text()
+    assert axe_violations(page, base) == []
+    row.get_by_text("Why, and the policy").click()
+    assert "Islington Local Plan" in row.locator(".govuk-details__text").inner_text()
+
+    # Fix it: change the commitment to 800 m².
+    page.goto(page.url.replace("/check", "/commitments"))
+    page.get_by_role("link", name=re.compile("Change.*commitment c1")).click()
+    page.fill("#quantity", "800")
+    page.get_by_role("button", name="Save commitment").click()
+    page.get_by_role("button", name="Continue to check your answers").click()
+    row = page.locator(f"tr[data-rule-id='{WORKSPACE_RULE}']")
+    expect(row.locator("[data-rule-status]")).to_have_attribute("data-rule-status", "pass")
+
+    # Submit: version 1, status submitted.
+    page.get_by_role("button", name="Submit statement").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 1 submitted")
+    expect(page.locator("main .govuk-tag").first).to_have_text("Submitted")
+    page.get_by_role("link", name="Version 1").click()
+    expect(page.get_by_test_id("self-check")).to_be_visible()
+    assert axe_violations(page, base) == []
+    assert script_errors == []

@@ -1,0 +1,190 @@
+"""Browser test of the whole officer journey (issue 6, item 7).
+
+Officer signs in, opens a submitted statement from the queue, overrides one rule with a
+reason and requests changes; the applicant resubmits; the officer recommends; the senior
+officer signs off; the heads of terms download and contain the obligations.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+
+from planning_sv.store.models import Statement, User
+
+PASSWORD = "correct-horse-battery-e2e"
+EXAMPLE = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "docs"
+    / "examples"
+    / "islington_mixed_use.json"
+)
+
+
+def load_example(_council: str) -> dict[str, Any]:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+pytestmark = pytest.mark.e2e
+
+
+def _seed(app: Any) -> dict[str, Any]:
+    from planning_sv.store import statements as repo
+    from planning_sv.store.users import create_user
+
+    with app.extensions["planning_sv.db"].session() as session:
+        owner = create_user(session, "dev@example.com", PASSWORD, "applicant", None)
+        officer = create_user(
+            session, "officer@islington.example", PASSWORD, "officer", "islington"
+        )
+        senior = create_user(
+            session, "senior@islington.example", PASSWORD, "senior_officer", "islington"
+        )
+        statement = repo.create_statement(session, owner, "islington", load_example("islington"))
+        repo.submit(session, statement, owner)
+        assessment = statement.latest_version.assessment.data  # type: ignore[union-attr]
+        return {
+            "statement_id": statement.id,
+            "reference": statement.application_reference,
+            "rule": assessment["rules"][0],
+            "obligations": [c for c in assessment["commitments"] if c["quantity"]],
+            "users": {u.role: u.email for u in (owner, officer, senior)},
+        }
+
+
+def _sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_officer_journey(live_server: Any, browser: Any) -> None:
+    seed = _seed(live_server.app)
+    base = live_server.url
+    sid = seed["statement_id"]
+    rule = seed["rule"]
+    override_to = "pass" if rule["status"] != "pass" else "fail"
+
+    # --- officer: queue → review → override one rule → request changes ------------------
+    officer_ctx = browser.new_context(accept_downloads=True)
+    officer = officer_ctx.new_page()
+    officer.set_default_timeout(15_000)
+    _sign_in(officer, base, seed["users"]["officer"])
+    assert officer.url.endswith("/officer/")  # officers land on their queue
+    row = officer.locator(f'tr[data-statement-id="{sid}"]')
+    assert "Submitted" in row.inner_text()
+    row.get_by_role("link").click()
+    officer.wait_for_url(re.compile(rf"/officer/statements/{sid}$"))
+    section = officer.locator(f'section[data-rule-id="{rule["id"]}"]')
+    section.locator(f"#override-{rule['id']}").check()
+    section.locator(f'select[name="status-{rule["id"]}"]').select_option(override_to)
+    section.locator(f'textarea[name="reason-{rule["id"]}"]').fill(
+        "Shortfall covered by a fee in lieu"
+    )
+    officer.get_by_test_id("save-verdicts").click()
+    officer.wait_for_load_state()
+    assert "Saved 1 verdict" in officer.content()
+    section = officer.locator(f'section[data-rule-id="{rule["id"]}"]')
+    assert (
+        section.get_by_test_id("engine-status")
+        .locator("[data-rule-status]")
+        .get_attribute("data-rule-status")
+        == rule["status"]
+    )
+    assert (
+        section.get_by_test_id("officer-status")
+        .locator("[data-rule-status]")
+        .get_attribute("data-rule-status")
+        == override_to
+    )
+    assert "Shortfall covered by a fee in lieu" in section.inner_text()
+
+    request_form = officer.locator('form[data-action="request_changes"]')
+    request_form.locator("textarea").fill("Please add 5 more local apprenticeships")
+    request_form.get_by_role("button", name="Request changes").click()
+    officer.wait_for_load_state()
+    assert "Changes requested" in officer.get_by_test_id("status").inner_text()
+
+    # --- applicant: sees the request and resubmits ---------------------------------------
+    applicant_ctx = browser.new_context()
+    applicant = applicant_ctx.new_page()
+    applicant.set_default_timeout(15_000)
+    _sign_in(applicant, base, seed["users"]["applicant"])
+    applicant.goto(f"{base}/statements/{sid}")
+    assert "Please add 5 more local apprenticeships" in applicant.content()
+    applicant.goto(f"{base}/statements/{sid}/check")
+    applicant.get_by_role("button", name="Resubmit statement").click()
+    applicant.wait_for_load_state()
+    assert "Version 2 submitted" in applicant.content()
+    applicant_ctx.close()
+
+    # --- officer: recommends version 2 ---------------------------------------------------
+    officer.goto(f"{base}/officer/?status=resubmitted")
+    officer.locator(f'tr[data-statement-id="{sid}"]').get_by_role("link").click()
+    officer.wait_for_url(re.compile(rf"/officer/statements/{sid}$"))
+    assert '<strong aria-current="page">2</strong>' in officer.content()
+    # Version 2 starts without verdicts but shows the one recorded on version 1.
+    earlier = officer.locator(f'section[data-rule-id="{rule["id"]}"]').get_by_test_id(
+        "previous-verdict"
+    )
+    assert "Shortfall covered by a fee in lieu" in earlier.inner_text()
+    officer.locator('form[data-action="recommend"]').get_by_role("button").click()
+    officer.wait_for_load_state()
+    assert "Recommended" in officer.get_by_test_id("status").inner_text()
+
+    # --- senior officer: signs off ---------------------------------------------------------
+    senior_ctx = browser.new_context()
+    senior = senior_ctx.new_page()
+    senior.set_default_timeout(15_000)
+    _sign_in(senior, base, seed["users"]["senior_officer"])
+    senior.goto(f"{base}/officer/statements/{sid}")
+    senior.locator('form[data-action="sign_off"]').get_by_role("button").click()
+    senior.wait_for_load_state()
+    assert "Signed off" in senior.get_by_test_id("status").inner_text()
+    senior_ctx.close()
+
+    # --- heads of terms: HTML and the DOCX download ----------------------------------------
+    officer.goto(f"{base}/officer/statements/{sid}/heads-of-terms")
+    assert officer.locator(".app-obligation").count() == len(seed["obligations"])
+    with officer.expect_download() as info:
+        officer.get_by_role("link", name="Download as a Word document (DOCX)").click()
+    download = info.value
+    assert download.suggested_filename.endswith("-v2.docx")
+    document = Document(io.BytesIO(Path(download.path()).read_bytes()))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Section 106 obligations" in text
+    assert text.count("Trigger and timing:") == len(seed["obligations"])
+    assert text.count("Monitoring and reporting:") == len(seed["obligations"])
+
+    # The audit page shows the whole journey, in order.
+    officer.goto(f"{base}/officer/statements/{sid}/audit")
+    actions = officer.locator("tr[data-action]").evaluate_all(
+        "rows => rows.map(r => r.dataset.action)"
+    )
+    assert actions == [
+        "create",
+        "submit",
+        "start_review",
+        "verdict",
+        "request_changes",
+        "resubmit",
+        "start_review",
+        "recommend",
+        "sign_off",
+    ]
+    officer_ctx.close()
+
+    with live_server.app.extensions["planning_sv.db"].session() as session:
+        statement = session.get(Statement, sid)
+        assert statement is not None and statement.status == "signed_off"
+        assert len(statement.versions) == 2
+        assert session.query(User).count() == 3

@@ -1,0 +1,635 @@
+"""The officer journey over HTTP: queue, review, verdicts, decisions, heads of terms, audit."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from docx import Document
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from planning_sv.store.models import AuditEvent, Statement, User
+from planning_sv.store.review import ReviewState, RuleVerdict
+
+Make = Callable[..., Any]
+
+
+@pytest.fixture
+def people(make_user: Make) -> dict[str, User]:
+    return {
+        "owner": make_user("applicant"),
+        "officer": make_user("officer", "islington"),
+        "officer2": make_user("officer", "islington"),
+        "senior": make_user("senior_officer", "islington"),
+        "senior2": make_user("senior_officer", "islington"),
+        "salford": make_user("officer", "salford"),
+    }
+
+
+@pytest.fixture
+def submitted(make_statement: Make, people: dict[str, User]) -> Statement:
+    return make_statement(people["owner"], "islington", actions=("submit",))
+
+
+def _client(app: Flask, sign_in: Callable[..., FlaskClient], user: User) -> FlaskClient:
+    return sign_in(app.test_client(), user)
+
+
+def _rules(app: Flask, statement: Statement) -> list[dict[str, Any]]:
+    with app.extensions["planning_sv.db"].session() as session:
+        row = session.get(Statement, statement.id)
+        assert row is not None and row.latest_version is not None
+        return row.latest_version.assessment.data["rules"]
+
+
+def _status(app: Flask, statement: Statement) -> str:
+    with app.extensions["planning_sv.db"].session() as session:
+        return session.get(Statement, statement.id).status  # type: ignore[union-attr]
+
+
+def _events(app: Flask, statement: Statement) -> list[AuditEvent]:
+    with app.extensions["planning_sv.db"].session() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.statement_id == statement.id)
+                .order_by(AuditEvent.id)
+            )
+        )
+
+
+def _override(rule: dict[str, Any]) -> str:
+    return "pass" if rule["status"] != "pass" else "fail"
+
+
+# --- queue --------------------------------------------------------------------------------
+
+
+def test_queue_shows_own_council_submitted_statements_with_counts(
+    app: Flask, sign_in: Make, make_statement: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    make_statement(people["owner"], "islington")  # a draft: private to the applicant
+    other = make_statement(people["owner"], "salford", actions=("submit",))
+    client = _client(app, sign_in, people["officer"])
+    page = client.get("/officer/")
+    assert page.status_code == 200
+    html = page.text
+    assert f'data-statement-id="{submitted.id}"' in html
+    assert f'data-statement-id="{other.id}"' not in html  # another council's
+    assert html.count("data-statement-id=") == 1  # the draft is not listed
+    assert '<span data-count="submitted">1</span>' in html
+
+
+def test_queue_filters_sort_and_validation(
+    app: Flask, sign_in: Make, make_statement: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    second = make_statement(
+        people["owner"],
+        "islington",
+        actions=("submit", "start_review"),
+        staff={"start_review": people["officer"]},
+    )
+    client = _client(app, sign_in, people["officer"])
+    html = client.get("/officer/?status=under_review").text
+    assert f'data-statement-id="{second.id}"' in html
+    assert f'data-statement-id="{submitted.id}"' not in html
+
+    # Ward: the example site's ward (read from the stored assessment) matches; another not.
+    with app.extensions["planning_sv.db"].session() as session:
+        site_ward = session.get(Statement, submitted.id).latest_version.assessment.data["site"][  # type: ignore[union-attr]
+            "wards"
+        ][0]["code"]
+    html = client.get(f"/officer/?ward={site_ward}").text
+    assert html.count("data-statement-id=") == 2
+    assert f'<option value="{site_ward}" selected>' in html
+    assert "data-statement-id=" not in client.get("/officer/?ward=E05999999").text
+
+    owner_email = people["owner"].email
+    assert (
+        client.get(f"/officer/?applicant={owner_email[:8].upper()}").text.count(
+            "data-statement-id="
+        )
+        == 2
+    )
+    assert "data-statement-id=" not in client.get("/officer/?applicant=nobody-here").text
+    assert "data-statement-id=" not in client.get("/officer/?from=2999-01-01").text
+    assert client.get("/officer/?to=2999-01-01").text.count("data-statement-id=") == 2
+
+    ascending = client.get("/officer/?sort=submitted&order=asc").text
+    assert ascending.index(f'data-statement-id="{submitted.id}"') < ascending.index(
+        f'data-statement-id="{second.id}"'
+    )
+    descending = client.get("/officer/?sort=submitted&order=desc").text
+    assert descending.index(f'data-statement-id="{second.id}"') < descending.index(
+        f'data-statement-id="{submitted.id}"'
+    )
+
+    bad = client.get("/officer/?from=31/12/2026&ward=DROP&status=nope&sort=x")
+    assert bad.status_code == 400
+    assert "enter the &#39;submitted from&#39; date as YYYY-MM-DD" in bad.text
+    assert "choose a ward from the list" in bad.text
+    assert "choose a status from the list" in bad.text
+
+
+def test_queue_paginates(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement, monkeypatch: Any
+) -> None:
+    from planning_sv.web import officer
+
+    monkeypatch.setattr(officer, "PER_PAGE", 1)
+    client = _client(app, sign_in, people["officer"])
+    with app.extensions["planning_sv.db"].session() as session:
+        # A second submitted statement, cheaply: copy the first one's rows.
+        from planning_sv.store import statements as repo
+
+        owner = session.get(User, people["owner"].id)
+        original = session.get(Statement, submitted.id)
+        copy = repo.create_statement(session, owner, "islington", original.draft)  # type: ignore[union-attr]
+        repo.submit(session, copy, owner)  # type: ignore[arg-type]
+    first = client.get("/officer/").text
+    second = client.get("/officer/?page=2").text
+    assert first.count("data-statement-id=") == 1
+    assert second.count("data-statement-id=") == 1
+    assert 'aria-label="Page 2"' in first
+    assert first != second
+
+
+def test_applicants_and_other_councils_cannot_use_officer_pages(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    owner = _client(app, sign_in, people["owner"])
+    assert owner.get("/officer/").status_code == 403
+    assert owner.get(f"/officer/statements/{submitted.id}").status_code == 403
+    salford = _client(app, sign_in, people["salford"])
+    assert salford.get(f"/officer/statements/{submitted.id}").status_code == 404
+    assert salford.get(f"/officer/statements/{submitted.id}/heads-of-terms.docx").status_code == 404
+
+
+def test_drafts_are_not_reviewable(
+    app: Flask, sign_in: Make, make_statement: Make, people: dict[str, User]
+) -> None:
+    draft = make_statement(people["owner"], "islington")
+    client = _client(app, sign_in, people["officer"])
+    assert client.get(f"/officer/statements/{draft.id}").status_code == 404
+    assert client.get(f"/officer/statements/{draft.id}?version=x").status_code == 404
+
+
+# --- review page and verdicts -------------------------------------------------------------
+
+
+def test_review_page_shows_rules_commitments_and_map(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    page = client.get(f"/officer/statements/{submitted.id}")
+    assert page.status_code == 200
+    html = page.text
+    for rule in _rules(app, submitted):
+        assert f'data-rule-id="{rule["id"]}"' in html
+        assert f'name="decision-{rule["id"]}"' in html
+    assert 'data-testid="commitments"' in html
+    assert 'name="review_version" value="1"' in html
+    # The folium map is drawn from local assets only.
+    assert "leaflet" in html.lower()
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+    assert page.headers["Content-Security-Policy"]
+    assert "No verdict yet" in html
+    rules = _rules(app, submitted)
+    assert f"{len(rules)} of {len(rules)} rules have no verdict from you" in html
+    assert 'data-action="start_review"' in html
+    assert 'data-action="sign_off"' not in html  # not for an officer, not in this state
+    assert client.get(f"/officer/statements/{submitted.id}?version=9").status_code == 404
+
+
+def test_override_needs_a_reason_and_nothing_is_saved_without_one(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    rule = _rules(app, submitted)[0]
+    client = _client(app, sign_in, people["officer"])
+    response = client.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "1",
+            f"decision-{rule['id']}": "override",
+            f"status-{rule['id']}": _override(rule),
+            f"reason-{rule['id']}": "  ",
+        },
+    )
+    assert response.status_code == 400
+    assert "give a reason for overriding the engine" in response.text
+    assert f'href="#rules-{rule["id"]}-reason"' in response.text  # summary links to the field
+    assert _status(app, submitted) == "submitted"  # nothing happened, not even start_review
+    with app.extensions["planning_sv.db"].session() as session:
+        assert session.scalars(select(RuleVerdict)).all() == []
+
+
+def test_empty_posts_answer_400_not_500(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    assert client.post(f"/officer/statements/{submitted.id}/verdicts").status_code == 400
+    no_verdict = client.post(
+        f"/officer/statements/{submitted.id}/verdicts", data={"review_version": "1"}
+    )
+    assert no_verdict.status_code == 400
+    assert "record a verdict" in no_verdict.text
+    assert client.post(f"/officer/statements/{submitted.id}/actions").status_code == 400
+
+
+def test_verdicts_are_saved_side_by_side_and_audited(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    rules = _rules(app, submitted)
+    first, second = rules[0], rules[1]
+    client = _client(app, sign_in, people["officer"])
+    response = client.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "1",
+            f"decision-{first['id']}": "override",
+            f"status-{first['id']}": _override(first),
+            f"reason-{first['id']}": "Fee in lieu <agreed>",
+            f"decision-{second['id']}": "agree",
+            f"comment-{second['id']}": "Checked the figures",
+        },
+    )
+    assert response.status_code == 302
+    assert _status(app, submitted) == "under_review"  # the first save starts the review
+
+    html = client.get(f"/officer/statements/{submitted.id}").text
+    assert "Fee in lieu &lt;agreed&gt;" in html  # escaped
+    assert "Overridden" in html
+    assert 'name="review_version" value="2"' in html
+
+    with app.extensions["planning_sv.db"].session() as session:
+        verdicts = {v.rule_id: v for v in session.scalars(select(RuleVerdict))}
+        assert verdicts[first["id"]].engine_status == first["status"]
+        assert verdicts[first["id"]].officer_status == _override(first)
+        assert verdicts[second["id"]].officer_status == second["status"]
+        assert verdicts[second["id"]].comment == "Checked the figures"
+    actions = [(e.action, e.details.get("rule_id")) for e in _events(app, submitted)]
+    assert ("start_review", None) in actions
+    assert ("verdict", first["id"]) in actions
+    assert ("verdict", second["id"]) in actions
+    verdict_event = next(
+        e for e in _events(app, submitted) if e.details.get("rule_id") == first["id"]
+    )
+    assert verdict_event.reason == "Fee in lieu <agreed>"
+    assert verdict_event.details["overridden"] is True
+    assert verdict_event.actor_id == people["officer"].id
+
+    # Saving the same verdicts again changes nothing and writes no event.
+    count = len(_events(app, submitted))
+    again = client.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "2",
+            f"decision-{second['id']}": "agree",
+            f"comment-{second['id']}": "Checked the figures",
+        },
+    )
+    assert again.status_code == 302
+    assert len(_events(app, submitted)) == count
+
+
+def test_second_officer_gets_a_conflict_and_nothing_is_overwritten(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    rule = _rules(app, submitted)[0]
+    alice = _client(app, sign_in, people["officer"])
+    bob = _client(app, sign_in, people["officer2"])
+    # Both open the page at review version 1.
+    assert (
+        'name="review_version" value="1"' in alice.get(f"/officer/statements/{submitted.id}").text
+    )
+    assert 'name="review_version" value="1"' in bob.get(f"/officer/statements/{submitted.id}").text
+
+    saved = alice.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "1",
+            f"decision-{rule['id']}": "override",
+            f"status-{rule['id']}": _override(rule),
+            f"reason-{rule['id']}": "Alice's reason",
+        },
+    )
+    assert saved.status_code == 302
+    late = bob.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "1",
+            f"decision-{rule['id']}": "agree",
+            f"comment-{rule['id']}": "Bob's comment",
+        },
+    )
+    assert late.status_code == 409
+    assert "Not saved: someone else changed this review" in late.text
+    assert "Alice&#39;s reason" in late.text  # what changed, and by whom
+    assert people["officer"].email in late.text
+    assert "Bob&#39;s comment" in late.text  # Bob's input is kept in the form
+    assert 'name="review_version" value="2"' in late.text  # he can now save on top
+    with app.extensions["planning_sv.db"].session() as session:
+        (verdict,) = session.scalars(select(RuleVerdict)).all()
+        assert verdict.reason == "Alice's reason"
+        assert verdict.officer_id == people["officer"].id
+        assert session.scalars(select(ReviewState)).one().version == 2
+
+    # A decision taken on a stale page is refused the same way.
+    stale = bob.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "recommend", "review_version": "1"},
+    )
+    assert stale.status_code == 409
+    assert _status(app, submitted) == "under_review"
+
+
+def test_stale_write_race_is_a_conflict(
+    app: Flask, people: dict[str, User], submitted: Statement
+) -> None:
+    """Two sessions pass the version check together; the database lock stops the second."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from planning_sv.store import review as review_repo
+
+    db = app.extensions["planning_sv.db"]
+    rule = _rules(app, submitted)[0]
+    with db.session() as session:
+        version = session.get(Statement, submitted.id).latest_version  # type: ignore[union-attr]
+        review_repo.review_state(session, version)  # type: ignore[arg-type]
+    first, second = db.Session(), db.Session()
+    try:
+        loaded = []
+        for session in (first, second):
+            statement = session.get(Statement, submitted.id)
+            version = statement.latest_version  # type: ignore[union-attr]
+            # Both read the review state at version 1 before either writes (kept referenced:
+            # the identity map is weak and would otherwise reload the fresh row).
+            state = review_repo.review_state(session, version)  # type: ignore[arg-type]
+            assert state.version == 1
+            loaded.append((session, statement, version, state))
+        session, statement, version, _state = loaded[0]
+        review_repo.save_verdicts(
+            session,
+            statement,
+            version,
+            version.assessment.data,
+            [review_repo.VerdictInput(rule["id"], "agree")],
+            session.get(User, people["officer"].id),
+            expected_version=1,
+        )
+        session.commit()
+        session, statement, version, _state = loaded[1]
+        with pytest.raises(StaleDataError):
+            review_repo.save_verdicts(
+                session,
+                statement,
+                version,
+                version.assessment.data,
+                [review_repo.VerdictInput(rule["id"], "agree", comment="late")],
+                session.get(User, people["officer2"].id),
+                expected_version=1,
+            )
+        session.rollback()
+        (verdict,) = session.scalars(select(RuleVerdict)).all()
+        assert verdict.comment is None  # the first save stands
+        assert verdict.officer_id == people["officer"].id
+    finally:
+        first.close()
+        second.close()
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def test_request_changes_needs_a_message_then_reaches_the_applicant(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    empty = client.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "request_changes", "review_version": "1", "message": " "},
+    )
+    assert empty.status_code == 400
+    assert "Request changes needs a reason" in empty.text
+    assert _status(app, submitted) == "submitted"
+
+    done = client.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={
+            "action": "request_changes",
+            "review_version": "1",
+            "message": "Add 10 more construction placements",
+        },
+    )
+    assert done.status_code == 302
+    assert _status(app, submitted) == "changes_requested"
+    owner = _client(app, sign_in, people["owner"])
+    assert "Add 10 more construction placements" in owner.get(f"/statements/{submitted.id}").text
+    events = [(e.action, e.from_status, e.to_status) for e in _events(app, submitted)]
+    assert ("start_review", "submitted", "under_review") in events
+    assert ("request_changes", "under_review", "changes_requested") in events
+
+
+def test_illegal_action_is_a_409_and_role_is_a_403(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    officer = _client(app, sign_in, people["officer"])
+    illegal = officer.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "approve", "review_version": "1"},
+    )
+    assert illegal.status_code == 409
+    assert "cannot record approval a statement that is submitted" in illegal.text
+    forbidden = officer.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "sign_off", "review_version": "1"},
+    )
+    assert forbidden.status_code == 403
+    assert _status(app, submitted) == "submitted"
+
+
+def test_recommend_sign_off_four_eyes_return_and_approve(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    senior = _client(app, sign_in, people["senior"])
+    senior2 = _client(app, sign_in, people["senior2"])
+    assert (
+        senior.post(
+            f"/officer/statements/{submitted.id}/actions",
+            data={"action": "recommend", "review_version": "1", "note": "Policy compliant"},
+        ).status_code
+        == 302
+    )
+    assert _status(app, submitted) == "recommended"
+
+    own = senior.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "sign_off", "review_version": "1"},
+    )
+    assert own.status_code == 409
+    assert "another senior officer must sign it off" in own.text
+
+    no_comment = senior2.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "return", "review_version": "1"},
+    )
+    assert no_comment.status_code == 400
+    assert (
+        senior2.post(
+            f"/officer/statements/{submitted.id}/actions",
+            data={"action": "return", "review_version": "1", "comment": "Check the placements"},
+        ).status_code
+        == 302
+    )
+    assert _status(app, submitted) == "under_review"
+
+    officer = _client(app, sign_in, people["officer"])
+    officer.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "recommend", "review_version": "1"},
+    )
+    assert (
+        senior2.post(
+            f"/officer/statements/{submitted.id}/actions",
+            data={"action": "sign_off", "review_version": "1"},
+        ).status_code
+        == 302
+    )
+    assert _status(app, submitted) == "signed_off"
+    assert (
+        officer.post(
+            f"/officer/statements/{submitted.id}/actions",
+            data={"action": "approve", "review_version": "1"},
+        ).status_code
+        == 302
+    )
+    assert _status(app, submitted) == "approved"
+    html = officer.get(f"/officer/statements/{submitted.id}").text
+    assert 'data-testid="verdicts-form"' not in html  # closed: read only
+    recommend = next(e for e in _events(app, submitted) if e.action == "recommend")
+    assert recommend.reason == "Policy compliant"
+    assert recommend.details["version"] == 1
+
+
+# --- heads of terms, audit, reproduce -----------------------------------------------------
+
+
+def test_heads_of_terms_html_and_docx(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    rule = _rules(app, submitted)[0]
+    client = _client(app, sign_in, people["officer"])
+    client.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={
+            "version": "1",
+            "review_version": "1",
+            f"decision-{rule['id']}": "override",
+            f"status-{rule['id']}": _override(rule),
+            f"reason-{rule['id']}": "Agreed in lieu",
+        },
+    )
+    with app.extensions["planning_sv.db"].session() as session:
+        data = session.get(Statement, submitted.id).latest_version.assessment.data  # type: ignore[union-attr]
+    offered = [c for c in data["commitments"] if c["quantity"]]
+
+    html = client.get(f"/officer/statements/{submitted.id}/heads-of-terms")
+    assert html.status_code == 200
+    assert "css/print.css" in html.text
+    assert html.text.count('class="app-obligation"') == len(offered)
+    assert "(overridden)" in html.text
+    assert "Draft" in html.text  # not signed off yet
+
+    download = client.get(f"/officer/statements/{submitted.id}/heads-of-terms.docx")
+    assert download.status_code == 200
+    assert download.mimetype.endswith("wordprocessingml.document")
+    assert "attachment;" in download.headers["Content-Disposition"]
+    document = Document(io.BytesIO(download.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Section 106 obligations" in text
+    assert text.count("Trigger and timing:") == len(offered)
+    rows = [[c.text for c in r.cells] for r in document.tables[0].rows]
+    overridden = next(r for r in rows if r[0].startswith(rule["id"]))
+    assert overridden[6].endswith("(overridden)")
+    assert overridden[7] == "Agreed in lieu"
+
+
+def test_audit_page_lists_transitions_and_verdicts(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    client.post(
+        f"/officer/statements/{submitted.id}/actions",
+        data={"action": "request_changes", "review_version": "1", "message": "More jobs"},
+    )
+    page = client.get(f"/officer/statements/{submitted.id}/audit")
+    assert page.status_code == 200
+    for action in ("create", "submit", "start_review", "request_changes"):
+        assert f'data-action="{action}"' in page.text
+    assert "More jobs" in page.text
+    assert "under review → changes requested" in page.text
+
+
+def test_reproduce_identical_and_changed(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    same = client.get(f"/officer/statements/{submitted.id}/reproduce")
+    assert same.status_code == 200
+    assert 'data-testid="reproduce-identical"' in same.text
+
+    # Simulate an assessment stored under an older rule pack with another verdict.
+    with app.extensions["planning_sv.db"].session() as session:
+        version = session.get(Statement, submitted.id).latest_version  # type: ignore[union-attr]
+        data = dict(version.assessment.data)  # type: ignore[union-attr]
+        data["pack_version"] = "islington-2000.1"
+        rules = [dict(r) for r in data["rules"]]
+        rules[0]["status"] = "needs_evidence" if rules[0]["status"] != "needs_evidence" else "pass"
+        data["rules"] = rules
+        version.assessment.data = data  # type: ignore[union-attr]
+    changed = client.get(f"/officer/statements/{submitted.id}/reproduce")
+    assert 'data-testid="reproduce-changed"' in changed.text
+    assert "islington-2000.1" in changed.text
+    assert f"rule {rules[0]['id']}" in changed.text
+
+
+def test_a_lost_race_at_commit_is_shown_as_a_conflict(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement, monkeypatch: Any
+) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from planning_sv.store import review as review_repo
+
+    def lose(*_args: Any, **_kwargs: Any) -> list[str]:
+        raise StaleDataError("UPDATE statement on table 'review_states' expected 1 row")
+
+    monkeypatch.setattr(review_repo, "save_verdicts", lose)
+    rule = _rules(app, submitted)[0]
+    client = _client(app, sign_in, people["officer"])
+    response = client.post(
+        f"/officer/statements/{submitted.id}/verdicts",
+        data={"version": "1", "review_version": "1", f"decision-{rule['id']}": "agree"},
+    )
+    assert response.status_code == 409
+    assert 'data-testid="conflict"' in response.text
+
+
+def test_viewing_a_review_writes_nothing(
+    app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
+) -> None:
+    client = _client(app, sign_in, people["officer"])
+    assert client.get(f"/officer/statements/{submitted.id}").status_code == 200
+    assert client.get(f"/officer/statements/{submitted.id}/heads-of-terms").status_code == 200
+    assert client.get(f"/officer/statements/{submitted.id}/audit").status_code == 200
+    with app.extensions["planning_sv.db"].session() as session:
+        assert session.scalars(select(ReviewState)).all() == []
+    assert _status(app, submitted) == "submitted"
