@@ -7,6 +7,7 @@ because loading boundaries and postcodes per request would be slow.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -72,7 +73,13 @@ class Assessor:
             )
         except (KeyError, LookupError) as exc:  # reference data the placer could not find
             raise InputInvalid([Problem("$", f"cannot place this statement: {exc}")]) from None
-        return result.to_dict()
+        except (OverflowError, ArithmeticError):
+            raise InputInvalid([Problem("$", TOO_LARGE)]) from None
+        data = result.to_dict()
+        if not _finite(data):
+            # e.g. 1e308 of something valued at £20 each: JSON (and PostgreSQL) cannot hold it.
+            raise InputInvalid([Problem("$", TOO_LARGE)])
+        return data
 
     def place_site(self, council: str, site: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         """Where a site lands (wards, shares, point), before the rest of the statement exists.
@@ -105,6 +112,19 @@ class Assessor:
             "point": list(site_placement.point) if site_placement.point else None,
             "warnings": list(site_placement.warnings),
         }, []
+
+
+TOO_LARGE = "the numbers in this statement are too large to assess; check the quantities"
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Mapping):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return True
 
 
 _assessor: Assessor | None = None

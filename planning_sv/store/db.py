@@ -6,6 +6,8 @@ not block the writer. The same code runs on PostgreSQL (`postgresql+psycopg://â€
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,13 +36,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# NaN/Infinity are not JSON: PostgreSQL refuses them and SQLite would store them silently,
+# so both backends refuse them here, alike.
+_json_serializer = functools.partial(json.dumps, allow_nan=False)
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or default_database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, json_serializer=_json_serializer
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
 
 
 class Database:

@@ -258,6 +258,19 @@ def submit_statement(statement_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+@bp.get("/statements/<int:statement_id>/versions/<int:number>")
+@allow(APPLICANT, *STAFF_ROLES)
+def get_version(statement_id: int, number: int):  # type: ignore[no-untyped-def]
+    """A submitted version exactly as frozen (statement@1)."""
+    statement = statement_or_404(statement_id)
+    match = next((v for v in statement.versions if v.number == number), None)
+    if match is None:
+        return problem(404, f"statement {statement_id} has no version {number}")
+    response = jsonify(match.data)
+    response.headers["X-Submitted-At"] = match.submitted_at.isoformat()
+    return response
+
+
 @bp.get("/statements/<int:statement_id>/assessment")
 @allow(APPLICANT, *STAFF_ROLES)
 def get_assessment(statement_id: int):  # type: ignore[no-untyped-def]
@@ -436,6 +449,24 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json("Submitted", "Submitted"),
                         **_problem_responses(401, 403, 404, 409, 422),
+                    },
+                },
+            },
+            "/statements/{statement_id}/versions/{number}": {
+                "parameters": [
+                    id_param,
+                    {
+                        "name": "number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                ],
+                "get": {
+                    "summary": "A submitted version, exactly as frozen",
+                    "responses": {
+                        "200": _json("Statement", "The statement@1 as submitted"),
+                        **_problem_responses(401, 403, 404),
                     },
                 },
             },

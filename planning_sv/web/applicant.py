@@ -297,16 +297,11 @@ def site(statement_id: int):  # type: ignore[no-untyped-def]
         elif form.method.data == "point":
             new_site["point"] = [_number(form.longitude.data), _number(form.latitude.data)]
         else:
-            geometry, error = _read_geojson(request.files.get(form.geojson.name))
-            if (
-                error is not None
-                and "geometry" in current
-                and not (
-                    request.files.get(form.geojson.name)
-                    and request.files[form.geojson.name].filename
-                )
-            ):
-                geometry, error = current["geometry"], None  # keep the boundary already uploaded
+            upload = request.files.get(form.geojson.name)
+            if (upload is None or not upload.filename) and "geometry" in current:
+                geometry, error = current["geometry"], None  # keep the boundary already saved
+            else:
+                geometry, error = _read_geojson(upload)
             if error is not None:
                 form.geojson.errors = [error]
             else:

@@ -45,6 +45,26 @@ from planning_sv.core.statement import USE_CLASSES
 from planning_sv.core.workflow import Role
 from planning_sv.store.users import MIN_PASSWORD
 
+# Larger numbers are typing mistakes or attacks, and would not survive a float or JSON.
+MAX_NUMBER = 10**15
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN, Infinity and absurd magnitudes ('nan' parses as a
+    Decimal, and comparing it raises), so hostile numbers become a field error, never a 500."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and valuelist[0].strip() == "":
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Enter a number, like 1200 or 0.5"))
+        if self.data is not None and abs(self.data) > MAX_NUMBER:
+            self.data = None
+            raise ValueError(self.gettext("Enter a number smaller than 1,000,000,000,000,000"))
+
 
 class RegisterForm(FlaskForm):
     email = StringField(
@@ -149,9 +169,14 @@ class DevelopmentForm(FlaskForm):
     dwellings = IntegerField(
         "Number of homes",
         widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, message="Number of homes must be 0 or more")],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=1_000_000, message="Number of homes must be between 0 and 1,000,000"
+            ),
+        ],
     )
-    build_cost_gbp = DecimalField(
+    build_cost_gbp = FiniteDecimalField(
         "Build cost in pounds",
         widget=GovTextInput(),
         validators=[
@@ -177,7 +202,7 @@ for _use in USE_CLASSES:
     setattr(
         DevelopmentForm,
         f"floorspace_{_use}",
-        DecimalField(
+        FiniteDecimalField(
             f"{_use.capitalize()} floorspace (square metres)",
             widget=GovTextInput(),
             validators=_nonnegative(f"{_use.capitalize()} floorspace"),
@@ -202,8 +227,8 @@ class SiteForm(FlaskForm):
     postcode = StringField(
         "Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
     )
-    longitude = DecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
-    latitude = DecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    longitude = FiniteDecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
+    latitude = FiniteDecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
     geojson = FileField("GeoJSON file", widget=GovFileInput())
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
@@ -242,7 +267,7 @@ class CommitmentForm(FlaskForm):
         widget=GovSelect(),
         validators=[InputRequired(message="Select what you will provide")],
     )
-    quantity = DecimalField(
+    quantity = FiniteDecimalField(
         "Quantity",
         widget=GovTextInput(),
         validators=[
@@ -281,8 +306,10 @@ class CommitmentForm(FlaskForm):
             Regexp(r"^[EWSN]\d{8}$", message="Enter a ward code like E05013706"),
         ],
     )
-    where_longitude = DecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
-    where_latitude = DecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    where_longitude = FiniteDecimalField(
+        "Longitude", widget=GovTextInput(), validators=[Optional()]
+    )
+    where_latitude = FiniteDecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
     description = TextAreaField(
         "Description (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=5000)]
     )

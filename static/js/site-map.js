@@ -9,6 +9,8 @@
   if (!point && !geometry) { return; }
   el.classList.add("app-map--active");
   var map = L.map(el, { scrollWheelZoom: false });
+  // The default "Leaflet" prefix link fails link-in-text-block contrast; credit in text.
+  map.attributionControl.setPrefix("Leaflet");
   L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
     maxZoom: 19,
     attribution: "&copy; OpenStreetMap contributors"

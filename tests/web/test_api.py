@@ -93,6 +93,9 @@ def test_create_get_put_submit_assess(api_for, islington_example: dict[str, Any]
     rule = next(r for r in assessment["rules"] if r["id"] == "ISL-S106-CONSTRUCTION-PLACEMENTS")
     assert rule["proposed"] == 45 and rule["status"] == "pass"
     assert api.get(f"/statements/{statement_id}/assessment?version=1").get_json() == assessment
+    frozen = api.get(f"/statements/{statement_id}/versions/1").get_json()
+    assert frozen["commitments"][2]["quantity"] == 45 and frozen["council"] == "islington"
+    _problem(api.get(f"/statements/{statement_id}/versions/2"), 404)
     _problem(api.get(f"/statements/{statement_id}/assessment?version=7"), 404)
     _problem(api.get(f"/statements/{statement_id}/assessment?version=x"), 422)
 
@@ -197,3 +200,22 @@ def test_openapi_documents_every_api_route(app: Flask, client: FlaskClient) -> N
 
     assert set(schemas["Statement"]["properties"]) == set(statement_json_schema()["properties"])
     json.dumps(doc)  # serialisable
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["development"].update(dwellings=10**400),
+        lambda d: d["commitments"][0].update(quantity=1e308),
+        lambda d: d["development"].update(build_cost_gbp=1e308),
+    ],
+)
+def test_absurd_numbers_never_5xx(api_for, islington_example, mutate) -> None:  # type: ignore[no-untyped-def]
+    api = api_for("applicant")
+    mutate(islington_example)
+    created = api.post("/statements", json=islington_example)
+    assert created.status_code in (201, 422), created.text[:300]
+    if created.status_code == 201:
+        statement_id = created.get_json()["id"]
+        assert api.get(f"/statements/{statement_id}/assessment").status_code < 500
+        assert api.post(f"/statements/{statement_id}/submit").status_code < 500

@@ -161,6 +161,13 @@ def test_geojson_upload(
         )
         assert bad.status_code == 400 and message in bad.text and 'href="#geojson"' in bad.text
     assert _draft(app, sid)["site"]["geometry"]["type"] == "Polygon"  # kept
+    # Saving again without choosing a file keeps the boundary already uploaded.
+    again = applicant.post(
+        f"/statements/{sid}/site", data={"method": "geojson", "address": "1 New Road"}
+    )
+    assert again.status_code == 302
+    assert _draft(app, sid)["site"]["address"] == "1 New Road"
+    assert _draft(app, sid)["site"]["geometry"]["type"] == "Polygon"
 
 
 def test_commitment_validation(applicant: FlaskClient) -> None:
@@ -380,3 +387,32 @@ def test_editing_keeps_a_location_the_form_cannot_show(
     assert saved.status_code == 302
     item = _draft(app, sid)["commitments"][0]
     assert item["quantity"] == 30 and item["where"] == area
+
+
+@pytest.mark.parametrize("hostile", ["NaN", "Infinity", "-inf", "1e999999", "12abc", "<b>1</b>"])
+def test_hostile_numbers_are_field_errors(applicant: FlaskClient, hostile: str) -> None:
+    sid = _start(applicant)
+    development = applicant.post(
+        f"/statements/{sid}/development", data={**DEVELOPMENT, "build_cost_gbp": hostile}
+    )
+    commitment = applicant.post(
+        f"/statements/{sid}/commitments/new",
+        data={
+            "measure": "apprenticeship",
+            "quantity": hostile,
+            "unit": "starts",
+            "where": "borough",
+        },
+    )
+    site = applicant.post(
+        f"/statements/{sid}/site",
+        data={"method": "point", "longitude": hostile, "latitude": "51.5"},
+    )
+    for response, field in (
+        (development, "build_cost_gbp"),
+        (commitment, "quantity"),
+        (site, "longitude"),
+    ):
+        assert response.status_code == 400, (hostile, field, response.status_code)
+        assert f'href="#{field}"' in response.text
+        assert "<b>1</b>" not in response.text
