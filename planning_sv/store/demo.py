@@ -70,16 +70,28 @@ FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
     },
 }
 
-# (reference suffix, workflow actions after creation, how to vary the example)
+# (reference suffix, workflow actions after creation, how to vary the example): one demo
+# statement at every stage, so a newcomer can walk the applicant, officer and senior officer
+# journeys and the public maps (approved statements) at once.
+_REVIEWED = ("submit", "start_review")
+_SIGNED_OFF = (*_REVIEWED, "recommend", "sign_off")
 PLAN: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("DRAFT", (), "fewer"),
     ("SUBMITTED", ("submit",), "same"),
-    ("CHANGES", ("submit", "start_review", "request_changes"), "fewer"),
-    ("APPROVED-1", ("submit", "start_review", "recommend", "sign_off", "approve"), "same"),
-    ("APPROVED-2", ("submit", "start_review", "recommend", "sign_off", "approve"), "more"),
+    ("UNDER-REVIEW", _REVIEWED, "same"),
+    ("CHANGES", (*_REVIEWED, "request_changes"), "fewer"),
+    ("RESUBMITTED", (*_REVIEWED, "request_changes", "submit"), "more"),
+    ("RECOMMENDED", (*_REVIEWED, "recommend"), "same"),
+    ("SIGNED-OFF", _SIGNED_OFF, "same"),
+    ("APPROVED-1", (*_SIGNED_OFF, "approve"), "same"),
+    ("APPROVED-2", (*_SIGNED_OFF, "approve"), "more"),
+    ("REFUSED", (*_SIGNED_OFF, "refuse"), "fewer"),
+    ("WITHDRAWN", ("submit", "withdraw"), "fewer"),
 )
 REASONS = {
     "request_changes": "Please add construction work placements to meet the S106 requirement.",
+    "refuse": "Social value offer falls well short of the Local Plan requirements.",
+    "withdraw": "Scheme redesigned; a new application will follow.",
 }
 
 
@@ -136,6 +148,8 @@ def seed(
             "recommend": officer,
             "sign_off": senior,
             "approve": officer,
+            "refuse": officer,
+            "withdraw": owner,
         }
         for suffix, actions, how in PLAN:
             reference = f"DEMO/{council.upper()}/{suffix}"
