@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from planning_sv.cli.common import fail
+from planning_sv.cli.common import EXIT_FAULT, fail
 from planning_sv.config import DataDirMissing
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.measures import load_measures
@@ -17,7 +18,8 @@ from planning_sv.core.report import render_text
 from planning_sv.core.rules.expressions import ExpressionError
 from planning_sv.core.statement import parse_statement
 
-EXIT_PACK_FAULT = 1
+if TYPE_CHECKING:
+    from planning_sv.core.pipeline import Placer, Valuer
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
@@ -29,7 +31,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"'{value}' is not a date like 2026-01-31") from None
 
 
-def services():  # type: ignore[no-untyped-def]
+def services() -> tuple[Placer, Valuer]:
     """The placer and valuer; a seam the tests replace with fakes."""
     from planning_sv.core.pipeline import default_services
 
@@ -69,9 +71,10 @@ def assess_command(statement_file: str, output_format: str, on: dt.date) -> None
     try:
         plans = load_plans()
     except PlansInvalid as exc:
-        _pack_fault(
-            [str(p) for p in exc.problems],
-            "the rule packs have faults (run `planning-sv plans check`)",
+        fail(
+            exc.problems,
+            heading="the rule packs have faults (run `planning-sv plans check`)",
+            exit_code=EXIT_FAULT,
         )
     try:
         statement = parse_statement(text, councils=plans, measures=load_measures())
@@ -80,25 +83,26 @@ def assess_command(statement_file: str, output_format: str, on: dt.date) -> None
     try:
         placer, valuer = services()
     except (ImportError, DataDirMissing) as exc:
-        _pack_fault([str(exc)], "cannot load the placement and valuation services")
+        fail(
+            [str(exc)],
+            heading="cannot load the placement and valuation services",
+            exit_code=EXIT_FAULT,
+        )
     try:
         assessment = assess_statement(statement, on=on, plans=plans, placer=placer, valuer=valuer)
     except InputInvalid as exc:
         fail(exc.problems)
     except ExpressionError as exc:
-        _pack_fault([str(exc)], f"a rule in the {statement.council} pack cannot be evaluated")
+        fail(
+            [str(exc)],
+            heading=f"a rule in the {statement.council} pack cannot be evaluated",
+            exit_code=EXIT_FAULT,
+        )
     data = assessment.to_dict()
     if output_format == "text":
         click.echo(render_text(data), nl=False)
     else:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _pack_fault(messages: list[str], heading: str) -> None:
-    click.echo(f"error: {heading}", err=True)
-    for message in messages:
-        click.echo(f"error: {message}", err=True)
-    raise SystemExit(EXIT_PACK_FAULT)
 
 
 def register(cli: click.Group) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ import numpy as np
 from planning_sv import config
 from planning_sv.cli.common import fail
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import plural
 
 
 @click.group("geo")
@@ -56,7 +58,8 @@ def geo_import(
         click.echo(f"warning: {warning}", err=True)
     lads = ", ".join(entry.lad_codes[:10]) + (" …" if len(entry.lad_codes) > 10 else "")
     click.echo(
-        f"imported {entry.features} wards of {len(entry.lad_codes)} councils ({lads}) as "
+        f"imported {plural(entry.features, 'ward')} of {plural(len(entry.lad_codes), 'council')} "
+        f"({lads}) as "
         f"vintage {entry.vintage} → {registry.root / entry.file}"
     )
 
@@ -120,6 +123,8 @@ def locate_command(
         fail([Problem("--easting/--northing", "give both --easting and --northing")])
     x_col = easting_column if use_en else (lon_column or "lon")
     y_col = northing_column if use_en else (lat_column or "lat")
+    if points.is_dir():
+        fail([Problem(str(points), "is a folder, not a CSV file")])
     if not points.is_file():
         fail([Problem(str(points), "file not found")])
     if output is not None and output.resolve() == points.resolve():
@@ -141,9 +146,13 @@ def locate_command(
         raw = points.open("rb")
     except OSError as exc:
         fail([Problem(str(points), f"cannot open: {exc.strerror}")])
-    out_handle = (
-        output.open("w", encoding="utf-8", newline="") if output is not None else sys.stdout
-    )
+    try:
+        out_handle = (
+            output.open("w", encoding="utf-8", newline="") if output is not None else sys.stdout
+        )
+    except OSError as exc:
+        raw.close()
+        fail([Problem("-o", f"cannot write {output}: {exc.strerror}")])
     try:
         with (
             raw,
@@ -201,15 +210,18 @@ class _ProgressReader(io.RawIOBase):
         return n or 0
 
 
-def _lsoa_columns():  # type: ignore[no-untyped-def]
-    """LSOA 2011 code and IMD 2019 decile for points in the boroughs' LSOA files."""
+def _lsoa_columns() -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    """LSOA 2011 code and IMD 2019 decile for points in the LSOA files of the data folder."""
     from planning_sv.core.geo.service import GeoService
 
     try:
         service = GeoService.from_data_dir()
     except config.DataDirMissing as exc:
         fail([str(exc)])
-    tables = [service.lsoa_imd(lad) for lad in ("E09000019", "E08000006")]
+    lads = service.lsoa_lad_codes()
+    if not lads:
+        fail([Problem("--lsoa", f"no LSOA 2011 boundaries in {service.data_dir / 'boundaries'}")])
+    tables = [service.lsoa_imd(lad) for lad in lads]
 
     def extra(lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
         codes = np.full(len(lon), "", dtype=object)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from planning_sv.config import LOCAL_PLANS_DIR
+from planning_sv.core.figures import plural
 from planning_sv.core.plans import read_plans
 from planning_sv.core.rules.scenarios import run_scenarios
 
@@ -38,7 +39,7 @@ def check_command(root: str | None) -> None:
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found", err=True)
+        click.echo(f"{plural(len(problems), 'problem')} found", err=True)
         raise SystemExit(1)
     if not plans:
         click.echo(f"error: no rule packs under {_root(root)}", err=True)
@@ -62,6 +63,9 @@ def test_command(council: str | None, root: str | None) -> None:
         raise SystemExit(1)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
+    if not plans:
+        click.echo(f"error: no rule packs under {_root(root)}", err=True)
+        raise SystemExit(1)
     chosen = [plans[council]] if council else list(plans.values())
     outcomes = run_scenarios(chosen)
     failed = [o for o in outcomes if not o.passed]

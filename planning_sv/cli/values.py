@@ -13,19 +13,6 @@ from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.valuation.valuesets import COLUMNS, ValueSetRegistry
 
-LIST_FIELDS = (
-    "measure",
-    "unit",
-    "gbp_per_unit",
-    "price_year",
-    "value_type",
-    "source",
-    "url",
-    "licence",
-    "method",
-    "confidence",
-)
-
 
 def _known_councils() -> set[str]:
     """Councils with a rule pack; empty when no pack is installed (then any code is allowed)."""
@@ -47,7 +34,12 @@ def _check_council(council: str | None) -> None:
 
 
 def _registry() -> ValueSetRegistry:
-    return ValueSetRegistry.default()
+    try:
+        return ValueSetRegistry.default()
+    except OSError as exc:
+        # The catalogue or the open set is missing: the installation, not the input, is at fault.
+        click.echo(f"error: cannot load the measures and the open value set: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 def _print_rows_text(rows: list[dict[str, Any]]) -> None:
@@ -130,8 +122,7 @@ def register(cli: click.Group) -> None:
         if fmt == "json":
             out = [
                 {
-                    **{k: row[k] for k in LIST_FIELDS},
-                    **{k: row[k] for k in COLUMNS if k not in LIST_FIELDS},
+                    **{k: row[k] for k in COLUMNS},
                     "value_set": row["value_set"],
                     "value_set_version": row["value_set_version"],
                 }

@@ -14,6 +14,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planning_sv.core.figures import format_gbp as format_gbp  # re-exported for pages
+from planning_sv.core.figures import format_number
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import STATUS_LABELS, Verdict, final_status
 
@@ -92,7 +94,7 @@ class Obligation:
             rest = self.unit_label.removeprefix("£").strip()
             if rest == "gbp":
                 rest = ""
-            return f"£{format_number(self.quantity)} {rest}".strip()
+            return f"{format_gbp(self.quantity)} {rest}".strip()
         return f"{format_number(self.quantity)} {self.unit_label}"
 
     @property
@@ -154,19 +156,6 @@ class HeadsOfTerms:
     obligations: tuple[Obligation, ...]
     committee: CommitteeSection
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def format_number(value: float | None) -> str:
-    """1234.0 -> '1,234'; 2.5 -> '2.5'; None -> '—' (rule results may have no figure)."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def format_gbp(value: float | None) -> str:
-    return "—" if value is None else f"£{value:,.0f}"
 
 
 def citation_text(citation: Mapping[str, Any]) -> str:

@@ -13,7 +13,8 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt
 
-from planning_sv.core.heads_of_terms import HeadsOfTerms, format_gbp, format_number
+from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.heads_of_terms import HeadsOfTerms
 
 
 def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:

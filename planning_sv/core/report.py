@@ -6,10 +6,11 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from planning_sv.core.rules.engine import fmt
+from planning_sv.core.figures import MISSING, format_gbp, format_number
 from planning_sv.core.valuation.report import format_social_value
 
-STATUS_LABELS = {
+# Short upper-case labels, so the status column scans in a terminal.
+STATUS_COLUMN = {
     "pass": "PASS",
     "partial": "PARTIAL",
     "fail": "FAIL",
@@ -30,17 +31,13 @@ def _table(headers: list[str], rows: Iterable[list[str]]) -> list[str]:
     return out
 
 
-def _num(value: Any, unit: str | None = None) -> str:
-    return "-" if value is None else fmt(value, unit)
-
-
 def _wrap(text: str, indent: str = "    ") -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
 
 
 def _wards(wards: list[Mapping[str, Any]]) -> str:
     if not wards:
-        return "-"
+        return MISSING
     if len(wards) == 1:
         return f"{wards[0]['name']} ({wards[0]['code']})"
     if len(wards) > 3:
@@ -60,7 +57,7 @@ def render_text(assessment: Mapping[str, Any]) -> str:
     ]
     summary = a["summary"]
     counts = ", ".join(
-        f"{summary[s]} {s.replace('_', ' ')}" for s in STATUS_LABELS if summary.get(s)
+        f"{summary[s]} {s.replace('_', ' ')}" for s in STATUS_COLUMN if summary.get(s)
     )
     lines.append(f"Summary: {summary['total']} rules — {counts or 'none in force'}")
 
@@ -78,11 +75,11 @@ def render_text(assessment: Mapping[str, Any]) -> str:
     lines += ["", "RULES"]
     rows = [
         [
-            STATUS_LABELS[r["status"]],
+            STATUS_COLUMN[r["status"]],
             r["id"],
-            _num(r["required"], r["unit"]),
-            _num(r["proposed"], r["unit"]) if r["status"] != "not_applicable" else "-",
-            _num(r["shortfall"], r["unit"]),
+            format_number(r["required"], r["unit"]),
+            format_number(r["proposed"], r["unit"]) if r["status"] != "not_applicable" else MISSING,
+            format_number(r["shortfall"], r["unit"]),
         ]
         for r in a["rules"]
     ]
@@ -91,7 +88,7 @@ def render_text(assessment: Mapping[str, Any]) -> str:
     ]
     for r in a["rules"]:
         c = r["citation"]
-        lines += ["", f"  {r['id']} — {r['title']} [{STATUS_LABELS[r['status']]}]"]
+        lines += ["", f"  {r['id']} — {r['title']} [{STATUS_COLUMN[r['status']]}]"]
         lines += _wrap(
             f"Source: {c.get('document')}, {c.get('policy')}, para {c.get('paragraph')} "
             f"<{c.get('url')}>"
@@ -103,10 +100,10 @@ def render_text(assessment: Mapping[str, Any]) -> str:
         [
             c["id"],
             c["measure"],
-            fmt(c["quantity"], c["unit"]),
-            _wards(c["wards"]) if c["wards"] else (c.get("local_reason") or "-"),
+            format_number(c["quantity"], c["unit"]),
+            _wards(c["wards"]) if c["wards"] else (c.get("local_reason") or MISSING),
             "yes" if c["local"] else "no",
-            _num(c.get("value_gbp"), "gbp"),
+            format_gbp(c.get("value_gbp")),
         ]
         for c in a["commitments"]
     ]

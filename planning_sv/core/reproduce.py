@@ -7,10 +7,11 @@ and the social value totals match; otherwise each difference is listed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from planning_sv.core.figures import same_figure
 
 RULE_FIELDS = ("status", "required", "proposed", "shortfall", "unit")
 TOTAL_FIELDS = ("total_gbp", "local_gbp", "per_million_build_cost")
@@ -41,14 +42,6 @@ class Reproduction:
         return self.stored_pack != self.fresh_pack
 
 
-def _same(a: Any, b: Any) -> bool:
-    # Figures go through JSON and float arithmetic: compare numbers with a tolerance so
-    # 0.1 + 0.2 vs 0.3 is not reported as a change in the rules.
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-6)
-    return bool(a == b)
-
-
 def _value_set(assessment: Mapping[str, Any]) -> str | None:
     value_set = (assessment.get("social_value") or {}).get("value_set")
     if isinstance(value_set, Mapping) and value_set.get("name"):
@@ -77,13 +70,13 @@ def compare(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> Reproduction
             differences.append(Difference(f"rule {rule_id}", "rule", "present", None))
             continue
         for name in RULE_FIELDS:
-            if not _same(before.get(name), after.get(name)):
+            if not same_figure(before.get(name), after.get(name)):
                 differences.append(
                     Difference(f"rule {rule_id}", name, before.get(name), after.get(name))
                 )
 
     old_sv, new_sv = stored.get("social_value") or {}, fresh.get("social_value") or {}
     for name in TOTAL_FIELDS:
-        if not _same(old_sv.get(name), new_sv.get(name)):
+        if not same_figure(old_sv.get(name), new_sv.get(name)):
             differences.append(Difference("social value", name, old_sv.get(name), new_sv.get(name)))
     return Reproduction(stored_pack, fresh_pack, old_vs, new_vs, tuple(differences))

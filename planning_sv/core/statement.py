@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -38,7 +37,21 @@ Identifier = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.\-]+$"),
 ]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _json_number(value: Any) -> Any:
+    # pydantic's lax mode would read "25" as 25 and true as 1; a statement is JSON, so a
+    # quantity sent as text or true/false is the sender's mistake and is reported as such.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    if isinstance(value, (str, bytes)):
+        raise ValueError(f"must be a number, not text ({str(value)[:20]!r})")
+    return value
+
+
+JsonNumber = BeforeValidator(_json_number)
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), JsonNumber]
+Coordinates = Annotated[list[Annotated[float, JsonNumber]], Field(min_length=2, max_length=2)]
 
 
 class _Model(BaseModel):
@@ -58,11 +71,9 @@ class Where(_Model):
 
     postcode: ShortText | None = Field(default=None, description="UK postcode, e.g. 'N7 8QP'")
     ward: ShortText | None = Field(default=None, description="ward GSS code, e.g. 'E05013705'")
-    point: list[float] | None = Field(
-        default=None, description="[lon, lat] in EPSG:4326", min_length=2, max_length=2
-    )
-    easting_northing: list[float] | None = Field(
-        default=None, description="[easting, northing] in EPSG:27700", min_length=2, max_length=2
+    point: Coordinates | None = Field(default=None, description="[lon, lat] in EPSG:4326")
+    easting_northing: Coordinates | None = Field(
+        default=None, description="[easting, northing] in EPSG:27700"
     )
     geometry: GeoJSONGeometry | None = None
     borough: bool | None = Field(default=None, description="true: anywhere in the council's area")
@@ -89,7 +100,7 @@ class Where(_Model):
 class Site(_Model):
     address: ShortText | None = None
     postcode: ShortText | None = None
-    point: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    point: Coordinates | None = None
     geometry: GeoJSONGeometry | None = None
 
     @model_validator(mode="after")
@@ -100,18 +111,15 @@ class Site(_Model):
 
 
 class Development(_Model):
-    dwellings: Annotated[int, Field(ge=0)] = 0
+    dwellings: Annotated[int, Field(ge=0), JsonNumber] = 0
     floorspace_sqm: dict[UseClass, NonNegative] = Field(default_factory=dict)
     existing_floorspace_sqm: dict[UseClass, NonNegative] = Field(
         default_factory=dict,
         description="floorspace on the site before development (for net gains)",
     )
     build_cost_gbp: NonNegative
-    construction_months: Annotated[int, Field(ge=0, le=600)] | None = None
+    construction_months: Annotated[int, Field(ge=0, le=600), JsonNumber] | None = None
     site_area_ha: NonNegative | None = None
-
-    def total_floorspace(self) -> float:
-        return float(sum(self.floorspace_sqm.values()))
 
 
 class Commitment(_Model):
@@ -129,13 +137,6 @@ class Commitment(_Model):
         description="id of another commitment counting the same people (e.g. a disadvantaged-"
         "group measure on top of local employment); valuation applies the stacking rules",
     )
-
-    @field_validator("quantity")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Commitment:

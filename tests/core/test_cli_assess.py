@@ -176,7 +176,39 @@ def test_on_date_changes_rules(runner: CliRunner, tmp_path: Path) -> None:
                     }
                 ]
             ),
-            "error: $.commitments[0].quantity: Input should be a valid number",
+            "error: $.commitments[0].quantity: must be a number, not text ('lots')",
+        ),
+        (
+            statement(
+                commitments=[
+                    {
+                        "id": "c1",
+                        "measure": "work_placement",
+                        "quantity": "25",
+                        "unit": "placements",
+                        "where": {"borough": True},
+                    }
+                ]
+            ),
+            "error: $.commitments[0].quantity: must be a number, not text ('25')",
+        ),
+        (
+            statement(
+                commitments=[
+                    {
+                        "id": "c1",
+                        "measure": "work_placement",
+                        "quantity": True,
+                        "unit": "placements",
+                        "where": {"borough": True},
+                    }
+                ]
+            ),
+            "error: $.commitments[0].quantity: must be a number, not true/false",
+        ),
+        (
+            statement(development={"dwellings": "120", "build_cost_gbp": 1}),
+            "error: $.development.dwellings: must be a number, not text ('120')",
         ),
         (
             statement(development={"dwellings": 10}),
@@ -268,6 +300,9 @@ def test_plans_test_passes_and_reports_failures(tmp_path: Path) -> None:
     unknown = runner.invoke(cli, ["plans", "test", "nowhere", "--root", str(root)])
     assert unknown.exit_code == 1
     assert "no valid pack for council 'nowhere' (valid: testshire)" in unknown.stderr
+    empty = runner.invoke(cli, ["plans", "test", "--root", str(tmp_path / "empty")])
+    assert empty.exit_code == 1
+    assert "error: " in empty.stderr and "0 passed, 0 failed" not in empty.stdout
 
 
 def test_schema_assessment() -> None:

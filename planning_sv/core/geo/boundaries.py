@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.files import write_atomically
 
 VINTAGE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 _WARD_CODE_COLUMN = re.compile(r"^WD\d{2}CD$", re.IGNORECASE)
@@ -67,20 +68,29 @@ def read_boundary_file(
     lad_col = lad_column or _pick(columns, _LAD_CODE_COLUMN)
     if lad_col is None:
         lad_col = next((c for c in _LAD_FALLBACKS if c in columns), None)
+    # Naming the columns the file does have lets the user pick the right option at once
+    # (or see that it is not a ward file at all, e.g. LAD22CD in a district file).
+    has = f"the file's columns: {', '.join(columns[:20])}" + (" …" if len(columns) > 20 else "")
     for option, column in (
         ("--code-column", code_col),
         ("--name-column", name_col),
         ("--lad-column", lad_col),
     ):
         if column is not None and column not in columns:
-            problems.append(Problem(option, f"no column '{column}' in {where}"))
+            problems.append(Problem(option, f"no column '{column}' in {where} ({has})"))
     if code_col is None:
         problems.append(
-            Problem("--code-column", f"no ward code column (WDyyCD) found in {where}; name it")
+            Problem(
+                "--code-column",
+                f"no ward code column (WDyyCD) found in {where}; name it ({has})",
+            )
         )
     if name_col is None:
         problems.append(
-            Problem("--name-column", f"no ward name column (WDyyNM) found in {where}; name it")
+            Problem(
+                "--name-column",
+                f"no ward name column (WDyyNM) found in {where}; name it ({has})",
+            )
         )
     if lad_col is None and lad_code is None:
         from_name = _LAD_IN_FILENAME.search(path.name)
@@ -203,13 +213,9 @@ class BoundaryRegistry:
         )
         # Re-importing the same file for the same vintage replaces the earlier entry.
         kept = [e for e in self.entries() if not (e.vintage == vintage and e.file == entry.file)]
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.index_path.with_suffix(".json.tmp")
-        tmp.write_text(
-            json.dumps({"imports": [asdict(e) for e in [*kept, entry]]}, indent=2),
-            encoding="utf-8",
+        write_atomically(
+            self.index_path, json.dumps({"imports": [asdict(e) for e in [*kept, entry]]}, indent=2)
         )
-        tmp.replace(self.index_path)
         return entry, warnings
 
     def read(self, entry: ImportedFile) -> gpd.GeoDataFrame:

@@ -222,6 +222,11 @@ class GeoService:
                     )
             return dict(self._population.get(lad_code, {}))
 
+    def lsoa_lad_codes(self) -> list[str]:
+        """Local authorities whose LSOA 2011 boundaries are in the data folder."""
+        files = (self.data_dir / "boundaries").glob("lsoa2011_bgc_*_*.geojson")
+        return sorted({path.stem.rsplit("_", 1)[-1] for path in files})
+
     def lsoa_imd(self, lad_code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, PolygonLocator]:
         """LSOA 2011 codes, IMD 2019 deciles, BNG geometries and a lon/lat locator."""
         with self._lock:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import format_number
 from planning_sv.core.placement import Placement
 from planning_sv.core.rules.expressions import Expression, ExpressionError, MissingName
 from planning_sv.core.rules.model import (
@@ -219,7 +220,7 @@ def _evaluate_rule(
             required = 0.0
             clamped = " (negative, so nothing)"
         sentences.append(
-            f"Required: {rule.requires.substituted(env)} = {fmt(raw, rule.unit)}{clamped}"
+            f"Required: {rule.requires.substituted(env)} = {format_number(raw, rule.unit)}{clamped}"
             + _provenance(rule.requires.names, env, used_params)
             + "."
         )
@@ -350,8 +351,8 @@ def _count(
                     field=f"counts.convert.{commitment.unit}",
                 )
             notes.append(
-                f"{fmt(quantity, commitment.unit)} converted by `{convert.text}` "
-                f"to {fmt(value, rule.unit)}"
+                f"{format_number(quantity, commitment.unit)} converted by `{convert.text}` "
+                f"to {format_number(value, rule.unit)}"
             )
             quantity = float(value)
         counted.append(
@@ -384,8 +385,10 @@ def _proposed_sentence(
         parts = []
         for item in counted:
             note = f", {item.note}" if item.note else ""
-            parts.append(f"{item.id}: {fmt(item.counted, rule.unit)}{note}")
-        sentence = f"Proposed: {fmt(proposed, rule.unit)} counting {scope} ({'; '.join(parts)})."
+            parts.append(f"{item.id}: {format_number(item.counted, rule.unit)}{note}")
+        sentence = (
+            f"Proposed: {format_number(proposed, rule.unit)} counting {scope} ({'; '.join(parts)})."
+        )
     else:
         sentence = f"Proposed: nothing counting {scope}."
     if excluded:
@@ -403,34 +406,16 @@ def _provenance(
             if used is None:
                 continue
             parts.append(
-                f"param {used.name} = {fmt(used.value)}"
+                f"param {used.name} = {format_number(used.value)}"
                 + (f" {used.unit}" if used.unit else "")
                 + f" (from {used.start.isoformat()}, {used.confidence})"
             )
         elif name in env:
-            parts.append(f"{name} = {fmt(env[name])}")
+            parts.append(f"{name} = {format_number(env[name])}")
     return f", with {'; '.join(parts)}" if parts else ""
 
 
 def _of(proposed: float, required: float, unit: str) -> str:
     if unit == "gbp":
-        return f"{fmt(proposed, unit)} of {fmt(required, unit)}"
-    return f"{fmt(proposed)} of {fmt(required, unit)}"
-
-
-def fmt(value: Any, unit: str | None = None) -> str:
-    """A number as an officer would write it: 45,000,000; 2.5; £1,200 for money."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        text = str(value)
-    elif float(value).is_integer():
-        text = f"{int(value):,}"
-    elif abs(value) < 1:
-        # Rates such as 0.001 of build cost must not print as 0.
-        text = f"{value:.6g}"
-    else:
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    if unit is None:
-        return text
-    if unit == "gbp":
-        return f"£{text}"
-    return f"{text} {unit.replace('_', ' ')}"
+        return f"{format_number(proposed, unit)} of {format_number(required, unit)}"
+    return f"{format_number(proposed)} of {format_number(required, unit)}"

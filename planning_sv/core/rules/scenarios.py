@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import yaml
 
 from planning_sv.core.errors import InputInvalid
+from planning_sv.core.figures import same_figure
 from planning_sv.core.placement import Placement
 from planning_sv.core.plans import CouncilPlan
 from planning_sv.core.rules.engine import RuleResult, evaluate
@@ -38,16 +38,6 @@ class ScenarioOutcome:
     @property
     def passed(self) -> bool:
         return not self.failures
-
-
-def _same(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
-        return (
-            isinstance(actual, (int, float))
-            and not isinstance(actual, bool)
-            and math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-9)
-        )
-    return expected == actual
 
 
 def _show(value: Any) -> str:
@@ -141,7 +131,7 @@ def _compare(
             failures.append(f"{rule_id}: cannot check '{key}' (checkable: {', '.join(COMPARED)})")
             continue
         actual = getattr(result, key)
-        if not _same(expected, actual):
+        if not same_figure(expected, actual):
             failures.append(
                 f"{rule_id}.{key}: expected {_show(expected)}, got {_show(actual)}"
                 f" — {result.explanation}"

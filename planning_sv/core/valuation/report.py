@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _gbp(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"£{value:,.0f}" if abs(value) >= 100 else f"£{value:,.2f}"
-
-
-def _qty(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+from planning_sv.core.figures import format_gbp, format_number
 
 
 def format_social_value(sv: dict[str, Any]) -> str:
@@ -40,10 +30,14 @@ def format_social_value(sv: dict[str, Any]) -> str:
     share = f" ({local / total:.0%} of the total)" if total else ""
     lines += [
         "",
-        f"Total social value:        {_gbp(total)}",
-        f"Local economic value:      {_gbp(local)}{share}",
-        f"Per £1m of build cost:     {_gbp(sv.get('per_million_build_cost'))}"
-        + (f"  (build cost {_gbp(sv.get('build_cost_gbp'))})" if sv.get("build_cost_gbp") else ""),
+        f"Total social value:        {format_gbp(total)}",
+        f"Local economic value:      {format_gbp(local)}{share}",
+        f"Per £1m of build cost:     {format_gbp(sv.get('per_million_build_cost'))}"
+        + (
+            f"  (build cost {format_gbp(sv.get('build_cost_gbp'))})"
+            if sv.get("build_cost_gbp")
+            else ""
+        ),
     ]
 
     by_theme = sv.get("by_theme") or {}
@@ -51,7 +45,7 @@ def format_social_value(sv: dict[str, Any]) -> str:
         lines += ["", "By theme"]
         width = max(len(t) for t in by_theme)
         for theme, gbp in by_theme.items():
-            lines.append(f"  {theme:<{width}}  {_gbp(gbp):>14}")
+            lines.append(f"  {theme:<{width}}  {format_gbp(gbp):>14}")
 
     by_ward = sv.get("by_ward") or []
     if by_ward:
@@ -60,13 +54,13 @@ def format_social_value(sv: dict[str, Any]) -> str:
         for ward in by_ward:
             extra = ""
             if ward.get("borough_wide_gbp"):
-                extra = f"  of which borough-wide {_gbp(ward['borough_wide_gbp'])}"
+                extra = f"  of which borough-wide {format_gbp(ward['borough_wide_gbp'])}"
             lines.append(
-                f"  {ward['name']:<{width}}  {ward['code']}  {_gbp(ward['gbp']):>14}{extra}"
+                f"  {ward['name']:<{width}}  {ward['code']}  {format_gbp(ward['gbp']):>14}{extra}"
             )
     if sv.get("unplaced_gbp"):
         lines.append(
-            f"  Not in any ward of the council: {_gbp(sv['unplaced_gbp'])} "
+            f"  Not in any ward of the council: {format_gbp(sv['unplaced_gbp'])} "
             "(in the total, not by ward)"
         )
 
@@ -82,16 +76,16 @@ def format_social_value(sv: dict[str, Any]) -> str:
                 flags.append("CAPPED")
             flag_text = f" [{', '.join(flags)}]" if flags else ""
             lines.append(
-                f"  {c['id']}: {c['label']}: {_qty(c['quantity'])} {c['unit']}"
-                f" → {_gbp(c['gbp'])}{flag_text}"
+                f"  {c['id']}: {c['label']}: {format_number(c['quantity'])} {c['unit']}"
+                f" → {format_gbp(c['gbp'])}{flag_text}"
             )
             row = c.get("row") or {}
             counted = ""
             if c.get("counted_quantity") != c.get("quantity"):
-                counted = f"counted {_qty(c['counted_quantity'])} {c['unit']}; "
+                counted = f"counted {format_number(c['counted_quantity'])} {c['unit']}; "
             lines.append(
-                f"      {counted}{_qty(c.get('valued_quantity'))} {c.get('valued_unit')} × "
-                f"{_gbp(c.get('gbp_per_unit'))} ({c.get('price_year')} prices, "
+                f"      {counted}{format_number(c.get('valued_quantity'))} {c.get('valued_unit')} × "
+                f"{format_gbp(c.get('gbp_per_unit'))} ({c.get('price_year')} prices, "
                 f"{row.get('value_type', '?')}, confidence {row.get('confidence', '?')})"
             )
             if c.get("conversion"):
@@ -112,7 +106,7 @@ def format_social_value(sv: dict[str, Any]) -> str:
     if unvalued:
         for u in unvalued:
             lines.append(
-                f"  {u['id']}: {u['label']}: {_qty(u['quantity'])} {u['unit']}: {u['reason']}"
+                f"  {u['id']}: {u['label']}: {format_number(u['quantity'])} {u['unit']}: {u['reason']}"
             )
     else:
         lines.append("  none")

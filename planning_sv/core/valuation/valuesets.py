@@ -19,9 +19,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -32,6 +30,7 @@ import yaml
 
 from planning_sv.config import LOCAL_PLANS_DIR, instance_dir
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.files import write_atomically
 from planning_sv.core.measures import Measure, load_measures
 
 OPEN_SET_NAME = "open"
@@ -47,7 +46,8 @@ VALUE_TYPES: tuple[str, ...] = (
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low", "unverified")
 # The only licences the shipped open set may carry (SPDX identifiers).
 OPEN_LICENCES: tuple[str, ...] = ("OGL-UK-3.0", "CC-BY-4.0")
-COLUMNS: tuple[str, ...] = (
+# The fields `planning-sv values list` shows first, in this order (issue 4's contract).
+LISTED_FIELDS: tuple[str, ...] = (
     "measure",
     "unit",
     "gbp_per_unit",
@@ -58,9 +58,8 @@ COLUMNS: tuple[str, ...] = (
     "licence",
     "method",
     "confidence",
-    "note",
-    "uprate_index",
 )
+COLUMNS: tuple[str, ...] = (*LISTED_FIELDS, "note", "uprate_index")
 REQUIRED_COLUMNS: tuple[str, ...] = ("measure", "unit", "gbp_per_unit", "price_year")
 MAX_CSV_BYTES = 2_000_000  # a value set is a few hundred rows; anything bigger is a mistake
 MAX_ROWS = 5_000
@@ -420,19 +419,6 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ValueSetRegistry:
     """File-backed store of council value sets and each council's choice."""
 
@@ -541,8 +527,8 @@ class ValueSetRegistry:
             rows=len(rows),
         )
         # Rows first, metadata last: a version only counts once its metadata exists.
-        _atomic_write(folder / "values.csv", body)
-        _atomic_write(folder / "metadata.json", json.dumps(meta, indent=2, sort_keys=True))
+        write_atomically(folder / "values.csv", body)
+        write_atomically(folder / "metadata.json", json.dumps(meta, indent=2, sort_keys=True))
         return value_set
 
     def load(self, council: str, name: str, version: int | None = None) -> ValueSet:
@@ -628,7 +614,7 @@ class ValueSetRegistry:
         value_set = self.load(council, name, version)  # raises if it does not exist
         choices = self._choices()
         choices[council] = {"name": value_set.name, "version": version}
-        _atomic_write(self._choices_path(), json.dumps(choices, indent=2, sort_keys=True))
+        write_atomically(self._choices_path(), json.dumps(choices, indent=2, sort_keys=True))
         return value_set
 
     def chosen(self, council: str | None) -> ValueSet:
@@ -650,33 +636,6 @@ class ValueSetRegistry:
             dict(row.as_dict(), value_set=value_set.name, value_set_version=value_set.version)
             for row in value_set.rows
         ]
-
-
-# --- module-level functions the CLI and the web admin page call ---------------------------
-
-
-def import_csv(
-    path: Path | str,
-    council: str,
-    name: str,
-    licence: str,
-    *,
-    instance: Path | None = None,
-    target_price_year: int | None = None,
-) -> ValueSet:
-    return ValueSetRegistry.default(instance).import_csv(
-        path, council, name, licence, target_price_year=target_price_year
-    )
-
-
-def list_rows(council: str | None = None, *, instance: Path | None = None) -> list[dict[str, Any]]:
-    return ValueSetRegistry.default(instance).list_rows(council)
-
-
-def choose(
-    council: str, name: str, version: int | None = None, *, instance: Path | None = None
-) -> ValueSet:
-    return ValueSetRegistry.default(instance).choose(council, name, version)
 
 
 def uprated(
@@ -710,15 +669,13 @@ def uprated(
 __all__ = [
     "COLUMNS",
     "CONFIDENCES",
+    "LISTED_FIELDS",
     "OPEN_LICENCES",
     "VALUE_TYPES",
     "PriceIndex",
     "ValueRow",
     "ValueSet",
     "ValueSetRegistry",
-    "choose",
-    "import_csv",
-    "list_rows",
     "load_indices",
     "load_open_set",
     "parse_value_csv",

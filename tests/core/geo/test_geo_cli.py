@@ -135,6 +135,24 @@ def test_locate_unreadable_files_exit_2(runner, data_dir, tmp_path):
         cli, ["locate", str(tmp_path / "none.csv"), "--boundaries", str(data_dir / WARDS_ISLINGTON)]
     )
     assert result.exit_code == 2 and "file not found" in result.stderr
+    result = runner.invoke(
+        cli, ["locate", str(tmp_path), "--boundaries", str(data_dir / WARDS_ISLINGTON)]
+    )
+    assert result.exit_code == 2 and "is a folder, not a CSV file" in result.stderr
+    result = runner.invoke(
+        cli,
+        [
+            "locate",
+            str(data_dir / POSTCODES),
+            "--boundaries",
+            str(data_dir / WARDS_ISLINGTON),
+            "-o",
+            str(tmp_path / "no-such-folder" / "out.csv"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "error: -o: cannot write" in result.stderr
+    assert "No such file or directory" in result.stderr
     binary = tmp_path / "bin.csv"
     binary.write_bytes(b"lat,lon\n\xff\xfe\x00\x81,1\n")
     result = runner.invoke(
@@ -190,9 +208,21 @@ def test_geo_import_and_list(runner, data_dir, tmp_path):
         cli, ["geo", "import", str(data_dir / WARDS_SALFORD), "--vintage", "2025-12"]
     )
     assert result.exit_code == 0, result.output
-    assert "imported 20 wards of 1 councils (E08000006) as vintage 2025-12" in result.stdout
+    assert "imported 20 wards of 1 council (E08000006) as vintage 2025-12" in result.stdout
     result = runner.invoke(cli, ["geo", "list"])
     assert result.exit_code == 0
     assert "2020:" in result.stdout and "2025:" in result.stdout and "2025-12:" in result.stdout
     result = runner.invoke(cli, ["geo", "import", str(tmp_path / "nope.shp"), "--vintage", "2026"])
     assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+def test_geo_import_of_a_district_file_names_its_columns(runner, data_dir):
+    # ONS district (LAD) boundaries are not wards: the error says so and lists the columns.
+    shapefile = data_dir / "boundaries/lad2022_bgc_london_shapefile/london-2021-lad22-gen20.shp"
+    if not shapefile.exists():
+        pytest.skip("London LAD 2022 shapefile not in the data folder")
+    result = runner.invoke(cli, ["geo", "import", str(shapefile), "--vintage", "2022"])
+    assert result.exit_code == 2
+    assert "error: --code-column: no ward code column (WDyyCD) found" in result.stderr
+    assert "the file's columns: LAD22NM, LAD22CD" in result.stderr
+    assert "Traceback" not in result.output

@@ -237,9 +237,20 @@ def test_lapsed_parameter_is_pack_fault(testshire, make_statement) -> None:
 
 
 def test_small_rates_are_shown_not_rounded_away() -> None:
-    from planning_sv.core.rules.engine import fmt
+    from planning_sv.core.figures import format_number
 
-    assert fmt(0.001) == "0.001"
-    assert fmt(45_000_000.0) == "45,000,000"
-    assert fmt(2.5, "fte_years") == "2.5 fte years"
-    assert fmt(1200, "gbp") == "£1,200"
+    assert format_number(0.001) == "0.001"
+    assert format_number(45_000_000.0) == "45,000,000"
+    assert format_number(2.5, "fte_years") == "2.5 fte years"
+    assert format_number(1200, "gbp") == "£1,200"
+
+
+def test_one_of_a_plural_unit_reads_singular() -> None:
+    from planning_sv.core.figures import format_number, plural
+
+    assert format_number(1, "commitments") == "1 commitment"
+    assert format_number(1.0, "fte_years") == "1 fte year"
+    assert format_number(2, "commitments") == "2 commitments"
+    assert format_number(1, "sqm") == "1 sqm"
+    assert format_number(None, "placements") == "—"
+    assert plural(1, "council") == "1 council" and plural(3, "council") == "3 councils"

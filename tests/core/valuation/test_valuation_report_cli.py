@@ -126,3 +126,16 @@ def test_values_import_bad_csv_exits_2_naming_row_and_column(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "row 2, column gbp_per_unit: negative value" in result.output
     assert "Traceback" not in result.output
+
+
+def test_values_list_without_the_catalogue_exits_1_without_traceback(monkeypatch) -> None:
+    from planning_sv.core.valuation.valuesets import ValueSetRegistry
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", "/nowhere/measures.yaml")
+
+    monkeypatch.setattr(ValueSetRegistry, "default", missing)
+    result = CliRunner().invoke(cli, ["values", "list"])
+    assert result.exit_code == 1
+    assert "error: cannot load the measures and the open value set" in result.stderr
+    assert "/nowhere/measures.yaml" in result.stderr

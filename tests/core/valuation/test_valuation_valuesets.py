@@ -139,10 +139,11 @@ def test_choose_unknown_set_or_version_is_rejected(registry: ValueSetRegistry, w
     assert info.value.problems[0].path == "version"
 
 
-def test_module_functions_use_the_instance_dir(_instance: Path, write_csv) -> None:
-    vs_module.import_csv(write_csv(HEADER + "volunteering,hours,20,2024\n"), "salford", "S", "x")
-    vs_module.choose("salford", "S")
-    assert vs_module.list_rows("salford")[0]["gbp_per_unit"] == 20
+def test_default_registry_uses_the_instance_dir(_instance: Path, write_csv) -> None:
+    registry = ValueSetRegistry.default()
+    registry.import_csv(write_csv(HEADER + "volunteering,hours,20,2024\n"), "salford", "S", "x")
+    registry.choose("salford", "S")
+    assert ValueSetRegistry.default().list_rows("salford")[0]["gbp_per_unit"] == 20
     assert (_instance / "value_sets" / "choices.json").exists()
 
 
