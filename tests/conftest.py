@@ -102,11 +102,34 @@ def make_app(url: str, **overrides: Any) -> Flask:
 
 
 @pytest.fixture
-def app(sqlite_url: str) -> Iterator[Flask]:
+def instance_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary instance folder (imported value sets, secret key), never the project's."""
+    folder = tmp_path / "instance"
+    monkeypatch.setenv("PLANNING_SV_INSTANCE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def app(sqlite_url: str, instance_dir: Path) -> Iterator[Flask]:
     """The app on a temporary SQLite database, CSRF and rate limits off."""
     application = make_app(sqlite_url)
     yield application
     application.extensions["planning_sv.db"].dispose()
+
+
+@pytest.fixture
+def app_with(sqlite_url: str, instance_dir: Path) -> Iterator[Callable[..., Flask]]:
+    """app_with(**settings) -> another app on the `app` fixture's database, with those
+    settings changed (e.g. CSRF or the rate limit turned back on)."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        built.append(make_app(sqlite_url, **overrides))
+        return built[-1]
+
+    yield build
+    for application in built:
+        application.extensions["planning_sv.db"].dispose()
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,13 +15,38 @@ from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import Role
 from planning_sv.store.demo import DEMO_PASSWORD
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from planning_sv.store.models import User
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "docs" / "examples"
 
 
-def _database(url: str | None):  # type: ignore[no-untyped-def]
+# Every command that touches the database takes the same option.
+url_option = click.option("--url", envvar="DATABASE_URL", help="database URL")
+
+
+@contextmanager
+def _session(url: str | None) -> Iterator[Session]:
+    """A session on DATABASE_URL (or --url), committed on success; the engine is disposed."""
     from planning_sv.store.db import Database
 
-    return Database(url)
+    database = Database(url)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+def _user_or_fail(session: Session, email: str) -> User:
+    from planning_sv.store.users import get_user_by_email
+
+    user = get_user_by_email(session, email)
+    if user is None:
+        fail([Problem("--email", f"no account with email {email}")])
+    return user
 
 
 @click.group("db")
@@ -62,7 +89,7 @@ def users_group() -> None:
     show_default=True,
 )
 @click.option("--council", default=None, help="council code (staff only), e.g. islington")
-@click.option("--url", envvar="DATABASE_URL", help="database URL")
+@url_option
 def users_create(
     email: str, password: str, role: str, council: str | None, url: str | None
 ) -> None:
@@ -70,17 +97,14 @@ def users_create(
     from planning_sv.core.plans import load_plans
     from planning_sv.store.users import create_user
 
-    database = _database(url)
     try:
-        with database.session() as session:
+        with _session(url) as session:
             user = create_user(session, email, password, role, council, councils=set(load_plans()))
             click.echo(
                 f"created {user.role} {user.email}" + (f" ({user.council})" if user.council else "")
             )
     except InputInvalid as exc:
         fail(exc.problems)
-    finally:
-        database.dispose()
 
 
 @click.group("tokens")
@@ -91,24 +115,16 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.option("--email", required=True)
 @click.option("--label", default=None)
-@click.option("--url", envvar="DATABASE_URL", help="database URL")
+@url_option
 def tokens_create(email: str, label: str | None, url: str | None) -> None:
     """Create an API token for EMAIL; the token is the last line printed."""
-    from planning_sv.store.users import create_token, get_user_by_email
+    from planning_sv.store.users import create_token
 
-    database = _database(url)
-    try:
-        with database.session() as session:
-            user = get_user_by_email(session, email)
-            if user is None:
-                fail([Problem("--email", f"no account with email {email}")])
-            token, plain = create_token(session, user, label)
-            click.echo(
-                f"token {token.id} for {user.email} (send as 'Authorization: Bearer <token>'):"
-            )
-            click.echo(plain)
-    finally:
-        database.dispose()
+    with _session(url) as session:
+        user = _user_or_fail(session, email)
+        token, plain = create_token(session, user, label)
+        click.echo(f"token {token.id} for {user.email} (send as 'Authorization: Bearer <token>'):")
+        click.echo(plain)
 
 
 @tokens_group.command("revoke")
@@ -116,21 +132,15 @@ def tokens_create(email: str, label: str | None, url: str | None) -> None:
 @click.option(
     "--id", "token_id", type=int, default=None, help="revoke only this token (default: all)"
 )
-@click.option("--url", envvar="DATABASE_URL", help="database URL")
+@url_option
 def tokens_revoke(email: str, token_id: int | None, url: str | None) -> None:
     """Revoke a user's API tokens (all, or one by --id)."""
-    from planning_sv.store.users import get_user_by_email, revoke_tokens
+    from planning_sv.store.users import revoke_tokens
 
-    database = _database(url)
-    try:
-        with database.session() as session:
-            user = get_user_by_email(session, email)
-            if user is None:
-                fail([Problem("--email", f"no account with email {email}")])
-            count = revoke_tokens(session, user, token_id)
-            click.echo(f"revoked {count} token(s) for {user.email}")
-    finally:
-        database.dispose()
+    with _session(url) as session:
+        user = _user_or_fail(session, email)
+        count = revoke_tokens(session, user, token_id)
+        click.echo(f"revoked {count} token(s) for {user.email}")
 
 
 @click.group("demo")
@@ -139,7 +149,7 @@ def demo_group() -> None:
 
 
 @demo_group.command("seed")
-@click.option("--url", envvar="DATABASE_URL", help="database URL")
+@url_option
 def demo_seed(url: str | None) -> None:
     """Create demo accounts for each role in both councils and statements in various states.
 
@@ -147,14 +157,11 @@ def demo_seed(url: str | None) -> None:
     """
     from planning_sv.store.demo import seed
 
-    database = _database(url)
     try:
-        with database.session() as session:
+        with _session(url) as session:
             accounts, created = seed(session, _examples())
     except InputInvalid as exc:
         fail(exc.problems, heading="the demo data could not be created")
-    finally:
-        database.dispose()
     click.echo(f"demo data ready ({created} statement(s) created). Sign in with:")
     for role, council, email in accounts:
         where = f" ({council})" if council else ""

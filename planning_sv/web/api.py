@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
@@ -149,15 +150,25 @@ def _int_arg(name: str, default: int, problems: list[Problem]) -> int:
         return default
 
 
-def _own_editable(statement_id: int) -> Statement | Response:
+def _own_editable(statement_id: int) -> Statement:
+    """The caller's own statement in an editable state, else a 404/403/409 problem response."""
     statement = statement_or_404(statement_id)
     if statement.owner_id != current_actor().id:
-        return problem(403, "only the applicant who owns a statement may change it")
+        abort(problem(403, "only the applicant who owns a statement may change it"))
     if not can_edit(current_actor(), statement):
-        return problem(
-            409, f"a statement that is {statement.status.replace('_', ' ')} cannot be changed"
+        abort(
+            problem(
+                409, f"a statement that is {statement.status.replace('_', ' ')} cannot be changed"
+            )
         )
     return statement
+
+
+def _statement_response(statement: Statement) -> Response:
+    """The statement's detail, with its version counter as the ETag for If-Match."""
+    response = jsonify(_detail(statement))
+    response.headers["ETag"] = f'"{statement.version_counter}"'
+    return response
 
 
 # --- endpoints ----------------------------------------------------------------------------
@@ -165,13 +176,13 @@ def _own_editable(statement_id: int) -> Statement | Response:
 
 @bp.get("/openapi.json")
 @allow(PUBLIC)
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(openapi_document())
 
 
 @bp.get("/statements")
 @allow(APPLICANT, *STAFF_ROLES)
-def list_statements():  # type: ignore[no-untyped-def]
+def list_statements() -> ResponseReturnValue:
     problems: list[Problem] = []
     page = _int_arg("page", 1, problems)
     per_page = _int_arg("per_page", 20, problems)
@@ -199,7 +210,7 @@ def list_statements():  # type: ignore[no-untyped-def]
 
 @bp.post("/statements")
 @allow(APPLICANT)
-def create_statement():  # type: ignore[no-untyped-def]
+def create_statement() -> ResponseReturnValue:
     parsed = assessor().parse(_json_body())  # InputInvalid -> 422 with JSON paths
     session = db_session()
     statement = repo.create_statement(
@@ -215,19 +226,14 @@ def create_statement():  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>")
 @allow(APPLICANT, *STAFF_ROLES)
-def get_statement(statement_id: int):  # type: ignore[no-untyped-def]
-    statement = statement_or_404(statement_id)
-    response = jsonify(_detail(statement))
-    response.headers["ETag"] = f'"{statement.version_counter}"'
-    return response
+def get_statement(statement_id: int) -> ResponseReturnValue:
+    return _statement_response(statement_or_404(statement_id))
 
 
 @bp.put("/statements/<int:statement_id>")
 @allow(APPLICANT)
-def put_statement(statement_id: int):  # type: ignore[no-untyped-def]
+def put_statement(statement_id: int) -> ResponseReturnValue:
     statement = _own_editable(statement_id)
-    if isinstance(statement, Response):
-        return statement
     expected = request.headers.get("If-Match", "").strip().strip('"')
     if expected and expected != str(statement.version_counter):
         return problem(
@@ -239,17 +245,13 @@ def put_statement(statement_id: int):  # type: ignore[no-untyped-def]
     session = db_session()
     repo.save_draft(session, statement, parsed.to_json_dict(), current_actor(), assessor=assessor())
     session.commit()
-    response = jsonify(_detail(statement))
-    response.headers["ETag"] = f'"{statement.version_counter}"'
-    return response
+    return _statement_response(statement)
 
 
 @bp.post("/statements/<int:statement_id>/submit")
 @allow(APPLICANT)
-def submit_statement(statement_id: int):  # type: ignore[no-untyped-def]
+def submit_statement(statement_id: int) -> ResponseReturnValue:
     statement = _own_editable(statement_id)
-    if isinstance(statement, Response):
-        return statement
     session = db_session()
     version = repo.submit(session, statement, current_actor(), assessor=assessor())
     session.commit()
@@ -260,7 +262,7 @@ def submit_statement(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/versions/<int:number>")
 @allow(APPLICANT, *STAFF_ROLES)
-def get_version(statement_id: int, number: int):  # type: ignore[no-untyped-def]
+def get_version(statement_id: int, number: int) -> ResponseReturnValue:
     """A submitted version exactly as frozen (statement@1)."""
     statement = statement_or_404(statement_id)
     match = next((v for v in statement.versions if v.number == number), None)
@@ -273,7 +275,7 @@ def get_version(statement_id: int, number: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/assessment")
 @allow(APPLICANT, *STAFF_ROLES)
-def get_assessment(statement_id: int):  # type: ignore[no-untyped-def]
+def get_assessment(statement_id: int) -> ResponseReturnValue:
     """The assessment of the latest submitted version (or ?version=N); else of the draft."""
     statement = statement_or_404(statement_id)
     number = request.args.get("version")

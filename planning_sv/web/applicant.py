@@ -10,10 +10,21 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from planning_sv.core.errors import InputInvalid, Problem
@@ -32,6 +43,7 @@ from planning_sv.web.forms import (
     UploadForm,
     WithdrawForm,
     attach_problems,
+    select_choices,
 )
 
 bp = Blueprint("applicant", __name__, url_prefix="/statements")
@@ -122,7 +134,7 @@ def _sections(statement: Statement) -> list[dict[str, Any]]:
 
 @bp.get("")
 @allow(APPLICANT)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = repo.list_visible(db_session(), current_actor(), page=page, per_page=20)
     return render_template("applicant/index.html", statements=rows, total=total, page=page)
@@ -130,9 +142,9 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(APPLICANT)
-def start():  # type: ignore[no-untyped-def]
+def start() -> ResponseReturnValue:
     form = StartForm()
-    form.council.choices = list(assessor().councils().items())
+    form.council.choices = select_choices(assessor().councils())
     if form.validate_on_submit():
         session = db_session()
         draft = repo.new_draft(form.council.data)
@@ -146,7 +158,7 @@ def start():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:statement_id>")
 @allow(APPLICANT)
-def overview(statement_id: int):  # type: ignore[no-untyped-def]
+def overview(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
     session = db_session()
     return render_template(
@@ -163,7 +175,7 @@ def overview(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:statement_id>/withdraw")
 @allow(APPLICANT)
-def withdraw(statement_id: int):  # type: ignore[no-untyped-def]
+def withdraw(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
     form = WithdrawForm()
     session = db_session()
@@ -189,7 +201,7 @@ def withdraw(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:statement_id>/development", methods=["GET", "POST"])
 @allow(APPLICANT)
-def development(statement_id: int):  # type: ignore[no-untyped-def]
+def development(statement_id: int) -> ResponseReturnValue:
     statement = _editable(statement_id)
     draft = dict(statement.draft or {})
     current = draft.get("development", {})
@@ -268,7 +280,7 @@ def _read_geojson(upload: FileStorage | None) -> tuple[dict[str, Any] | None, st
 
 @bp.route("/<int:statement_id>/site", methods=["GET", "POST"])
 @allow(APPLICANT)
-def site(statement_id: int):  # type: ignore[no-untyped-def]
+def site(statement_id: int) -> ResponseReturnValue:
     statement = _editable(statement_id)
     draft = dict(statement.draft or {})
     current = draft.get("site", {})
@@ -343,11 +355,15 @@ def site(statement_id: int):  # type: ignore[no-untyped-def]
 def _commitment_form(data: dict[str, Any] | None = None) -> CommitmentForm:
     form = CommitmentForm(data=data) if data is not None else CommitmentForm()
     measures = _measures()
-    form.measure.choices = [("", "Select")] + [(code, m.label) for code, m in measures.items()]
+    form.measure.choices = select_choices(
+        {"": "Select", **{code: m.label for code, m in measures.items()}}
+    )
     units: dict[str, str] = {}
     for measure in measures.values():
         units.update(measure.units)
-    form.unit.choices = [("", "Select"), *sorted(units.items(), key=lambda kv: kv[1])]
+    form.unit.choices = select_choices(
+        {"": "Select", **dict(sorted(units.items(), key=lambda kv: kv[1]))}
+    )
     return form
 
 
@@ -450,7 +466,7 @@ def _commitment_problems(form: CommitmentForm, problems: list[Problem], index: i
 
 @bp.get("/<int:statement_id>/commitments")
 @allow(APPLICANT)
-def commitments(statement_id: int):  # type: ignore[no-untyped-def]
+def commitments(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
     _data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
     return render_template(
@@ -464,7 +480,7 @@ def commitments(statement_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _commitment_edit(statement: Statement, index: int | None):  # type: ignore[no-untyped-def]
+def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnValue:
     draft = dict(statement.draft or {})
     items = list(draft.get("commitments", []))
     original = items[index] if index is not None else None
@@ -472,7 +488,10 @@ def _commitment_edit(statement: Statement, index: int | None):  # type: ignore[n
         _form_data_for(original) if request.method == "GET" and original is not None else None
     )
     if _needs_keep(original):
-        form.where.choices = [*form.where.choices, (KEEP, "Keep the location as uploaded")]
+        form.where.choices = [
+            *form.where.choices,
+            *select_choices({KEEP: "Keep the location as uploaded"}),
+        ]
     if request.method == "POST" and form.validate_on_submit():
         _check_unit(form)
         if not form.unit.errors:
@@ -511,7 +530,7 @@ def _commitment_edit(statement: Statement, index: int | None):  # type: ignore[n
 
 @bp.route("/<int:statement_id>/commitments/new", methods=["GET", "POST"])
 @allow(APPLICANT)
-def add_commitment(statement_id: int):  # type: ignore[no-untyped-def]
+def add_commitment(statement_id: int) -> ResponseReturnValue:
     return _commitment_edit(_editable(statement_id), None)
 
 
@@ -524,14 +543,14 @@ def _index_of(statement: Statement, commitment_id: str) -> int:
 
 @bp.route("/<int:statement_id>/commitments/<commitment_id>/edit", methods=["GET", "POST"])
 @allow(APPLICANT)
-def edit_commitment(statement_id: int, commitment_id: str):  # type: ignore[no-untyped-def]
+def edit_commitment(statement_id: int, commitment_id: str) -> ResponseReturnValue:
     statement = _editable(statement_id)
     return _commitment_edit(statement, _index_of(statement, commitment_id))
 
 
 @bp.post("/<int:statement_id>/commitments/<commitment_id>/remove")
 @allow(APPLICANT)
-def remove_commitment(statement_id: int, commitment_id: str):  # type: ignore[no-untyped-def]
+def remove_commitment(statement_id: int, commitment_id: str) -> ResponseReturnValue:
     statement = _editable(statement_id)
     index = _index_of(statement, commitment_id)
     form = ConfirmForm()
@@ -666,71 +685,68 @@ def _read_upload(form: UploadForm, limit: int) -> str | None:
         return None
 
 
-@bp.route("/<int:statement_id>/commitments/upload", methods=["GET", "POST"])
-@allow(APPLICANT)
-def upload_commitments(statement_id: int):  # type: ignore[no-untyped-def]
+UploadHandler = Callable[[Statement, str, UploadForm], Response | None]
+
+
+def _upload_page(
+    statement_id: int, kind: str, limit: int, what: str, handle: UploadHandler
+) -> ResponseReturnValue:
+    """The upload pages' shared flow: read the file, hand its text to `handle`, and show the
+    domain's problems (by row/column or JSON path) in the error summary when it refuses.
+
+    `handle` returns the redirect on success, or None after putting an error on the form.
+    """
     statement = _editable(statement_id)
     form = UploadForm()
     problems: list[Problem] = []
     if form.validate_on_submit():
-        text = _read_upload(form, 2 * 1024 * 1024)
+        text = _read_upload(form, limit)
         if text is not None:
-            draft = dict(statement.draft or {})
-            existing = list(draft.get("commitments", []))
             try:
-                added = parse_commitments_csv(text, existing)
+                response = handle(statement, text, form)
             except InputInvalid as exc:
                 problems = exc.problems
-                form.file.errors = [f"The CSV has {len(problems)} problem(s); nothing was added"]
+                form.file.errors = [f"The {what} has {len(problems)} problem(s); nothing changed"]
             else:
-                draft["commitments"] = existing + added
-                _save(statement, draft)
-                flash(f"{len(added)} commitment(s) added from the CSV", "success")
-                return redirect(url_for(".commitments", statement_id=statement.id))
+                if response is not None:
+                    return response
     return render_template(
-        "applicant/upload.html",
-        form=form,
-        statement=statement,
-        problems=problems,
-        kind="csv",
-        columns=CSV_COLUMNS,
+        "applicant/upload.html", form=form, statement=statement, problems=problems, kind=kind
     ), 400 if form.errors else 200
+
+
+def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Response:
+    draft = dict(statement.draft or {})
+    existing = list(draft.get("commitments", []))
+    added = parse_commitments_csv(text, existing)
+    draft["commitments"] = existing + added
+    _save(statement, draft)
+    flash(f"{len(added)} commitment(s) added from the CSV", "success")
+    return redirect(url_for(".commitments", statement_id=statement.id))
+
+
+def _replace_statement(statement: Statement, text: str, form: UploadForm) -> Response | None:
+    data = assessor().parse(text).to_json_dict()
+    if data["council"] != statement.council:
+        form.file.errors = [
+            f"The file is for {data['council']}; this statement is for {statement.council}"
+        ]
+        return None
+    _save(statement, data)
+    flash("The statement was replaced by the uploaded file", "success")
+    return redirect(url_for(".check", statement_id=statement.id))
+
+
+@bp.route("/<int:statement_id>/commitments/upload", methods=["GET", "POST"])
+@allow(APPLICANT)
+def upload_commitments(statement_id: int) -> ResponseReturnValue:
+    return _upload_page(statement_id, "csv", 2 * 1024 * 1024, "CSV", _add_commitments)
 
 
 @bp.route("/<int:statement_id>/upload", methods=["GET", "POST"])
 @allow(APPLICANT)
-def upload_statement(statement_id: int):  # type: ignore[no-untyped-def]
-    statement = _editable(statement_id)
-    form = UploadForm()
-    problems: list[Problem] = []
-    if form.validate_on_submit():
-        text = _read_upload(form, 5 * 1024 * 1024)
-        if text is not None:
-            try:
-                parsed = assessor().parse(text)
-            except InputInvalid as exc:
-                problems = exc.problems
-                form.file.errors = [
-                    f"The statement has {len(problems)} problem(s); nothing was changed"
-                ]
-            else:
-                data = parsed.to_json_dict()
-                if data["council"] != statement.council:
-                    form.file.errors = [
-                        f"The file is for {data['council']}; this statement is for {statement.council}"
-                    ]
-                else:
-                    _save(statement, data)
-                    flash("The statement was replaced by the uploaded file", "success")
-                    return redirect(url_for(".check", statement_id=statement.id))
-    return render_template(
-        "applicant/upload.html",
-        form=form,
-        statement=statement,
-        problems=problems,
-        kind="json",
-        columns=(),
-    ), 400 if form.errors else 200
+def upload_statement(statement_id: int) -> ResponseReturnValue:
+    return _upload_page(statement_id, "json", 5 * 1024 * 1024, "statement", _replace_statement)
 
 
 # --- check, submit, versions --------------------------------------------------------------
@@ -761,7 +777,7 @@ def _problem_links(statement: Statement, problems: list[Problem]) -> list[dict[s
 
 @bp.get("/<int:statement_id>/check")
 @allow(APPLICANT)
-def check(statement_id: int):  # type: ignore[no-untyped-def]
+def check(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
     data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
     return render_template(
@@ -780,7 +796,7 @@ def check(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:statement_id>/submit")
 @allow(APPLICANT)
-def submit(statement_id: int):  # type: ignore[no-untyped-def]
+def submit(statement_id: int) -> ResponseReturnValue:
     statement = _editable(statement_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -801,7 +817,7 @@ def submit(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:statement_id>/versions/<int:number>")
 @allow(APPLICANT)
-def version(statement_id: int, number: int):  # type: ignore[no-untyped-def]
+def version(statement_id: int, number: int) -> ResponseReturnValue:
     statement = _own(statement_id)
     versions = {v.number: v for v in statement.versions}
     if number not in versions:

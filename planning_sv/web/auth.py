@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
@@ -44,13 +45,13 @@ def home_for(role: str) -> str:
 
 @bp.get("/")
 @allow(PUBLIC)
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     return render_template("auth/home.html")
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @allow(PUBLIC)
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         session = db_session()
@@ -73,7 +74,7 @@ def _sign_in_limit() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit(_sign_in_limit, methods=["POST"])
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         session = db_session()
@@ -88,7 +89,7 @@ def sign_in():  # type: ignore[no-untyped-def]
 
 @bp.get("/sign-out")
 @allow(SIGNED_IN)
-def sign_out():  # type: ignore[no-untyped-def]
+def sign_out() -> ResponseReturnValue:
     logout_user()
     flash("You have signed out", "success")
     return redirect(url_for("auth.home"))
@@ -96,7 +97,7 @@ def sign_out():  # type: ignore[no-untyped-def]
 
 @bp.get("/account")
 @allow(SIGNED_IN)
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     user = current_actor()
     tokens = db_session().scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
@@ -113,7 +114,7 @@ def account():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/tokens")
 @allow(SIGNED_IN)
-def create_api_token():  # type: ignore[no-untyped-def]
+def create_api_token() -> ResponseReturnValue:
     form = TokenForm()
     user = current_actor()
     session = db_session()
@@ -137,7 +138,7 @@ def create_api_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @allow(SIGNED_IN)
-def revoke_api_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_api_token(token_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
         session = db_session()

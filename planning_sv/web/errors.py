@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -62,7 +63,7 @@ def _is_api() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         if _is_api():
             detail = exc.description or TITLES.get(status, "")
@@ -83,7 +84,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(InputInvalid)
-    def _invalid(exc: InputInvalid):  # type: ignore[no-untyped-def]
+    def _invalid(exc: InputInvalid) -> ResponseReturnValue:
         if _is_api():
             return problem(422, "the input has problems; see errors", problems=exc.problems)
         return render_template(
@@ -91,7 +92,7 @@ def init_app(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(IllegalTransition)
-    def _illegal(exc: IllegalTransition):  # type: ignore[no-untyped-def]
+    def _illegal(exc: IllegalTransition) -> ResponseReturnValue:
         status = 403 if exc.forbidden else 409
         if _is_api():
             return problem(status, str(exc))
@@ -100,14 +101,14 @@ def init_app(app: Flask) -> None:
         ), status
 
     @app.errorhandler(StaleDataError)
-    def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
+    def _stale(exc: StaleDataError) -> ResponseReturnValue:
         detail = "the statement was changed by someone else; reload it and try again"
         if _is_api():
             return problem(409, detail)
         return render_template("error.html", status=409, title=TITLES[409], detail=detail), 409
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
         if _is_api():
             return problem(500, "an unexpected error occurred; nothing was changed")

@@ -8,6 +8,7 @@ placer) checks meaning, and its problems are attached back to the fields by
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,6 +26,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -47,6 +49,12 @@ from planning_sv.store.users import MIN_PASSWORD
 
 # Larger numbers are typing mistakes or attacks, and would not survive a float or JSON.
 MAX_NUMBER = 10**15
+
+
+def select_choices(options: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Options for a SelectField or RadioField as wtforms 3.3 wants them (tuples are deprecated)."""
+    pairs = options.items() if isinstance(options, Mapping) else options
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class FiniteDecimalField(DecimalField):
@@ -142,17 +150,21 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw statement", widget=GovSubmitInput())
 
 
+def _application_reference_field() -> StringField:
+    return StringField(
+        "Planning application reference (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
 class StartForm(FlaskForm):
     council = RadioField(
         "Which council is the planning application for?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the council")],
     )
-    application_reference = StringField(
-        "Planning application reference (optional)",
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=200)],
-    )
+    application_reference = _application_reference_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -161,11 +173,7 @@ def _nonnegative(label: str) -> list:
 
 
 class DevelopmentForm(FlaskForm):
-    application_reference = StringField(
-        "Planning application reference (optional)",
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=200)],
-    )
+    application_reference = _application_reference_field()
     dwellings = IntegerField(
         "Number of homes",
         widget=GovTextInput(),
@@ -217,11 +225,13 @@ class SiteForm(FlaskForm):
     method = RadioField(
         "How do you want to give the site's location?",
         widget=GovRadioInput(),
-        choices=[
-            ("postcode", "Postcode"),
-            ("point", "Longitude and latitude of a point"),
-            ("geojson", "Upload the red-line boundary as GeoJSON"),
-        ],
+        choices=select_choices(
+            {
+                "postcode": "Postcode",
+                "point": "Longitude and latitude of a point",
+                "geojson": "Upload the red-line boundary as GeoJSON",
+            }
+        ),
         validators=[InputRequired(message="Select how you want to give the site's location")],
     )
     postcode = StringField(
@@ -232,16 +242,25 @@ class SiteForm(FlaskForm):
     geojson = FileField("GeoJSON file", widget=GovFileInput())
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
         # Conditional fields are checked here: an Optional() validator would stop the
         # field's own chain before a `validate_<field>` method could require it.
         valid = super().validate(extra_validators)
-        if self.method.data == "postcode" and not (self.postcode.data or "").strip():
-            self.postcode.errors = [*self.postcode.errors, "Enter the site's postcode"]
+        if self.method.data == "postcode":
+            _require_text(self.postcode, "Enter the site's postcode")
         if self.method.data == "point":
-            _require_coordinate(self.longitude, "longitude", 180, "-0.1170")
-            _require_coordinate(self.latitude, "latitude", 90, "51.5530")
+            _require_point(self.longitude, self.latitude)
         return valid and not self.errors
+
+
+def _require_text(field: StringField, message: str) -> None:
+    if not (field.data or "").strip():
+        field.errors = [*field.errors, message]
+
+
+def _require_point(longitude: DecimalField, latitude: DecimalField) -> None:
+    _require_coordinate(longitude, "longitude", 180, "-0.1170")
+    _require_coordinate(latitude, "latitude", 90, "51.5530")
 
 
 def _require_coordinate(field: DecimalField, name: str, limit: int, example: str) -> None:
@@ -253,12 +272,14 @@ def _require_coordinate(field: DecimalField, name: str, limit: int, example: str
         field.errors = [f"{name.capitalize()} must be between -{limit} and {limit}"]
 
 
-WHERE_CHOICES = [
-    ("borough", "Anywhere in the council's area"),
-    ("postcode", "At a postcode"),
-    ("ward", "In a ward (GSS code)"),
-    ("point", "At a point (longitude, latitude)"),
-]
+WHERE_CHOICES = select_choices(
+    {
+        "borough": "Anywhere in the council's area",
+        "postcode": "At a postcode",
+        "ward": "In a ward (GSS code)",
+        "point": "At a point (longitude, latitude)",
+    }
+)
 
 
 class CommitmentForm(FlaskForm):
@@ -281,12 +302,14 @@ class CommitmentForm(FlaskForm):
     phase = SelectField(
         "Phase (optional)",
         widget=GovSelect(),
-        choices=[
-            ("", "Not given"),
-            ("construction", "Construction"),
-            ("end_use", "End use"),
-            ("operation", "Operation"),
-        ],
+        choices=select_choices(
+            {
+                "": "Not given",
+                "construction": "Construction",
+                "end_use": "End use",
+                "operation": "Operation",
+            }
+        ),
         validators=[Optional()],
     )
     where = RadioField(
@@ -315,19 +338,15 @@ class CommitmentForm(FlaskForm):
     )
     submit = SubmitField("Save commitment", widget=GovSubmitInput())
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
         valid = super().validate(extra_validators)
         where = self.where.data
-        if where == "postcode" and not (self.where_postcode.data or "").strip():
-            self.where_postcode.errors = [
-                *self.where_postcode.errors,
-                "Enter the postcode where it will be delivered",
-            ]
-        if where == "ward" and not (self.where_ward.data or "").strip():
-            self.where_ward.errors = [*self.where_ward.errors, "Enter the ward GSS code"]
+        if where == "postcode":
+            _require_text(self.where_postcode, "Enter the postcode where it will be delivered")
+        if where == "ward":
+            _require_text(self.where_ward, "Enter the ward GSS code")
         if where == "point":
-            _require_coordinate(self.where_longitude, "longitude", 180, "-0.1170")
-            _require_coordinate(self.where_latitude, "latitude", 90, "51.5530")
+            _require_point(self.where_longitude, self.where_latitude)
         return valid and not self.errors
 
 
@@ -340,10 +359,59 @@ class UploadForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role", widget=GovSelect(), choices=[(r.value, r.value.replace("_", " ")) for r in Role]
+        "Role",
+        widget=GovSelect(),
+        choices=select_choices((r.value, r.value.replace("_", " ")) for r in Role),
     )
     council = SelectField("Council", widget=GovSelect(), validators=[Optional()])
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ValueSetImportForm(FlaskForm):
+    council = SelectField(
+        "Council", widget=GovSelect(), validators=[InputRequired(message="Select the council")]
+    )
+    name = StringField(
+        "Name of the value set",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter a name for the value set"), Length(max=120)],
+    )
+    licence = StringField(
+        "Licence the council holds the values under",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the licence the council holds the values under"),
+            Length(max=200),
+        ],
+    )
+    target_price_year = IntegerField(
+        "Uprate to price year (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1990, max=2100, message="Price year must be between 1990 and 2100"),
+        ],
+    )
+    file = FileField(
+        "CSV file", widget=GovFileInput(), validators=[FileRequired(message="Select a CSV file")]
+    )
+    use_it = RadioField(
+        "Use this set for the council's assessments now?",
+        widget=GovRadioInput(),
+        choices=select_choices({"yes": "Yes", "no": "No, only store it"}),
+        default="no",
+        validators=[InputRequired(message="Select whether to use the set now")],
+    )
+    submit = SubmitField("Import value set", widget=GovSubmitInput())
+
+
+class ValueSetChoiceForm(FlaskForm):
+    value_set = RadioField(
+        "Which value set should this council's assessments use?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the value set to use")],
+    )
+    submit = SubmitField("Use this value set", widget=GovSubmitInput())
 
 
 def attach_problems(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from typing import Any
 
 from flask import (
@@ -17,13 +16,13 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from sqlalchemy import String, and_, asc, cast, desc, func, or_, select
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planning_sv.core.errors import InputInvalid, Problem
@@ -40,8 +39,9 @@ from planning_sv.core.verdicts import STATUS_LABELS
 from planning_sv.core.workflow import IllegalTransition, Status, available_actions
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
-from planning_sv.store.models import Assessment, Statement, StatementVersion, User
-from planning_sv.web import assessor, db_session
+from planning_sv.store.models import Statement, StatementVersion, User
+from planning_sv.store.queue import council_queue
+from planning_sv.web import assessor, csp_nonce, db_session
 from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -178,10 +178,7 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
         ]
         if commitment_points:
             maps.point_layer(m, commitment_points, name="Commitments", colour="#1d70b8")
-        if "csp_nonce" not in g:
-            # Same nonce the base template's context processor will reuse for the page.
-            g.csp_nonce = secrets.token_urlsafe(16)
-        return maps.render_parts(m, nonce=g.csp_nonce), None
+        return maps.render_parts(m, nonce=csp_nonce()), None
     except Exception as exc:
         current_app.logger.warning("review map unavailable: %s", exc)
         return None, "The map is not available: the ward boundaries could not be loaded."
@@ -290,101 +287,24 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
 
 @bp.get("/")
 @allow(*STAFF_ROLES)
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> ResponseReturnValue:
     """Statements of the officer's council awaiting or under review, filtered and paged."""
-    session = db_session()
     officer = _officer()
     filters, problems = _queue_filters()
-
-    latest = (
-        select(
-            StatementVersion.statement_id.label("statement_id"),
-            func.max(StatementVersion.id).label("version_id"),
-            func.max(StatementVersion.submitted_at).label("submitted_at"),
-        )
-        .group_by(StatementVersion.statement_id)
-        .subquery()
-    )
-    base = (
-        select(Statement, latest.c.submitted_at, Assessment.data["site"]["wards"])
-        .join(latest, latest.c.statement_id == Statement.id)
-        .join(User, User.id == Statement.owner_id)
-        .outerjoin(Assessment, Assessment.version_id == latest.c.version_id)
-        .where(Statement.council == (officer.council or ""))
-        .where(Statement.status != Status.DRAFT.value)
-    )
-    counts = dict(
-        session.execute(
-            select(Statement.status, func.count())
-            .where(Statement.council == (officer.council or ""))
-            .where(Statement.status != Status.DRAFT.value)
-            .group_by(Statement.status)
-        ).all()
-    )
-    conditions = []
-    if filters["status"]:
-        conditions.append(Statement.status == filters["status"])
-    if filters["ward"]:
-        # Ward codes are fixed-format (checked above), so a substring match on the site's
-        # ward list is exact and works on SQLite and PostgreSQL alike.
-        conditions.append(cast(Assessment.data["site"]["wards"], String).contains(filters["ward"]))
-    if filters["applicant"]:
-        needle = f"%{filters['applicant'].lower()}%"
-        conditions.append(
-            or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle))
-        )
-    if filters["from"]:
-        conditions.append(
-            latest.c.submitted_at >= dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
-        )
-    if filters["to"]:
-        end = dt.datetime.combine(filters["to"] + dt.timedelta(days=1), dt.time(), dt.UTC)
-        conditions.append(latest.c.submitted_at < end)
-    query = base.where(and_(*conditions)) if conditions else base
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = asc if filters["order"] == "asc" else desc
-    column = {
-        "submitted": latest.c.submitted_at,
-        "updated": Statement.updated_at,
-        "reference": Statement.application_reference,
-        "status": Statement.status,
-    }[filters["sort"]]
-    rows = session.execute(
-        query.order_by(order(column), order(Statement.id))
-        .limit(PER_PAGE)
-        .offset((filters["page"] - 1) * PER_PAGE)
-    ).all()
-
-    ward_lists = session.scalars(
-        select(Assessment.data["site"]["wards"])
-        .join(latest, Assessment.version_id == latest.c.version_id)
-        .join(Statement, Statement.id == latest.c.statement_id)
-        .where(Statement.council == (officer.council or ""))
-    ).all()
-    ward_options = sorted(
-        {
-            (str(w.get("code")), str(w.get("name")))
-            for wards in ward_lists
-            for w in (wards or [])
-            if isinstance(w, dict)
-        },
-        key=lambda cw: cw[1],
-    )
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    status_code = 400 if problems else 200
+    found = council_queue(db_session(), officer.council or "", filters, PER_PAGE)
     return render_template(
         "officer/queue.html",
-        rows=rows,
-        total=total,
-        counts=counts,
+        rows=found.rows,
+        total=found.total,
+        counts=found.counts,
         statuses=QUEUE_STATUSES,
         filters=filters,
         problems=problems,
-        ward_options=ward_options,
+        ward_options=found.ward_options,
         sorts=SORTS,
-        pages=pages,
+        pages=max((found.total + PER_PAGE - 1) // PER_PAGE, 1),
         council_name=assessor().councils().get(officer.council or "", officer.council),
-    ), status_code
+    ), 400 if problems else 200
 
 
 # --- review -------------------------------------------------------------------------------
@@ -392,7 +312,7 @@ def queue():  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>")
 @allow(*STAFF_ROLES)
-def review(statement_id: int):  # type: ignore[no-untyped-def]
+def review(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     return render_template("officer/review.html", **_review_context(statement, version))
@@ -418,7 +338,7 @@ def _verdict_inputs(rule_ids: list[str]) -> tuple[list[review_repo.VerdictInput]
 
 @bp.post("/statements/<int:statement_id>/verdicts")
 @allow(*STAFF_ROLES)
-def save_verdicts(statement_id: int):  # type: ignore[no-untyped-def]
+def save_verdicts(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _int_field("version"))
     assessment = _assessment(version)
@@ -427,7 +347,7 @@ def save_verdicts(statement_id: int):  # type: ignore[no-untyped-def]
     expected = _int_field("review_version")
     session = db_session()
 
-    def again(status: int, **extra: Any):  # type: ignore[no-untyped-def]
+    def again(status: int, **extra: Any) -> ResponseReturnValue:
         session.rollback()
         context = _review_context(statement, version, entered=entered, **extra)
         return render_template("officer/review.html", **context), status
@@ -467,7 +387,7 @@ def save_verdicts(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/statements/<int:statement_id>/actions")
 @allow(*STAFF_ROLES)
-def act(statement_id: int):  # type: ignore[no-untyped-def]
+def act(statement_id: int) -> ResponseReturnValue:
     """A workflow decision (request changes, recommend, sign off, return, approve, refuse)."""
     statement = _reviewable(statement_id)
     version = statement.latest_version
@@ -478,7 +398,7 @@ def act(statement_id: int):  # type: ignore[no-untyped-def]
     expected = _int_field("review_version")
     session = db_session()
 
-    def again(status: int, **extra: Any):  # type: ignore[no-untyped-def]
+    def again(status: int, **extra: Any) -> ResponseReturnValue:
         session.rollback()
         context = _review_context(statement, version, **extra)
         return render_template("officer/review.html", **context), status
@@ -517,7 +437,7 @@ def act(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/heads-of-terms")
 @allow(*STAFF_ROLES)
-def heads_of_terms(statement_id: int):  # type: ignore[no-untyped-def]
+def heads_of_terms(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     return render_template(
@@ -534,7 +454,7 @@ def heads_of_terms(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/heads-of-terms.docx")
 @allow(*STAFF_ROLES)
-def heads_of_terms_docx(statement_id: int):  # type: ignore[no-untyped-def]
+def heads_of_terms_docx(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     data = render_docx(_heads_of_terms(statement, version))
@@ -554,7 +474,7 @@ def heads_of_terms_docx(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/audit")
 @allow(*STAFF_ROLES)
-def audit(statement_id: int):  # type: ignore[no-untyped-def]
+def audit(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     session = db_session()
     events = repo.events_for(session, statement)
@@ -575,7 +495,7 @@ def audit(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/statements/<int:statement_id>/reproduce")
 @allow(*STAFF_ROLES)
-def reproduce(statement_id: int):  # type: ignore[no-untyped-def]
+def reproduce(statement_id: int) -> ResponseReturnValue:
     """Re-run the stored version's statement on its assessment date and compare."""
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())

@@ -16,14 +16,14 @@ bad value is a 400 naming the parameter, an unknown council or ward a 404.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from planning_sv.core.geo.service import GeoService
 from planning_sv.store import public_queries as pq
-from planning_sv.web import assessor, db_session, maps
+from planning_sv.web import assessor, csp_nonce, db_session, maps
 from planning_sv.web.authz import PUBLIC, allow
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
@@ -87,13 +87,6 @@ def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, pq.C
     return plan, figures
 
 
-def _nonce() -> str:
-    # The same nonce the base template's context processor puts in the CSP header.
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return str(g.csp_nonce)
-
-
 def _map_options() -> dict[str, Any]:
     return {
         "tiles": maps.tiles_from_config(current_app.config),
@@ -111,13 +104,16 @@ def format_figure(key: str, value: float | None) -> str:
     return maps.format_number(round(value, 1))
 
 
-def _filter_options(figures: pq.CouncilFigures) -> dict[str, Any]:
+def _filter_options(figures: pq.CouncilFigures) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices for each filter select, in display order."""
     measures = assessor().measures
     return {
-        "measures": sorted(((code, m.label) for code, m in measures.items()), key=lambda kv: kv[1]),
-        "themes": sorted({m.theme for m in measures.values()}),
-        "statuses": pq.DELIVERY_STATUSES,
-        "years": figures.years,
+        "measure": sorted(((code, m.label) for code, m in measures.items()), key=lambda kv: kv[1]),
+        "theme": [
+            (theme, theme.capitalize()) for theme in sorted({m.theme for m in measures.values()})
+        ],
+        "status": list(pq.DELIVERY_STATUSES.items()),
+        "year": [(str(year), str(year)) for year in figures.years],
     }
 
 
@@ -143,13 +139,13 @@ def _number_filter(value: float) -> str:
 
 @bp.get("")
 @allow(PUBLIC)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("public/index.html", councils=assessor().councils())
 
 
 @bp.get("/<council>/wards")
 @allow(PUBLIC)
-def wards(council: str):  # type: ignore[no-untyped-def]
+def wards(council: str) -> ResponseReturnValue:
     filters = _filters()
     figure = _figure()
     plan, figures = _council_figures(council, filters)
@@ -182,7 +178,7 @@ def wards(council: str):  # type: ignore[no-untyped-def]
         figure=figure,
         figure_defs=pq.FIGURES,
         legend=legend,
-        map=maps.render_parts(m, _nonce()),
+        map=maps.render_parts(m, csp_nonce()),
         query=query,
         options=_filter_options(figures),
         not_reported=pq.DELIVERY_NOT_REPORTED,
@@ -191,7 +187,7 @@ def wards(council: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<council>/wards.<any(csv, geojson):fmt>")
 @allow(PUBLIC)
-def wards_download(council: str, fmt: str):  # type: ignore[no-untyped-def]
+def wards_download(council: str, fmt: str) -> ResponseReturnValue:
     filters = _filters()
     plan, figures = _council_figures(council, filters)
     if fmt == "csv":
@@ -204,7 +200,7 @@ def wards_download(council: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<council>/wards/<ward_code>")
 @allow(PUBLIC)
-def ward(council: str, ward_code: str):  # type: ignore[no-untyped-def]
+def ward(council: str, ward_code: str) -> ResponseReturnValue:
     filters = _filters()
     plan, figures = _council_figures(council, filters)
     row = figures.ward(ward_code)
@@ -266,7 +262,7 @@ def ward(council: str, ward_code: str):  # type: ignore[no-untyped-def]
         schemes=schemes,
         lines=lines,
         figure_defs=pq.FIGURES,
-        map=maps.render_parts(m, _nonce()),
+        map=maps.render_parts(m, csp_nonce()),
         query=query,
         options=_filter_options(figures),
         not_reported=pq.DELIVERY_NOT_REPORTED,
@@ -279,7 +275,7 @@ def ward(council: str, ward_code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<council>/wards/<ward_code>.<any(csv, geojson):fmt>")
 @allow(PUBLIC)
-def ward_download(council: str, ward_code: str, fmt: str):  # type: ignore[no-untyped-def]
+def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue:
     filters = _filters()
     plan, figures = _council_figures(council, filters)
     if figures.ward(ward_code) is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -79,41 +78,19 @@ def test_sign_out(login_as) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/statements").status_code == 302
 
 
-def test_session_cookie_flags(tmp_path: Path, make_user, password: str) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_flags(
+    app_with: Callable[..., Flask], make_user: Callable[..., User], password: str
+) -> None:
     """By default (production settings) the session cookie is Secure, HttpOnly, SameSite=Lax."""
-    from planning_sv.store.migrate import upgrade
-    from planning_sv.web import create_app
-
-    url = f"sqlite:///{tmp_path / 'cookies.db'}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
-    from planning_sv.store.users import create_user
-
-    with app.extensions["planning_sv.db"].session() as s:
-        create_user(s, "c@example.com", password)
-    response = app.test_client().post(
-        "/sign-in", data={"email": "c@example.com", "password": password}
-    )
+    user = make_user("applicant")
+    app = app_with(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    response = app.test_client().post("/sign-in", data={"email": user.email, "password": password})
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    app.extensions["planning_sv.db"].dispose()
 
 
-def test_sign_in_is_rate_limited(tmp_path: Path) -> None:
-    from planning_sv.store.migrate import upgrade
-    from planning_sv.web import create_app
-
-    url = f"sqlite:///{tmp_path / 'limit.db'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "x",
-            "WTF_CSRF_ENABLED": False,
-            "SIGN_IN_RATE_LIMIT": "3/minute",
-            "SESSION_COOKIE_SECURE": False,
-        }
-    )
+def test_sign_in_is_rate_limited(app_with: Callable[..., Flask]) -> None:
+    app = app_with(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="3/minute")
     client = app.test_client()
     codes = [
         client.post("/sign-in", data={"email": "a@b.example", "password": "x" * 12}).status_code
@@ -121,24 +98,10 @@ def test_sign_in_is_rate_limited(tmp_path: Path) -> None:
     ]
     assert codes == [400, 400, 400, 429]
     assert client.get("/sign-in").status_code == 200  # only POSTs are limited
-    app.extensions["planning_sv.db"].dispose()
 
 
-def test_csrf_is_enforced_on_forms(tmp_path: Path) -> None:
-    from planning_sv.store.migrate import upgrade
-    from planning_sv.web import create_app
-
-    url = f"sqlite:///{tmp_path / 'csrf.db'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "x",
-            "SESSION_COOKIE_SECURE": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    client = app.test_client()
+def test_csrf_is_enforced_on_forms(app_with: Callable[..., Flask]) -> None:
+    client = app_with(WTF_CSRF_ENABLED=True).test_client()
     data = {
         "email": "csrf@dev.example",
         "password": "a-long-password",
@@ -150,7 +113,6 @@ def test_csrf_is_enforced_on_forms(tmp_path: Path) -> None:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     accepted = client.post("/register", data={**data, "csrf_token": token})
     assert accepted.status_code == 302
-    app.extensions["planning_sv.db"].dispose()
 
 
 def test_user_text_is_escaped(login_as, make_statement, make_user, islington_example) -> None:  # type: ignore[no-untyped-def]

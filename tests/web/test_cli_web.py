@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from planning_sv.cli import cli
@@ -19,65 +19,32 @@ from planning_sv.store.models import Statement, StatementVersion, User
 from planning_sv.store.users import user_for_token
 
 
-def _run(*args: str, url: str):  # type: ignore[no-untyped-def]
+def _run(*args: str, url: str) -> Result:
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": url}, catch_exceptions=False)
 
 
+GOOD_PASSWORD = "long-password-1"
+
+
+def _create_user(
+    url: str, email: str, password: str = GOOD_PASSWORD, council: str | None = "islington"
+) -> Result:
+    """`planning-sv users create` for an officer (no --council when council is None)."""
+    args = ["users", "create", "--email", email, "--password", password, "--role", "officer"]
+    if council is not None:
+        args += ["--council", council]
+    return _run(*args, url=url)
+
+
 def test_users_and_tokens(db_url: str) -> None:
-    created = _run(
-        "users",
-        "create",
-        "--email",
-        "o@isl.example",
-        "--password",
-        "long-password-1",
-        "--role",
-        "officer",
-        "--council",
-        "islington",
-        url=db_url,
-    )
+    created = _create_user(db_url, "o@isl.example")
     assert created.exit_code == 0 and "created officer o@isl.example (islington)" in created.output
-    bad = _run(
-        "users",
-        "create",
-        "--email",
-        "x@y.example",
-        "--password",
-        "short",
-        "--role",
-        "officer",
-        url=db_url,
-    )
+    bad = _create_user(db_url, "x@y.example", password="short", council=None)
     assert bad.exit_code == 2
     assert "error: password:" in bad.output and "error: council:" in bad.output
-    duplicate = _run(
-        "users",
-        "create",
-        "--email",
-        "o@isl.example",
-        "--password",
-        "long-password-1",
-        "--role",
-        "officer",
-        "--council",
-        "islington",
-        url=db_url,
-    )
+    duplicate = _create_user(db_url, "o@isl.example")
     assert duplicate.exit_code == 2 and "already exists" in duplicate.output
-    unknown_council = _run(
-        "users",
-        "create",
-        "--email",
-        "z@y.example",
-        "--password",
-        "long-password-1",
-        "--role",
-        "officer",
-        "--council",
-        "atlantis",
-        url=db_url,
-    )
+    unknown_council = _create_user(db_url, "z@y.example", council="atlantis")
     assert unknown_council.exit_code == 2 and "unknown council 'atlantis'" in unknown_council.output
 
     token_run = _run("tokens", "create", "--email", "o@isl.example", url=db_url)

@@ -11,6 +11,7 @@ from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from planning_sv.store.models import AuditEvent, Statement, User
 from planning_sv.store.review import ReviewState, RuleVerdict
@@ -60,6 +61,16 @@ def _events(app: Flask, statement: Statement) -> list[AuditEvent]:
                 .order_by(AuditEvent.id)
             )
         )
+
+
+def _act(
+    client: FlaskClient, statement: Statement, action: str, version: str = "1", **fields: str
+) -> TestResponse:
+    """Post a workflow decision from the review page, as taken on `version` of the review."""
+    return client.post(
+        f"/officer/statements/{statement.id}/actions",
+        data={"action": action, "review_version": version, **fields},
+    )
 
 
 def _override(rule: dict[str, Any]) -> str:
@@ -344,10 +355,7 @@ def test_second_officer_gets_a_conflict_and_nothing_is_overwritten(
         assert session.scalars(select(ReviewState)).one().version == 2
 
     # A decision taken on a stale page is refused the same way.
-    stale = bob.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "recommend", "review_version": "1"},
-    )
+    stale = _act(bob, submitted, "recommend")
     assert stale.status_code == 409
     assert _status(app, submitted) == "under_review"
 
@@ -414,22 +422,12 @@ def test_request_changes_needs_a_message_then_reaches_the_applicant(
     app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
 ) -> None:
     client = _client(app, sign_in, people["officer"])
-    empty = client.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "request_changes", "review_version": "1", "message": " "},
-    )
+    empty = _act(client, submitted, "request_changes", message=" ")
     assert empty.status_code == 400
     assert "Request changes needs a reason" in empty.text
     assert _status(app, submitted) == "submitted"
 
-    done = client.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={
-            "action": "request_changes",
-            "review_version": "1",
-            "message": "Add 10 more construction placements",
-        },
-    )
+    done = _act(client, submitted, "request_changes", message="Add 10 more construction placements")
     assert done.status_code == 302
     assert _status(app, submitted) == "changes_requested"
     owner = _client(app, sign_in, people["owner"])
@@ -443,16 +441,10 @@ def test_illegal_action_is_a_409_and_role_is_a_403(
     app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
 ) -> None:
     officer = _client(app, sign_in, people["officer"])
-    illegal = officer.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "approve", "review_version": "1"},
-    )
+    illegal = _act(officer, submitted, "approve")
     assert illegal.status_code == 409
     assert "cannot record approval a statement that is submitted" in illegal.text
-    forbidden = officer.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "sign_off", "review_version": "1"},
-    )
+    forbidden = _act(officer, submitted, "sign_off")
     assert forbidden.status_code == 403
     assert _status(app, submitted) == "submitted"
 
@@ -462,56 +454,23 @@ def test_recommend_sign_off_four_eyes_return_and_approve(
 ) -> None:
     senior = _client(app, sign_in, people["senior"])
     senior2 = _client(app, sign_in, people["senior2"])
-    assert (
-        senior.post(
-            f"/officer/statements/{submitted.id}/actions",
-            data={"action": "recommend", "review_version": "1", "note": "Policy compliant"},
-        ).status_code
-        == 302
-    )
+    assert _act(senior, submitted, "recommend", note="Policy compliant").status_code == 302
     assert _status(app, submitted) == "recommended"
 
-    own = senior.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "sign_off", "review_version": "1"},
-    )
+    own = _act(senior, submitted, "sign_off")
     assert own.status_code == 409
     assert "another senior officer must sign it off" in own.text
 
-    no_comment = senior2.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "return", "review_version": "1"},
-    )
+    no_comment = _act(senior2, submitted, "return")
     assert no_comment.status_code == 400
-    assert (
-        senior2.post(
-            f"/officer/statements/{submitted.id}/actions",
-            data={"action": "return", "review_version": "1", "comment": "Check the placements"},
-        ).status_code
-        == 302
-    )
+    assert _act(senior2, submitted, "return", comment="Check the placements").status_code == 302
     assert _status(app, submitted) == "under_review"
 
     officer = _client(app, sign_in, people["officer"])
-    officer.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "recommend", "review_version": "1"},
-    )
-    assert (
-        senior2.post(
-            f"/officer/statements/{submitted.id}/actions",
-            data={"action": "sign_off", "review_version": "1"},
-        ).status_code
-        == 302
-    )
+    _act(officer, submitted, "recommend")
+    assert _act(senior2, submitted, "sign_off").status_code == 302
     assert _status(app, submitted) == "signed_off"
-    assert (
-        officer.post(
-            f"/officer/statements/{submitted.id}/actions",
-            data={"action": "approve", "review_version": "1"},
-        ).status_code
-        == 302
-    )
+    assert _act(officer, submitted, "approve").status_code == 302
     assert _status(app, submitted) == "approved"
     html = officer.get(f"/officer/statements/{submitted.id}").text
     assert 'data-testid="verdicts-form"' not in html  # closed: read only
@@ -567,10 +526,7 @@ def test_audit_page_lists_transitions_and_verdicts(
     app: Flask, sign_in: Make, people: dict[str, User], submitted: Statement
 ) -> None:
     client = _client(app, sign_in, people["officer"])
-    client.post(
-        f"/officer/statements/{submitted.id}/actions",
-        data={"action": "request_changes", "review_version": "1", "message": "More jobs"},
-    )
+    _act(client, submitted, "request_changes", message="More jobs")
     page = client.get(f"/officer/statements/{submitted.id}/audit")
     assert page.status_code == 200
     for action in ("create", "submit", "start_review", "request_changes"):
