@@ -6,10 +6,7 @@ self-check. Routes parse input and call `store.statements`; the domain decides v
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -27,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
+from planning_sv.core.commitments_csv import next_commitment_id, parse_commitments_csv
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import USE_CLASSES
 from planning_sv.core.workflow import OPEN, Status
@@ -49,18 +47,6 @@ from planning_sv.web.forms import (
 bp = Blueprint("applicant", __name__, url_prefix="/statements")
 
 MAX_GEOJSON_BYTES = 1024 * 1024
-CSV_COLUMNS = (
-    "id",
-    "measure",
-    "quantity",
-    "unit",
-    "phase",
-    "postcode",
-    "ward",
-    "longitude",
-    "latitude",
-    "description",
-)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -424,14 +410,6 @@ def _form_data_for(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _next_id(commitments: list[dict[str, Any]]) -> str:
-    taken = {str(c.get("id")) for c in commitments}
-    n = len(commitments) + 1
-    while f"c{n}" in taken:
-        n += 1
-    return f"c{n}"
-
-
 def _check_unit(form: CommitmentForm) -> None:
     measure = assessor().measures.get(form.measure.data)
     if measure is not None and form.unit.data and form.unit.data not in measure.units:
@@ -495,7 +473,7 @@ def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnV
     if request.method == "POST" and form.validate_on_submit():
         _check_unit(form)
         if not form.unit.errors:
-            item_id = original["id"] if original is not None else _next_id(items)
+            item_id = original["id"] if original is not None else next_commitment_id(items)
             item = _commitment_from_form(form, item_id, original)
             if index is None:
                 items.append(item)
@@ -564,114 +542,6 @@ def remove_commitment(statement_id: int, commitment_id: str) -> ResponseReturnVa
     return redirect(url_for(".commitments", statement_id=statement.id))
 
 
-def parse_commitments_csv(text: str, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Commitments from CSV text; InputInvalid naming 'row N, column X' for each fault."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    problems: list[Problem] = []
-    missing = [c for c in ("measure", "quantity", "unit") if c not in header]
-    if missing:
-        raise InputInvalid(
-            [
-                Problem(
-                    "row 1",
-                    f"missing column(s): {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)})",
-                )
-            ]
-        )
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if unknown:
-        problems.append(Problem("row 1", f"unknown column(s): {', '.join(unknown)}"))
-    reader.fieldnames = header
-    out: list[dict[str, Any]] = []
-    all_items = list(existing)
-    for number, row in enumerate(reader, start=2):
-        if number > 501:
-            problems.append(Problem(f"row {number}", "at most 500 commitments can be uploaded"))
-            break
-        row = {k: (v or "").strip() for k, v in row.items() if k}
-        if not any(row.values()):
-            continue
-        try:
-            quantity = float(row["quantity"])
-        except ValueError:
-            problems.append(
-                Problem(f"row {number}, column quantity", f"'{row['quantity']}' is not a number")
-            )
-            continue
-        if quantity < 0 or quantity != quantity or quantity in (float("inf"), float("-inf")):
-            problems.append(Problem(f"row {number}, column quantity", "must be a number 0 or more"))
-            continue
-        where: dict[str, Any] = {"borough": True}
-        if row.get("postcode"):
-            where = {"postcode": row["postcode"].upper()}
-        elif row.get("ward"):
-            where = {"ward": row["ward"].upper()}
-        elif row.get("longitude") or row.get("latitude"):
-            try:
-                where = {"point": [float(row["longitude"]), float(row["latitude"])]}
-            except (KeyError, ValueError):
-                problems.append(
-                    Problem(
-                        f"row {number}, column longitude",
-                        "give both longitude and latitude as numbers",
-                    )
-                )
-                continue
-        item_id = row.get("id") or _next_id(all_items)
-        if not re.fullmatch(r"[\w.\-]{1,64}", item_id):
-            problems.append(
-                Problem(
-                    f"row {number}, column id", "use letters, digits, '.', '-' or '_' (at most 64)"
-                )
-            )
-            continue
-        item: dict[str, Any] = {
-            "id": item_id,
-            "measure": row["measure"],
-            "quantity": quantity,
-            "unit": row["unit"],
-            "where": where,
-        }
-        if row.get("phase"):
-            item["phase"] = row["phase"]
-        if row.get("description"):
-            item["description"] = row["description"]
-        out.append(item)
-        all_items.append(item)
-    if problems:
-        raise InputInvalid(problems)
-    # Check every row's fields with the statement model, reporting CSV rows, not JSON paths.
-    measures = assessor().measures
-    for offset, item in enumerate(out):
-        number = offset + 2
-        measure = measures.get(item["measure"])
-        if measure is None:
-            problems.append(
-                Problem(f"row {number}, column measure", f"unknown measure '{item['measure']}'")
-            )
-        elif item["unit"] not in measure.units:
-            problems.append(
-                Problem(
-                    f"row {number}, column unit",
-                    f"unit '{item['unit']}' is not accepted for {item['measure']} (accepted: {', '.join(measure.units)})",
-                )
-            )
-        if item.get("phase") and item["phase"] not in ("construction", "end_use", "operation"):
-            problems.append(
-                Problem(f"row {number}, column phase", "use construction, end_use or operation")
-            )
-    ids = [str(i.get("id")) for i in all_items]
-    for offset, item in enumerate(out):
-        if ids.count(str(item["id"])) > 1:
-            problems.append(
-                Problem(f"row {offset + 2}, column id", f"duplicate commitment id '{item['id']}'")
-            )
-    if problems:
-        raise InputInvalid(problems)
-    return out
-
-
 def _read_upload(form: UploadForm, limit: int) -> str | None:
     upload = form.file.data
     raw = upload.stream.read(limit + 1)
@@ -718,7 +588,7 @@ def _upload_page(
 def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Response:
     draft = dict(statement.draft or {})
     existing = list(draft.get("commitments", []))
-    added = parse_commitments_csv(text, existing)
+    added = parse_commitments_csv(text, existing, assessor().measures)
     draft["commitments"] = existing + added
     _save(statement, draft)
     flash(f"{len(added)} commitment(s) added from the CSV", "success")
