@@ -398,8 +398,6 @@ def base_map(
         aria_label=aria_label,
         # Scroll-wheel zoom traps page scrolling on long pages (WCAG 2.2 keyboard/pointer).
         scrollWheelZoom=False,
-        # Fractional zoom lets fitBounds fill the frame with a small borough.
-        zoomSnap=0.25,
     )
     if tiles is not None:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name="Base map").add_to(m)
