@@ -44,3 +44,13 @@ def data_dir() -> Path:
             "holding boundaries/, postcodes/, imd/ and population/"
         )
     return candidate
+
+
+def examples_dir() -> Path:
+    """The product brief's example statements (`../shared/docs/examples`), beside the data.
+
+    `PLANNING_SV_EXAMPLES_DIR` wins; the demo seed and tests read them, and the demo falls
+    back to built-in statements when the folder is missing.
+    """
+    configured = os.environ.get("PLANNING_SV_EXAMPLES_DIR")
+    return Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "docs" / "examples"

@@ -18,12 +18,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from planning_sv import config
 from planning_sv.store.db import Database
 from planning_sv.store.migrate import upgrade
 from planning_sv.store.models import Statement, User
 
 PASSWORD = "correct-horse-battery"
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "docs" / "examples"
+EXAMPLES = config.examples_dir()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

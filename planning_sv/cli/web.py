@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from planning_sv import config
 from planning_sv.cli.common import fail
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import Role
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from planning_sv.store.models import User
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "docs" / "examples"
+EXAMPLES_DIR = config.examples_dir()
 
 
 # Every command that touches the database takes the same option.

@@ -197,42 +197,58 @@ def parse_statement(
             ) from None
     if not isinstance(data, dict):
         raise InputInvalid([Problem("$", "a statement must be a JSON object")])
+    # Structural and reference faults are reported together, so one run names every problem.
+    problems = _reference_problems(data, councils, measures)
     try:
         statement = Statement.model_validate(data)
     except ValidationError as exc:
-        raise InputInvalid(_problems_from_validation(exc)) from None
+        structural = _problems_from_validation(exc)
+        reported = {p.path for p in structural}
+        raise InputInvalid(structural + [p for p in problems if p.path not in reported]) from None
+    if problems:
+        raise InputInvalid(problems)
+    return statement
 
+
+def _reference_problems(
+    data: dict[str, Any],
+    councils: Mapping[str, Any] | None,
+    measures: Mapping[str, Any] | None,
+) -> list[Problem]:
+    """Faults that need reference data or the whole list: unknown council, measure or unit,
+    duplicate ids, dangling `stacks_on`. Read from the raw JSON so they can be reported even
+    when other fields fail structural validation."""
     problems: list[Problem] = []
-    if councils is not None and statement.council not in councils:
+    council = data.get("council")
+    if councils is not None and isinstance(council, str) and council.strip() not in councils:
         known = ", ".join(sorted(councils))
-        problems.append(
-            Problem("$.council", f"unknown council '{statement.council}' (known: {known})")
-        )
-    seen: set[str] = set()
-    ids = {c.id for c in statement.commitments}
-    for index, commitment in enumerate(statement.commitments):
+        problems.append(Problem("$.council", f"unknown council '{council}' (known: {known})"))
+    raw_commitments = data.get("commitments")
+    if not isinstance(raw_commitments, list):
+        return problems
+    commitments = [c if isinstance(c, dict) else {} for c in raw_commitments]
+    ids = {c.get("id") for c in commitments}
+    seen: set[Any] = set()
+    for index, commitment in enumerate(commitments):
         base = f"$.commitments[{index}]"
-        if commitment.id in seen:
-            problems.append(Problem(f"{base}.id", f"duplicate commitment id '{commitment.id}'"))
-        seen.add(commitment.id)
-        if commitment.stacks_on is not None and commitment.stacks_on not in ids:
-            problems.append(
-                Problem(f"{base}.stacks_on", f"no commitment with id '{commitment.stacks_on}'")
-            )
-        if measures is None:
+        cid, stacks_on = commitment.get("id"), commitment.get("stacks_on")
+        if isinstance(cid, str) and cid in seen:
+            problems.append(Problem(f"{base}.id", f"duplicate commitment id '{cid}'"))
+        seen.add(cid)
+        if isinstance(stacks_on, str) and stacks_on not in ids:
+            problems.append(Problem(f"{base}.stacks_on", f"no commitment with id '{stacks_on}'"))
+        code, unit = commitment.get("measure"), commitment.get("unit")
+        if measures is None or not isinstance(code, str):
             continue
-        measure = measures.get(commitment.measure)
+        measure = measures.get(code.strip())
         if measure is None:
-            problems.append(Problem(f"{base}.measure", f"unknown measure '{commitment.measure}'"))
-        elif commitment.unit not in measure.units:
+            problems.append(Problem(f"{base}.measure", f"unknown measure '{code}'"))
+        elif isinstance(unit, str) and unit.strip() not in measure.units:
             accepted = ", ".join(measure.units)
             problems.append(
                 Problem(
                     f"{base}.unit",
-                    f"unit '{commitment.unit}' is not accepted for measure "
-                    f"'{commitment.measure}' (accepted: {accepted})",
+                    f"unit '{unit}' is not accepted for measure '{code}' (accepted: {accepted})",
                 )
             )
-    if problems:
-        raise InputInvalid(problems)
-    return statement
+    return problems

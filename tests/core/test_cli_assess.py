@@ -11,13 +11,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from planning_sv import config
 from planning_sv.cli import assess as assess_module
 from planning_sv.cli import cli
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.plans import read_plans
 
 FIXTURE_ROOT = Path(__file__).parent / "rules" / "fixtures" / "local_plans"
-EXAMPLES = Path("/work/shared/docs/examples")
+EXAMPLES = config.examples_dir()
 
 
 class Placer:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 AXE = config.STATIC_DIR / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = config.PROJECT_ROOT / "test-artifacts"
-EXAMPLES = config.PROJECT_ROOT.parent / "shared" / "docs" / "examples"
+EXAMPLES = config.examples_dir()
 
 
 def _seed_demo(app: Any) -> None:

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
+from planning_sv import config
 from planning_sv.store import statements as repo
 from planning_sv.store.models import Statement
 from planning_sv.store.review import ReviewState, RuleVerdict
 from planning_sv.store.users import create_user
 
 PASSWORD = "correct-horse-battery-lanes"
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "docs" / "examples"
+EXAMPLES = config.examples_dir()
 
 
 def _example() -> dict[str, Any]:

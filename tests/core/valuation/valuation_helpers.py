@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from planning_sv import config
 from planning_sv.core.measures import load_measures
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Statement, parse_statement
 from planning_sv.core.valuation import ValueRow, ValueSet
 
-EXAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "docs" / "examples"
+EXAMPLES = config.examples_dir()
 
 
 def load_example(name: str) -> Statement:

@@ -1,0 +1,81 @@
+"""statement@1 validation: every problem named by its JSON path, in one pass."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planning_sv import config
+from planning_sv.core.errors import InputInvalid
+from planning_sv.core.measures import load_measures
+from planning_sv.core.plans import load_plans
+from planning_sv.core.statement import parse_statement, statement_json_schema
+
+EXAMPLES = config.examples_dir()
+
+
+def _problems(data: object) -> list[str]:
+    with pytest.raises(InputInvalid) as caught:
+        parse_statement(data, councils=load_plans(), measures=load_measures())
+    return [str(p) for p in caught.value.problems]
+
+
+def test_structural_and_reference_problems_are_reported_together() -> None:
+    problems = _problems(
+        {
+            "council": "nowhere",
+            "site": {"postcode": "N7 8QP"},
+            "development": {"build_cost_gbp": -5},
+            "commitments": [
+                {
+                    "id": "a",
+                    "measure": "jobs",
+                    "quantity": -1,
+                    "unit": "x",
+                    "where": {"borough": True},
+                },
+                {
+                    "id": "a",
+                    "measure": "apprenticeship",
+                    "quantity": 2,
+                    "unit": "sqm",
+                    "where": {"borough": True},
+                },
+            ],
+        }
+    )
+    assert problems == [
+        "$.development.build_cost_gbp: Input should be greater than or equal to 0",
+        "$.commitments[0].quantity: Input should be greater than or equal to 0",
+        "$.council: unknown council 'nowhere' (known: islington, salford)",
+        "$.commitments[0].measure: unknown measure 'jobs'",
+        "$.commitments[1].id: duplicate commitment id 'a'",
+        "$.commitments[1].unit: unit 'sqm' is not accepted for measure 'apprenticeship' "
+        "(accepted: starts, weeks)",
+    ]
+
+
+def test_a_where_must_name_exactly_one_location() -> None:
+    data = json.loads((EXAMPLES / "islington_mixed_use.json").read_text())
+    data["commitments"][0]["where"] = {"postcode": "N19 3AA", "ward": "E05013706"}
+    assert _problems(data) == [
+        "$.commitments[0].where: give exactly one of postcode, ward, point, easting_northing, "
+        "geometry or borough: true (got postcode, ward)"
+    ]
+
+
+def test_malformed_json_and_non_objects() -> None:
+    assert _problems("{bad")[0].startswith("$: not valid JSON")
+    assert _problems([1, 2]) == ["$: a statement must be a JSON object"]
+
+
+def test_the_examples_parse_and_the_schema_names_the_contract() -> None:
+    for path in sorted(EXAMPLES.glob("*.json")):
+        statement = parse_statement(
+            path.read_text(), councils=load_plans(), measures=load_measures()
+        )
+        assert statement.commitments, path.name
+    schema = statement_json_schema()
+    assert schema["$id"] == "planning-sv/statement@1"
+    assert {"council", "site", "development"} <= set(schema["required"])
