@@ -196,7 +196,10 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from planning_sv.web import create_app
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ValueError as exc:  # a configuration mistake, e.g. MAP_TILES without https
+        fail([str(exc)], exit_code=1)
     # Load rule packs, boundaries and postcodes now, so the first request is not slow.
     try:
         app.extensions["planning_sv.assessor"].services()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from planning_sv import config as paths
 from planning_sv.store.assessments import Assessor, get_assessor
 from planning_sv.store.db import Database
+from planning_sv.web.maps import tiles_from_config
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
 BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps")
@@ -64,9 +65,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SIGN_IN_RATE_LIMIT="10/minute",
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session (long forms)
         SERVICE_NAME=SERVICE_NAME,
+        # Base map tiles are off so maps work offline with no third-party requests; an
+        # operator may set a tile URL template (https) and its attribution.
+        MAP_TILES=os.environ.get("MAP_TILES") or None,
+        MAP_TILES_ATTRIBUTION=os.environ.get("MAP_TILES_ATTRIBUTION") or None,
     )
     if config:
         app.config.update(dict(config))
+    # A misconfigured base map fails at start-up, not as a 500 on the first map page.
+    tiles_from_config(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
 

@@ -90,6 +90,9 @@ def tiles_from_config(config: Mapping[str, Any]) -> TileConfig | None:
     url = config.get("MAP_TILES")
     if not url:
         return None
+    if not str(url).startswith("https://"):
+        # The Content-Security-Policy lets images come only from this site or over https.
+        raise ValueError("MAP_TILES must be an https:// URL template")
     attribution = config.get("MAP_TILES_ATTRIBUTION")
     if not attribution:
         raise ValueError("MAP_TILES is set but MAP_TILES_ATTRIBUTION is not")

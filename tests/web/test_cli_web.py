@@ -127,3 +127,21 @@ def test_serve_runs_waitress(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_refuses_a_misconfigured_base_map(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PLANNING_SV_INSTANCE_DIR": str(tmp_path),
+        "MAP_TILES": "http://tiles.example/{z}/{x}/{y}.png",
+        "MAP_TILES_ATTRIBUTION": "Example",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "planning_sv", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: MAP_TILES must be an https:// URL template"

@@ -109,6 +109,9 @@ def test_tiles_only_when_configured(toy_wards: gpd.GeoDataFrame) -> None:
     assert maps.tiles_from_config({}) is None
     with pytest.raises(ValueError, match="MAP_TILES_ATTRIBUTION"):
         maps.tiles_from_config({"MAP_TILES": "https://tiles.example/{z}/{x}/{y}.png"})
+    # The page's CSP admits remote images only over https.
+    with pytest.raises(ValueError, match="https"):
+        maps.tiles_from_config({"MAP_TILES": "http://tiles.example/{z}/{x}/{y}.png"})
     tiles = maps.tiles_from_config(
         {
             "MAP_TILES": "https://tiles.example/{z}/{x}/{y}.png",
