@@ -14,8 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning_sv.core.figures import format_gbp as format_gbp  # re-exported for pages
-from planning_sv.core.figures import format_number
+from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import STATUS_LABELS, Verdict, final_status
 

@@ -6,7 +6,7 @@ Usage from a view::
 
     wards = maps.display_wards(geo, "2025", "E09000019")        # simplified, cached
     m = maps.ward_map(wards, values={"E05013705": 1200.0}, value_label="£ committed",
-                      format_value=maps.format_gbp, links={"E05013705": "/councils/…"},
+                      format_value=format_gbp, links={"E05013705": "/councils/…"},
                       tiles=maps.tiles_from_config(current_app.config),
                       leaflet_prefix=url_for("static", filename="vendor/leaflet/"))
     maps.point_layer(m, [maps.MapPoint(lat=51.55, lon=-0.11, title="Site", rows=[…])],
@@ -54,6 +54,8 @@ from branca.element import MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 from markupsafe import Markup, escape
+
+from planning_sv.core.figures import format_number
 
 ATTRIBUTION = "Contains National Statistics and OS data © Crown copyright and database right 2025"
 DEFAULT_LEAFLET_PREFIX = "/static/vendor/leaflet/"
@@ -149,21 +151,16 @@ class LegendEntry:
     label: str
 
 
-def format_number(value: float) -> str:
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def format_gbp(value: float) -> str:
-    return f"£{value:,.0f}"
+def format_tenths(value: float) -> str:
+    """Map figures to one decimal place: legend bounds and popups need no more."""
+    return format_number(round(value, 1))
 
 
 def choropleth_bins(
     values: Iterable[float],
     *,
     classes: int = len(PALETTE),
-    fmt: Callable[[float], str] = format_number,
+    fmt: Callable[[float], str] = format_tenths,
 ) -> list[LegendEntry]:
     """Quantile classes of the positive values (quantiles, because a few large schemes would
     otherwise put every other ward in the lowest class); zero gets its own grey class."""
@@ -425,7 +422,7 @@ def ward_map(
     values: Mapping[str, float] | None = None,
     *,
     value_label: str = "Value",
-    format_value: Callable[[float], str] = format_number,
+    format_value: Callable[[float], str] = format_tenths,
     legend: Sequence[LegendEntry] | None = None,
     links: Mapping[str, str] | None = None,
     extra_rows: Mapping[str, Sequence[tuple[str, str]]] | None = None,

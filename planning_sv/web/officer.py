@@ -26,12 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.heads_of_terms import (
-    HeadsOfTerms,
-    build_heads_of_terms,
-    format_gbp,
-    format_number,
-)
+from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
@@ -145,7 +141,7 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
             wards,
             values=values or None,
             value_label="Social value",
-            format_value=maps.format_gbp,
+            format_value=format_gbp,
             highlight=highlight,
             tiles=maps.tiles_from_config(current_app.config),
             leaflet_prefix=url_for("static", filename="vendor/leaflet/"),

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.geo.service import GeoService
 from planning_sv.store import public_queries as pq
 from planning_sv.web import assessor, csp_nonce, db_session, maps
@@ -98,10 +99,10 @@ def format_figure(key: str, value: float | None) -> str:
     if value is None:
         return "–"
     if pq.FIGURES[key].kind in ("gbp",):
-        return maps.format_gbp(value)
+        return format_gbp(value)
     if pq.FIGURES[key].kind == "per_resident":
         return f"£{value:,.2f}"
-    return maps.format_number(round(value, 1))
+    return maps.format_tenths(value)
 
 
 def _filter_options(figures: pq.CouncilFigures) -> dict[str, list[tuple[str, str]]]:
@@ -131,7 +132,7 @@ def _figure_filter(value: float | None, key: str) -> str:
 
 @bp.app_template_filter("public_number")
 def _number_filter(value: float) -> str:
-    return maps.format_number(round(value, 2))
+    return format_number(round(value, 2))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
             lon=line.point[0],
             title=f"{line.measure_label} ({line.reference})",
             rows=[
-                ("Promised", f"{maps.format_number(line.quantity)} {line.unit_label}"),
+                ("Promised", f"{format_number(line.quantity)} {line.unit_label}"),
                 ("Status", line.status_label),
                 *([("Description", line.description)] if line.description else []),
             ],

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from planning_sv.core.figures import format_gbp
 from planning_sv.core.geo.service import GeoService
 from planning_sv.web import maps
 
@@ -60,7 +61,7 @@ def islington() -> gpd.GeoDataFrame:
 
 def test_choropleth_has_every_ward_code_name_and_value(islington: gpd.GeoDataFrame) -> None:
     values = {code: 1000.0 * (i + 1) for i, code in enumerate(islington["code"])}
-    m = maps.ward_map(islington, values, value_label="£ committed", format_value=maps.format_gbp)
+    m = maps.ward_map(islington, values, value_label="£ committed", format_value=format_gbp)
     html = maps.full_document(m)
     data = _geojson_data(html)
     assert len(data["features"]) == 17
