@@ -9,20 +9,14 @@ from typing import Any
 import click
 
 from planning_sv.cli.common import fail
-from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.plans import council_codes
 from planning_sv.core.valuation.valuesets import COLUMNS, ValueSetRegistry
 
 
-def _known_councils() -> set[str]:
-    """Councils with a rule pack; empty when no pack is installed (then any code is allowed)."""
-    if not LOCAL_PLANS_DIR.is_dir():
-        return set()
-    return {p.name for p in LOCAL_PLANS_DIR.iterdir() if (p / "plan.yaml").is_file()}
-
-
 def _check_council(council: str | None) -> None:
-    known = _known_councils()
+    # Councils with a rule pack; none installed means any code is allowed.
+    known = council_codes()
     if council and known and council not in known:
         fail(
             [

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planning_sv.core.placement import Placement, StatementPlacement
+from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.rules.engine import RuleResult
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.statement import Commitment
@@ -156,16 +157,30 @@ def assessment_json_schema() -> dict[str, Any]:
 # --- the record -------------------------------------------------------------------------
 
 
-def _site_dict(placement: Placement) -> dict[str, Any]:
+def _wards(wards: Iterable[WardShare]) -> list[dict[str, Any]]:
+    return [{"code": w.code, "name": w.name, "share": w.share} for w in wards]
+
+
+def site_dict(placement: Placement) -> dict[str, Any]:
+    """Where the site landed, as recorded under `site` in assessment@1."""
     return {
         "method": placement.method,
         "vintage": placement.vintage,
-        "wards": [{"code": w.code, "name": w.name, "share": w.share} for w in placement.wards],
+        "wards": _wards(placement.wards),
         "inside_council": placement.inside_council,
         "outside_share": placement.outside_share,
         "point": list(placement.point) if placement.point else None,
         "warnings": list(placement.warnings),
     }
+
+
+def value_set_label(assessment: Mapping[str, Any]) -> str | None:
+    """'name vVERSION' of the value set an assessment@1 record used, or None."""
+    social = assessment.get("social_value") or {}
+    value_set = social.get("value_set") if isinstance(social, Mapping) else None
+    if isinstance(value_set, Mapping) and value_set.get("name"):
+        return f"{value_set['name']} v{value_set.get('version', '?')}"
+    return None
 
 
 def commitment_dict(
@@ -179,10 +194,7 @@ def commitment_dict(
         "unit": commitment.unit,
         "phase": commitment.phase,
         "description": commitment.description,
-        "wards": [
-            {"code": w.code, "name": w.name, "share": w.share}
-            for w in (placement.wards if placement else ())
-        ],
+        "wards": _wards(placement.wards) if placement else [],
         "method": placement.method if placement else None,
         "vintage": placement.vintage if placement else None,
         "local": placement.local if placement else False,
@@ -220,7 +232,7 @@ class Assessment:
             "pack_version": self.pack_version,
             "assessed_on": self.assessed_on.isoformat(),
             "generated_at": self.generated_at.isoformat(timespec="seconds"),
-            "site": _site_dict(self.site),
+            "site": site_dict(self.site),
             "rules": [result.to_dict() for result in self.rules],
             "commitments": [dict(item) for item in self.commitments],
             "summary": self.summary(),

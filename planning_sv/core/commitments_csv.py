@@ -10,10 +10,11 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.measures import Measure
+from planning_sv.core.statement import Phase
 
 CSV_COLUMNS = (
     "id",
@@ -27,6 +28,9 @@ CSV_COLUMNS = (
     "latitude",
     "description",
 )
+
+
+PHASES = get_args(Phase)
 
 
 def next_commitment_id(commitments: list[dict[str, Any]]) -> str:
@@ -60,6 +64,7 @@ def parse_commitments_csv(
         problems.append(Problem("row 1", f"unknown column(s): {', '.join(unknown)}"))
     reader.fieldnames = header
     out: list[dict[str, Any]] = []
+    rows: list[int] = []  # the CSV row of each item in `out` (blank rows are skipped)
     all_items = list(existing)
     for number, row in enumerate(reader, start=2):
         if number > 501:
@@ -114,12 +119,12 @@ def parse_commitments_csv(
         if row.get("description"):
             item["description"] = row["description"]
         out.append(item)
+        rows.append(number)
         all_items.append(item)
     if problems:
         raise InputInvalid(problems)
     # Check every row's fields with the statement model, reporting CSV rows, not JSON paths.
-    for offset, item in enumerate(out):
-        number = offset + 2
+    for number, item in zip(rows, out, strict=True):
         measure = measures.get(item["measure"])
         if measure is None:
             problems.append(
@@ -132,15 +137,15 @@ def parse_commitments_csv(
                     f"unit '{item['unit']}' is not accepted for {item['measure']} (accepted: {', '.join(measure.units)})",
                 )
             )
-        if item.get("phase") and item["phase"] not in ("construction", "end_use", "operation"):
+        if item.get("phase") and item["phase"] not in PHASES:
             problems.append(
                 Problem(f"row {number}, column phase", "use construction, end_use or operation")
             )
     ids = [str(i.get("id")) for i in all_items]
-    for offset, item in enumerate(out):
+    for number, item in zip(rows, out, strict=True):
         if ids.count(str(item["id"])) > 1:
             problems.append(
-                Problem(f"row {offset + 2}, column id", f"duplicate commitment id '{item['id']}'")
+                Problem(f"row {number}, column id", f"duplicate commitment id '{item['id']}'")
             )
     if problems:
         raise InputInvalid(problems)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planning_sv.core.assessment import value_set_label
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import STATUS_LABELS, Verdict, final_status
@@ -267,13 +268,6 @@ def _rule_row(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> RuleR
     )
 
 
-def _value_set_label(social: Mapping[str, Any]) -> str | None:
-    value_set = social.get("value_set")
-    if isinstance(value_set, Mapping) and value_set.get("name"):
-        return f"{value_set['name']} v{value_set.get('version', '?')}"
-    return None
-
-
 def committee_section(
     assessment: Mapping[str, Any], verdicts: Mapping[str, Verdict] | None = None
 ) -> CommitteeSection:
@@ -306,7 +300,7 @@ def committee_section(
         by_theme=themes,
         by_ward=wards,
         pack_version=str(assessment.get("pack_version", "")),
-        value_set=_value_set_label(social),
+        value_set=value_set_label(assessment),
         assessed_on=str(assessment.get("assessed_on", "")),
     )
 

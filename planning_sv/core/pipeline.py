@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from planning_sv.core.assessment import Assessment, commitment_dict
-from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.errors import InputInvalid
 from planning_sv.core.placement import StatementPlacement
 from planning_sv.core.plans import CouncilPlan
 from planning_sv.core.rules.engine import evaluate
-from planning_sv.core.statement import Statement
+from planning_sv.core.statement import Statement, unknown_council
 
 
 @runtime_checkable
@@ -54,10 +54,7 @@ def assess_statement(
     """
     plan = plans.get(statement.council)
     if plan is None:
-        known = ", ".join(sorted(plans))
-        raise InputInvalid(
-            [Problem("$.council", f"unknown council '{statement.council}' (known: {known})")]
-        )
+        raise InputInvalid([unknown_council(statement.council, plans)])
     placement = placer.place_statement(statement, plan)
     results = evaluate(plan, statement, placement.commitments, on)
     values: Mapping[str, float | None] = {}

@@ -449,6 +449,12 @@ def _pack_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / "plan.yaml").exists())
 
 
+def council_codes(root: Path | None = None) -> list[str]:
+    """Codes of the council packs under `root` (their folders), without loading them."""
+    root = Path(root or LOCAL_PLANS_DIR)
+    return [folder.name for folder in _pack_folders(root)] if root.is_dir() else []
+
+
 def _measures_for(root: Path) -> dict[str, Measure]:
     path = root / "measures.yaml"
     return load_measures(path if path.exists() else None)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planning_sv.core.assessment import value_set_label
 from planning_sv.core.figures import same_figure
 
 RULE_FIELDS = ("status", "required", "proposed", "shortfall", "unit")
@@ -42,20 +43,13 @@ class Reproduction:
         return self.stored_pack != self.fresh_pack
 
 
-def _value_set(assessment: Mapping[str, Any]) -> str | None:
-    value_set = (assessment.get("social_value") or {}).get("value_set")
-    if isinstance(value_set, Mapping) and value_set.get("name"):
-        return f"{value_set['name']} v{value_set.get('version', '?')}"
-    return None
-
-
 def compare(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> Reproduction:
     """Every difference in rule results and totals between two assessment@1 dicts."""
     differences: list[Difference] = []
     stored_pack, fresh_pack = str(stored.get("pack_version")), str(fresh.get("pack_version"))
     if stored_pack != fresh_pack:
         differences.append(Difference("rule pack", "pack_version", stored_pack, fresh_pack))
-    old_vs, new_vs = _value_set(stored), _value_set(fresh)
+    old_vs, new_vs = value_set_label(stored), value_set_label(fresh)
     if old_vs != new_vs:
         differences.append(Difference("value set", "value_set", old_vs, new_vs))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -210,6 +210,12 @@ def parse_statement(
     return statement
 
 
+def unknown_council(council: str, councils: Iterable[str]) -> Problem:
+    return Problem(
+        "$.council", f"unknown council '{council}' (known: {', '.join(sorted(councils))})"
+    )
+
+
 def _reference_problems(
     data: dict[str, Any],
     councils: Mapping[str, Any] | None,
@@ -221,8 +227,7 @@ def _reference_problems(
     problems: list[Problem] = []
     council = data.get("council")
     if councils is not None and isinstance(council, str) and council.strip() not in councils:
-        known = ", ".join(sorted(councils))
-        problems.append(Problem("$.council", f"unknown council '{council}' (known: {known})"))
+        problems.append(unknown_council(council, councils))
     raw_commitments = data.get("commitments")
     if not isinstance(raw_commitments, list):
         return problems

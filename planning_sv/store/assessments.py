@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from planning_sv.core.assessment import site_dict
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import Statement, parse_statement
 
@@ -101,17 +102,7 @@ class Assessor:
             placement = placer.place_statement(statement, self.plans[council])
         except InputInvalid as exc:
             return None, [p for p in exc.problems if p.path.startswith("$.site")] or exc.problems
-        site_placement = placement.site
-        return {
-            "method": site_placement.method,
-            "vintage": site_placement.vintage,
-            "wards": [
-                {"code": w.code, "name": w.name, "share": w.share} for w in site_placement.wards
-            ],
-            "inside_council": site_placement.inside_council,
-            "point": list(site_placement.point) if site_placement.point else None,
-            "warnings": list(site_placement.warnings),
-        }, []
+        return site_dict(placement.site), []
 
 
 TOO_LARGE = "the numbers in this statement are too large to assess; check the quantities"
@@ -135,12 +126,3 @@ def get_assessor() -> Assessor:
     if _assessor is None:
         _assessor = Assessor()
     return _assessor
-
-
-def value_set_label(assessment: Mapping[str, Any]) -> str | None:
-    """'name vVERSION' of the value set an assessment used, for the Assessment row."""
-    social = assessment.get("social_value") or {}
-    value_set = social.get("value_set") if isinstance(social, Mapping) else None
-    if isinstance(value_set, Mapping) and value_set.get("name"):
-        return f"{value_set['name']} v{value_set.get('version', '?')}"
-    return None

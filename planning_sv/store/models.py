@@ -123,6 +123,10 @@ class Statement(Base):
     def latest_version(self) -> StatementVersion | None:
         return self.versions[-1] if self.versions else None
 
+    def version(self, number: int) -> StatementVersion | None:
+        """Submitted version `number` (1, 2, …), or None."""
+        return next((v for v in self.versions if v.number == number), None)
+
 
 class StatementVersion(Base):
     """A submitted version: never updated after insert."""

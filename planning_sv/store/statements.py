@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from planning_sv.core.assessment import value_set_label
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.statement import SCHEMA_ID
+from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
-from planning_sv.store.assessments import Assessor, get_assessor, value_set_label
+from planning_sv.store.assessments import Assessor, get_assessor
 from planning_sv.store.models import (
     Assessment,
     AuditEvent,
@@ -47,8 +48,7 @@ def create_statement(
     """A new draft for `council` owned by `owner`, optionally from whole statement@1 data."""
     assessor = assessor or get_assessor()
     if council not in assessor.plans:
-        known = ", ".join(sorted(assessor.plans))
-        raise InputInvalid([Problem("$.council", f"unknown council '{council}' (known: {known})")])
+        raise InputInvalid([unknown_council(council, assessor.plans)])
     draft = copy.deepcopy(dict(data)) if data is not None else new_draft(council)
     statement = Statement(
         council=council,
@@ -62,10 +62,6 @@ def create_statement(
     record_event(session, statement, owner, "create", None, Status.DRAFT.value)
     refresh_draft_assessment(session, statement, assessor=assessor)
     return statement
-
-
-def get_statement(session: Session, statement_id: int) -> Statement | None:
-    return session.get(Statement, statement_id)
 
 
 def visible_filter(user: User) -> Any:
@@ -158,17 +154,22 @@ def refresh_draft_assessment(
         session.delete(old)
     data, _problems = self_check(statement.draft, assessor=assessor)
     if data is not None:
-        session.add(
-            Assessment(
-                statement_id=statement.id,
-                version_id=None,
-                data=data,
-                pack_version=data["pack_version"],
-                value_set=value_set_label(data),
-            )
-        )
+        session.add(_assessment_row(statement, None, data))
     session.flush()
     return data
+
+
+def _assessment_row(
+    statement: Statement, version_id: int | None, data: dict[str, Any]
+) -> Assessment:
+    """The stored row of an assessment@1 record (version None: the draft's self-check)."""
+    return Assessment(
+        statement_id=statement.id,
+        version_id=version_id,
+        data=data,
+        pack_version=data["pack_version"],
+        value_set=value_set_label(data),
+    )
 
 
 def draft_assessment(session: Session, statement: Statement) -> Assessment | None:
@@ -258,15 +259,7 @@ def submit(
     )
     session.add(version)
     session.flush()
-    session.add(
-        Assessment(
-            statement_id=statement.id,
-            version_id=version.id,
-            data=data,
-            pack_version=data["pack_version"],
-            value_set=value_set_label(data),
-        )
-    )
+    session.add(_assessment_row(statement, version.id, data))
     session.flush()
     session.refresh(statement, ["versions"])
     return version

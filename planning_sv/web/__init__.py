@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request, send_from_directory
+from flask import Flask, Response, g, send_from_directory
 from flask.typing import ResponseReturnValue
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import Session
 
 from planning_sv import config as paths
+from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.store.assessments import Assessor, get_assessor
 from planning_sv.store.db import Database
 from planning_sv.web.maps import tiles_from_config
@@ -131,6 +132,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     app.jinja_env.filters["plain"] = plain_value
+    # One way to print figures on every page (core/figures.py), macros included.
+    app.jinja_env.globals.update(format_number=format_number, format_gbp=format_gbp)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -199,18 +202,8 @@ def db_session() -> Session:
     return g._db_session
 
 
-def database() -> Database:
-    from flask import current_app
-
-    return current_app.extensions["planning_sv.db"]
-
-
 def assessor() -> Assessor:
     """The app's assessment service (rule packs, measures, geo and valuation, loaded once)."""
     from flask import current_app
 
     return current_app.extensions["planning_sv.assessor"]
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/")

@@ -6,8 +6,6 @@ installation admin (no council) manages every council.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -272,18 +270,15 @@ def _import_upload(form: ValueSetImportForm, council: str) -> ValueSet:
     """Hand the uploaded CSV to the registry, which validates it before storing anything."""
     upload = form.file.data
     raw = upload.stream.read(MAX_CSV_BYTES + 1)
-    # The registry reads a file; the original name is kept in the set's metadata.
-    filename = secure_filename(upload.filename or "") or "values.csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / filename
-        path.write_bytes(raw)
-        return _registry().import_csv(
-            path,
-            council,
-            form.name.data,
-            form.licence.data,
-            target_price_year=form.target_price_year.data,
-        )
+    return _registry().import_data(
+        raw,
+        # The original name is kept in the set's metadata.
+        secure_filename(upload.filename or "") or "values.csv",
+        council,
+        form.name.data,
+        form.licence.data,
+        target_price_year=form.target_price_year.data,
+    )
 
 
 def _audit_value_set(action: str, council: str, **details: Any) -> None:

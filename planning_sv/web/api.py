@@ -265,7 +265,7 @@ def submit_statement(statement_id: int) -> ResponseReturnValue:
 def get_version(statement_id: int, number: int) -> ResponseReturnValue:
     """A submitted version exactly as frozen (statement@1)."""
     statement = statement_or_404(statement_id)
-    match = next((v for v in statement.versions if v.number == number), None)
+    match = statement.version(number)
     if match is None:
         return problem(404, f"statement {statement_id} has no version {number}")
     response = jsonify(match.data)
@@ -282,7 +282,7 @@ def get_assessment(statement_id: int) -> ResponseReturnValue:
     if number is not None:
         if not number.isdigit():
             raise InputInvalid([Problem("version", "must be a version number like 1")])
-        match = next((v for v in statement.versions if v.number == int(number)), None)
+        match = statement.version(int(number))
         if match is None or match.assessment is None:
             return problem(404, f"statement {statement_id} has no version {number}")
         return jsonify(match.assessment.data)

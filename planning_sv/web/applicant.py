@@ -54,9 +54,7 @@ MAX_GEOJSON_BYTES = 1024 * 1024
 
 def _editable(statement_id: int) -> Statement:
     """The statement, if the current applicant may change it now; else 409 with a reason."""
-    statement = statement_or_404(statement_id)
-    if statement.owner_id != current_actor().id:
-        abort(404)
+    statement = _own(statement_id)
     if not can_edit(current_actor(), statement):
         abort(
             409,
@@ -145,7 +143,10 @@ def start() -> ResponseReturnValue:
 @bp.get("/<int:statement_id>")
 @allow(APPLICANT)
 def overview(statement_id: int) -> ResponseReturnValue:
-    statement = _own(statement_id)
+    return _overview_page(_own(statement_id), WithdrawForm(formdata=None))
+
+
+def _overview_page(statement: Statement, withdraw_form: WithdrawForm) -> str:
     session = db_session()
     return render_template(
         "applicant/overview.html",
@@ -154,7 +155,7 @@ def overview(statement_id: int) -> ResponseReturnValue:
         requests=repo.officer_requests(session, statement),
         events=repo.events_for(session, statement),
         editable=can_edit(current_actor(), statement),
-        withdraw_form=WithdrawForm(formdata=None),
+        withdraw_form=withdraw_form,
         can_withdraw=Status(statement.status) in OPEN,
     )
 
@@ -170,16 +171,7 @@ def withdraw(statement_id: int) -> ResponseReturnValue:
         session.commit()
         flash("The statement has been withdrawn", "success")
         return redirect(url_for(".overview", statement_id=statement.id))
-    return render_template(
-        "applicant/overview.html",
-        statement=statement,
-        sections=_sections(statement),
-        requests=repo.officer_requests(session, statement),
-        events=repo.events_for(session, statement),
-        editable=can_edit(current_actor(), statement),
-        withdraw_form=form,
-        can_withdraw=Status(statement.status) in OPEN,
-    ), 400
+    return _overview_page(statement, form), 400
 
 
 # --- development --------------------------------------------------------------------------
@@ -638,7 +630,7 @@ def _problem_links(statement: Statement, problems: list[Problem]) -> list[dict[s
         )
         links.append(
             {
-                "text": f"{item.path}: {item.message}",
+                "text": str(item),
                 "href": url_for(endpoint, statement_id=statement.id),
             }
         )
@@ -654,7 +646,6 @@ def check(statement_id: int) -> ResponseReturnValue:
         "applicant/check.html",
         statement=statement,
         assessment=data,
-        problems=problems,
         problem_links=_problem_links(statement, problems),
         draft=statement.draft or {},
         measures=assessor().measures,
@@ -689,11 +680,10 @@ def submit(statement_id: int) -> ResponseReturnValue:
 @allow(APPLICANT)
 def version(statement_id: int, number: int) -> ResponseReturnValue:
     statement = _own(statement_id)
-    versions = {v.number: v for v in statement.versions}
-    if number not in versions:
+    current = statement.version(number)
+    if current is None:
         abort(404)
-    current = versions[number]
-    previous = versions.get(number - 1)
+    previous = statement.version(number - 1)
     changes = repo.diff(previous.data, current.data) if previous else []
     return render_template(
         "applicant/version.html",
@@ -702,5 +692,4 @@ def version(statement_id: int, number: int) -> ResponseReturnValue:
         previous=previous,
         changes=changes,
         assessment=current.assessment.data if current.assessment else None,
-        measures=assessor().measures,
     )

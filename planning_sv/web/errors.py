@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import IllegalTransition
+from planning_sv.web.authz import is_api_request
 
 TITLES = {
     400: "Bad request",
@@ -57,15 +58,11 @@ def problem(
     return response
 
 
-def _is_api() -> bool:
-    return request.path.startswith("/api/")
-
-
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
-        if _is_api():
+        if is_api_request():
             detail = exc.description or TITLES.get(status, "")
             if status == 413:
                 limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
@@ -85,7 +82,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InputInvalid)
     def _invalid(exc: InputInvalid) -> ResponseReturnValue:
-        if _is_api():
+        if is_api_request():
             return problem(422, "the input has problems; see errors", problems=exc.problems)
         return render_template(
             "error.html", status=400, title="There is a problem", detail=str(exc)
@@ -94,7 +91,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IllegalTransition)
     def _illegal(exc: IllegalTransition) -> ResponseReturnValue:
         status = 403 if exc.forbidden else 409
-        if _is_api():
+        if is_api_request():
             return problem(status, str(exc))
         return render_template(
             "error.html", status=status, title=TITLES[status], detail=str(exc)
@@ -103,14 +100,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError) -> ResponseReturnValue:
         detail = "the statement was changed by someone else; reload it and try again"
-        if _is_api():
+        if is_api_request():
             return problem(409, detail)
         return render_template("error.html", status=409, title=TITLES[409], detail=detail), 409
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
-        if _is_api():
+        if is_api_request():
             return problem(500, "an unexpected error occurred; nothing was changed")
         return render_template(
             "error.html",

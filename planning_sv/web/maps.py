@@ -134,12 +134,6 @@ def display_wards(geo: Any, vintage: str, lad_code: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def clear_display_cache() -> None:
-    """Forget simplified boundaries (after importing a new boundary vintage)."""
-    with _DISPLAY_LOCK:
-        _DISPLAY_CACHE.clear()
-
-
 # --- choropleth classes -----------------------------------------------------------------------
 
 

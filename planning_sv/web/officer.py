@@ -72,12 +72,10 @@ def _reviewable(statement_id: int) -> Statement:
 
 
 def _version(statement: Statement, number: int | None) -> StatementVersion:
-    versions = {v.number: v for v in statement.versions}
-    if number is None:
-        return versions[max(versions)]
-    if number not in versions:
+    version = statement.latest_version if number is None else statement.version(number)
+    if version is None:
         abort(404)
-    return versions[number]
+    return version
 
 
 def _version_arg() -> int | None:
@@ -127,7 +125,8 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
 
         plan = assessor().plans[statement.council]
         geo, _valuer = assessor().services()
-        vintage = (assessment.get("site") or {}).get("vintage") or plan.boundary_vintage
+        site = assessment.get("site") or {}
+        vintage = site.get("vintage") or plan.boundary_vintage
         wards = maps.display_wards(geo, vintage, plan.lad_code)
         social = assessment.get("social_value") or {}
         values = {
@@ -135,7 +134,7 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
             for w in social.get("by_ward") or []
             if isinstance(w, dict)
         }
-        site_wards = (assessment.get("site") or {}).get("wards") or []
+        site_wards = site.get("wards") or []
         highlight = site_wards[0]["code"] if site_wards else None
         m = maps.ward_map(
             wards,
@@ -148,20 +147,11 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
             height=420,
             aria_label="Map of the site, the wards and the commitments",
         )
-        points = []
-        site = assessment.get("site") or {}
         if site.get("point"):
             lon, lat = site["point"][:2]
-            points.append(
-                maps.MapPoint(
-                    lat=lat,
-                    lon=lon,
-                    title="Site",
-                    rows=[("Address", str((data.get("site") or {}).get("address") or ""))],
-                )
-            )
-        if points:
-            maps.point_layer(m, points, name="Site", colour="#d4351c")
+            address = str((data.get("site") or {}).get("address") or "")
+            site_point = maps.MapPoint(lat=lat, lon=lon, title="Site", rows=[("Address", address)])
+            maps.point_layer(m, [site_point], name="Site", colour="#d4351c")
         commitment_points = [
             maps.MapPoint(
                 lat=c["where"]["point"][1],
@@ -198,7 +188,7 @@ def _review_context(
     latest = statement.latest_version
     is_latest = latest is not None and latest.id == version.id
     verdicts = review_repo.verdicts_for(session, version)
-    previous = next((v for v in statement.versions if v.number == version.number - 1), None)
+    previous = statement.version(version.number - 1)
     # After a resubmission the officer starts afresh on the new version, but sees what was
     # decided on the previous one, rule by rule.
     previous_verdicts = review_repo.verdicts_for(session, previous) if previous else {}
@@ -442,8 +432,6 @@ def heads_of_terms(statement_id: int) -> ResponseReturnValue:
         version=version,
         hot=_heads_of_terms(statement, version),
         final=statement.status in (Status.SIGNED_OFF.value, Status.APPROVED.value),
-        format_number=format_number,
-        format_gbp=format_gbp,
         status_labels=STATUS_LABELS,
     )
 
@@ -512,5 +500,4 @@ def reproduce(statement_id: int) -> ResponseReturnValue:
         stored=stored,
         result=result,
         error=error,
-        format_number=format_number,
     )

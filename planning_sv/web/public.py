@@ -88,6 +88,19 @@ def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, pq.C
     return plan, figures
 
 
+def _ward_geometries(plan: Any) -> dict[str, Any]:
+    """Ward code -> boundary geometry, for the GeoJSON downloads."""
+    frame = _geo().wards_frame(plan.boundary_vintage, plan.lad_code)
+    return dict(zip(frame["code"], frame.geometry, strict=True))
+
+
+def _ward_links(council: str, figures: pq.CouncilFigures, query: dict[str, Any]) -> dict[str, str]:
+    """Ward code -> its ward page, keeping the filters in force."""
+    return {
+        w.code: url_for(".ward", council=council, ward_code=w.code, **query) for w in figures.wards
+    }
+
+
 def _map_options() -> dict[str, Any]:
     return {
         "tiles": maps.tiles_from_config(current_app.config),
@@ -98,7 +111,7 @@ def _map_options() -> dict[str, Any]:
 def format_figure(key: str, value: float | None) -> str:
     if value is None:
         return "–"
-    if pq.FIGURES[key].kind in ("gbp",):
+    if pq.FIGURES[key].kind == "gbp":
         return format_gbp(value)
     if pq.FIGURES[key].kind == "per_resident":
         return f"£{value:,.2f}"
@@ -160,10 +173,7 @@ def wards(council: str) -> ResponseReturnValue:
         value_label=f"{figure.label} ({figure.unit_label})",
         format_value=lambda v: format_figure(figure.key, v),
         legend=legend,
-        links={
-            w.code: url_for(".ward", council=council, ward_code=w.code, **query)
-            for w in figures.wards
-        },
+        links=_ward_links(council, figures, query),
         extra_rows={
             w.code: [("Approved schemes", str(w.schemes)), ("Delivered", pq.DELIVERY_NOT_REPORTED)]
             for w in figures.wards
@@ -194,8 +204,7 @@ def wards_download(council: str, fmt: str) -> ResponseReturnValue:
     if fmt == "csv":
         body = pq.wards_csv(figures)
     else:
-        frame = _geo().wards_frame(plan.boundary_vintage, plan.lad_code)
-        body = pq.wards_geojson(figures, dict(zip(frame["code"], frame.geometry, strict=True)))
+        body = pq.wards_geojson(figures, _ward_geometries(plan))
     return _download(body, fmt, f"{council}-wards.{fmt}")
 
 
@@ -212,10 +221,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
     m = maps.ward_map(
         display,
         None,
-        links={
-            w.code: url_for(".ward", council=council, ward_code=w.code, **query)
-            for w in figures.wards
-        },
+        links=_ward_links(council, figures, query),
         highlight=ward_code,
         focus=ward_code,
         aria_label=f"Map of {row.name} ward with scheme sites and commitment locations",
@@ -284,7 +290,5 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     if fmt == "csv":
         body = pq.ward_lines_csv(figures, ward_code)
     else:
-        frame = _geo().wards_frame(plan.boundary_vintage, plan.lad_code)
-        geometry = dict(zip(frame["code"], frame.geometry, strict=True)).get(ward_code)
-        body = pq.ward_geojson(figures, ward_code, geometry)
+        body = pq.ward_geojson(figures, ward_code, _ward_geometries(plan).get(ward_code))
     return _download(body, fmt, f"{council}-{ward_code}.{fmt}")

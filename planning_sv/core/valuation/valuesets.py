@@ -419,6 +419,27 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64]
 
 
+def _set_problems(
+    council: str, name: str, licence: str, target_price_year: int | None
+) -> list[Problem]:
+    """What is wrong with an import's council, name, licence and price year."""
+    problems: list[Problem] = []
+    if not _COUNCIL_RE.match(council or ""):
+        problems.append(Problem("council", f"'{council}' is not a council code"))
+    slug = slugify(name or "")
+    if not name or not name.strip() or not slug:
+        problems.append(Problem("name", "give the value set a name"))
+    elif slug == OPEN_SET_NAME:
+        problems.append(Problem("name", "'open' is the shipped open set; choose another name"))
+    if not licence or not licence.strip():
+        problems.append(Problem("licence", "give the licence the council holds the values under"))
+    if target_price_year is not None and target_price_year not in PRICE_YEARS:
+        problems.append(
+            Problem("target_price_year", f"{target_price_year} is not a plausible year")
+        )
+    return problems
+
+
 class ValueSetRegistry:
     """File-backed store of council value sets and each council's choice."""
 
@@ -466,35 +487,46 @@ class ValueSetRegistry:
         target_price_year: int | None = None,
         today: dt.date | None = None,
     ) -> ValueSet:
-        """Validate a council's CSV and store it as a new version of the named set.
+        """Validate a council's CSV file and store it as a new version of the named set.
 
         Everything is validated before anything is written; a re-import of the same name
         becomes the next version, and earlier versions stay so old assessments reproduce.
         """
-        problems: list[Problem] = []
-        if not _COUNCIL_RE.match(council or ""):
-            problems.append(Problem("council", f"'{council}' is not a council code"))
-        slug = slugify(name or "")
-        if not name or not name.strip() or not slug:
-            problems.append(Problem("name", "give the value set a name"))
-        elif slug == OPEN_SET_NAME:
-            problems.append(Problem("name", "'open' is the shipped open set; choose another name"))
-        if not licence or not licence.strip():
-            problems.append(
-                Problem("licence", "give the licence the council holds the values under")
-            )
-        if target_price_year is not None and target_price_year not in PRICE_YEARS:
-            problems.append(
-                Problem("target_price_year", f"{target_price_year} is not a plausible year")
-            )
         source_path = Path(path)
-        raw = b""
         try:
             raw = source_path.read_bytes()
         except OSError as exc:
+            problems = _set_problems(council, name, licence, target_price_year)
             problems.append(Problem("file", f"cannot read {source_path}: {exc.strerror}"))
+            raise InputInvalid(problems) from None
+        return self.import_data(
+            raw,
+            source_path.name,
+            council,
+            name,
+            licence,
+            owner=owner,
+            target_price_year=target_price_year,
+            today=today,
+        )
+
+    def import_data(
+        self,
+        raw: bytes,
+        source_file: str,
+        council: str,
+        name: str,
+        licence: str,
+        *,
+        owner: str | None = None,
+        target_price_year: int | None = None,
+        today: dt.date | None = None,
+    ) -> ValueSet:
+        """`import_csv` for CSV bytes already in hand (an upload); `source_file` names them."""
+        problems = _set_problems(council, name, licence, target_price_year)
         if problems:
             raise InputInvalid(problems)
+        slug = slugify(name)
         rows = parse_value_csv(
             raw,
             measures=self.measures,
@@ -523,7 +555,7 @@ class ValueSetRegistry:
             title=value_set.title,
             date=value_set.date,
             sha256=value_set.sha256,
-            source_file=source_path.name,
+            source_file=source_file,
             rows=len(rows),
         )
         # Rows first, metadata last: a version only counts once its metadata exists.
