@@ -143,10 +143,13 @@ def transition(
     if action is None:
         raise IllegalTransition(f"unknown action '{action_name}'")
     if role not in action.roles:
-        raise IllegalTransition(f"a {role.value} may not {action.label.lower()}", forbidden=True)
+        raise IllegalTransition(
+            f"the {role.value.replace('_', ' ')} role may not use '{action.label}'", forbidden=True
+        )
     if current not in action.sources:
         raise IllegalTransition(
-            f"cannot {action.label.lower()} a statement that is {current.value.replace('_', ' ')}"
+            f"'{action.label}' is not possible while the statement is "
+            f"{current.value.replace('_', ' ')}"
         )
     reason = (reason or "").strip() or None
     if action.requires_reason and reason is None:

@@ -50,6 +50,7 @@ def test_each_bad_cell_is_named_by_row_and_column() -> None:
     )
     assert problems[0] == "row 2, column quantity: 'lots' is not a number"
     assert problems[1] == "row 3, column quantity: must be a number 0 or more"
+    assert len(problems) == 2  # rows 4 and 5 wait for the second pass (below)
     # Number faults are reported first; measure and unit faults come once the numbers parse.
     assert _problems("id,measure,quantity,unit\nc,no_such_measure,1,placements\n") == [
         "row 2, column measure: unknown measure 'no_such_measure'"
@@ -68,3 +69,13 @@ def test_an_id_already_in_the_statement_is_a_duplicate() -> None:
 def test_next_id_skips_taken_ids() -> None:
     assert next_commitment_id([{"id": "c2"}, {"id": "c3"}]) == "c4"
     assert next_commitment_id([{"id": "c3"}]) == "c2"
+
+
+def test_rows_keep_their_file_numbers_after_a_blank_line() -> None:
+    # Row 2 is blank and skipped; the unknown measure is on row 3 of the file.
+    assert _problems("measure,quantity,unit\n,,\nmagic,1,starts\n") == [
+        "row 3, column measure: unknown measure 'magic'"
+    ]
+    assert _problems(
+        "id,measure,quantity,unit\n,,,\nc1,volunteering,5,hours\n", [{"id": "c1"}]
+    ) == ["row 3, column id: duplicate commitment id 'c1'"]

@@ -44,6 +44,7 @@ def test_identical_when_nothing_changed() -> None:
     result = compare(stored, fresh)
     assert result.identical
     assert not result.rules_changed
+    assert list(result.differences) == []
     assert result.stored_value_set == "open v1"
 
 

@@ -71,11 +71,17 @@ def test_malformed_json_and_non_objects() -> None:
 
 
 def test_the_examples_parse_and_the_schema_names_the_contract() -> None:
+    # Not an empty loop: both councils' examples are there.
+    names = {path.name for path in EXAMPLES.glob("*.json")}
+    assert {"islington_mixed_use.json", "salford_residential.json"} <= names
+    councils = set()
     for path in sorted(EXAMPLES.glob("*.json")):
         statement = parse_statement(
             path.read_text(), councils=load_plans(), measures=load_measures()
         )
         assert statement.commitments, path.name
+        councils.add(statement.council)
+    assert {"islington", "salford"} <= councils
     schema = statement_json_schema()
     assert schema["$id"] == "planning-sv/statement@1"
     assert {"council", "site", "development"} <= set(schema["required"])

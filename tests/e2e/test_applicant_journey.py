@@ -109,6 +109,9 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
         "partial",
     )
     assert "300" in row.locator("[data-shortfall]").inner_text()
+    # 10% of 8,000 m² of offices is 800 m²; 500 offered, no partial grade: fail, 300 short.
+    assert row.locator("[data-rule-status]").get_attribute("data-rule-status") == "fail"
+    assert float(row.locator("[data-shortfall]").get_attribute("data-shortfall")) == 300
     violations = axe_violations(page, base)
     assert violations == [], violations
     row.get_by_text("Why, and the policy").click()

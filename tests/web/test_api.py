@@ -73,6 +73,14 @@ def test_create_get_put_submit_assess(api_for, islington_example: dict[str, Any]
 
     draft_assessment = api.get(f"/statements/{statement_id}/assessment").get_json()
     assert draft_assessment["schema"] == "planning-sv/assessment@1"
+    # The draft is really assessed: the example's hand-computed social value (see
+    # test_valuation_engine) and Islington's five rules in force.
+    assert draft_assessment["social_value"]["total_gbp"] == pytest.approx(3_019_350)
+    assert len(draft_assessment["rules"]) == 5
+    placements = next(
+        r for r in draft_assessment["rules"] if r["id"] == "ISL-S106-CONSTRUCTION-PLACEMENTS"
+    )
+    assert placements["proposed"] == 20 and placements["status"] == "fail"
 
     changed = copy.deepcopy(islington_example)
     changed["commitments"][2]["quantity"] = 45
@@ -92,6 +100,7 @@ def test_create_get_put_submit_assess(api_for, islington_example: dict[str, Any]
     assessment = api.get(f"/statements/{statement_id}/assessment").get_json()
     rule = next(r for r in assessment["rules"] if r["id"] == "ISL-S106-CONSTRUCTION-PLACEMENTS")
     assert rule["proposed"] == 45 and rule["status"] == "pass"
+    assert rule["required"] == 45 and rule["shortfall"] == 0  # 1 per £1m of £45m build cost
     assert api.get(f"/statements/{statement_id}/assessment?version=1").get_json() == assessment
     frozen = api.get(f"/statements/{statement_id}/versions/1").get_json()
     assert frozen["commitments"][2]["quantity"] == 45 and frozen["council"] == "islington"
@@ -108,6 +117,9 @@ def test_visibility_over_the_api(api_for, islington_example: dict[str, Any]) -> 
     officer = api_for("officer", "islington")
     assert officer.get(f"/statements/{statement_id}").get_json()["owner"] is False
     assert officer.get(f"/statements/{statement_id}/assessment").status_code == 200
+    seen = officer.get(f"/statements/{statement_id}/assessment").get_json()
+    assert seen["schema"] == "planning-sv/assessment@1"
+    assert seen["social_value"]["total_gbp"] == pytest.approx(3_019_350)
     _problem(officer.put(f"/statements/{statement_id}", json=islington_example), 403)
     _problem(officer.post("/statements", json=islington_example), 403)
     _problem(api_for("admin").get("/statements"), 403)

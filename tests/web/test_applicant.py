@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from planning_sv.store.models import Statement, User
+from planning_sv.store.models import AuditEvent, Statement, User
 
 DEVELOPMENT = {
     "dwellings": "120",
@@ -49,6 +50,8 @@ def test_full_journey_with_forms(applicant: FlaskClient, app: Flask) -> None:
     assert site.status_code == 302 and "saved=1" in site.location
     confirmed = applicant.get(site.location).text
     assert 'data-testid="site-placed"' in confirmed and "E05" in confirmed
+    # N19 3AA is in Islington's Hillrise ward.
+    assert "The site is in Hillrise ward (E05013705)" in " ".join(confirmed.split())
 
     added = applicant.post(
         f"/statements/{sid}/commitments/new",
@@ -64,6 +67,8 @@ def test_full_journey_with_forms(applicant: FlaskClient, app: Flask) -> None:
     assert 'data-rule-id="ISL-B4-AFFORDABLE-WORKSPACE"' in check
     row = check.split('data-rule-id="ISL-B4-AFFORDABLE-WORKSPACE"')[1].split("</tr>")[0]
     assert 'data-rule-status="fail"' in row or 'data-rule-status="partial"' in row
+    # 500 of the 800 m² B4 asks for (10% of 8,000 m² of offices); B4 has no partial grade.
+    assert 'data-rule-status="fail"' in row
     assert 'data-shortfall="300.0"' in row
 
     edited = applicant.post(
@@ -222,6 +227,11 @@ def test_csv_upload(applicant: FlaskClient, app: Flask) -> None:
     assert response.status_code == 302
     items = _draft(app, sid)["commitments"]
     assert items[0]["where"] == {"ward": "E05013706"} and items[1]["where"] == {"borough": True}
+    assert [(c["id"], c["measure"], c["quantity"], c["unit"]) for c in items] == [
+        ("c1", "apprenticeship", 8, "starts"),
+        ("c2", "local_supply_chain_spend", 2_000_000, "gbp"),
+    ]
+    assert items[0]["description"] == "Site apprentices"
 
     bad = (
         "measure,quantity,unit\n"
@@ -238,6 +248,10 @@ def test_csv_upload(applicant: FlaskClient, app: Flask) -> None:
     assert response.status_code == 400
     for text in ("row 2, column quantity", "row 3, column quantity"):
         assert text in response.text
+    assert "row 2, column quantity: must be a number 0 or more" in response.text
+    assert "row 3, column quantity: &#39;many&#39; is not a number" in response.text
+    # A rejected upload adds nothing: the two commitments saved before are all there is.
+    assert [c["id"] for c in _draft(app, sid)["commitments"]] == ["c1", "c2"]
     assert len(_draft(app, sid)["commitments"]) == 2  # nothing added
     later = applicant.post(
         f"/statements/{sid}/commitments/upload",
@@ -295,12 +309,19 @@ def test_oversized_upload_is_413_not_500(applicant: FlaskClient) -> None:
     assert response.status_code == 413 and "too large" in response.text
 
 
-def test_incomplete_statement_check_lists_what_is_missing(applicant: FlaskClient) -> None:
+def test_incomplete_statement_check_lists_what_is_missing(
+    applicant: FlaskClient, app: Flask
+) -> None:
     sid = _start(applicant)
     page = applicant.get(f"/statements/{sid}/check").text
     assert "Your statement is not complete yet" in page and "$.site" in page
     assert "Submit statement" not in page
     assert applicant.post(f"/statements/{sid}/submit").status_code == 302  # back to check
+    refused = applicant.post(f"/statements/{sid}/submit")
+    assert refused.location.endswith(f"/statements/{sid}/check")
+    with app.extensions["planning_sv.db"].session() as s:
+        statement = s.get(Statement, sid)
+        assert statement.status == "draft" and statement.latest_version is None  # type: ignore[union-attr]
 
 
 def test_changes_requested_revise_and_resubmit_with_diff(
@@ -329,6 +350,10 @@ def test_changes_requested_revise_and_resubmit_with_diff(
     check = client.get(f"/statements/{statement.id}/check").text
     assert "Resubmit statement" in check and "version 2" in check
     assert client.post(f"/statements/{statement.id}/submit").status_code == 302
+    with app.extensions["planning_sv.db"].session() as s:
+        resubmitted = s.get(Statement, statement.id)
+        assert resubmitted.status == "resubmitted"  # type: ignore[union-attr]
+        assert resubmitted.latest_version.number == 2  # type: ignore[union-attr]
     version = client.get(f"/statements/{statement.id}/versions/2").text
     assert "What changed since version 1" in version
     assert (
@@ -357,6 +382,14 @@ def test_withdraw_needs_a_reason_and_is_audited(applicant: FlaskClient, app: Fla
     )
     overview = applicant.get(f"/statements/{sid}").text
     assert "Withdrawn" in overview and "scheme dropped" in overview
+    with app.extensions["planning_sv.db"].session() as s:
+        assert s.get(Statement, sid).status == "withdrawn"  # type: ignore[union-attr]
+        events = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.statement_id == sid, AuditEvent.action == "withdraw"
+            )
+        ).all()
+        assert [e.reason for e in events] == ["scheme dropped"]  # audited, with its reason
     assert (
         applicant.post(f"/statements/{sid}/withdraw", data={"reason": "again"}).status_code == 409
     )

@@ -19,10 +19,16 @@ def _register(client: FlaskClient, email: str, password: str, confirm: str | Non
     )
 
 
-def test_register_signs_in_and_lands_on_statements(client: FlaskClient) -> None:
+def test_register_signs_in_and_lands_on_statements(client: FlaskClient, app: Flask) -> None:
     response = _register(client, "new@dev.example", "a-long-password")
     assert response.status_code == 302 and response.location.endswith("/statements")
     assert client.get("/statements").status_code == 200
+    # A new account is an applicant of no council; the password is not stored as typed.
+    with app.extensions["planning_sv.db"].session() as s:
+        user = s.scalar(select(User).where(User.email == "new@dev.example"))
+        assert user is not None
+        assert (user.role, user.council) == ("applicant", None)
+        assert "a-long-password" not in str(user.password_hash)
 
 
 def test_register_errors_name_each_field(client: FlaskClient) -> None:
@@ -76,6 +82,8 @@ def test_sign_out(login_as) -> None:  # type: ignore[no-untyped-def]
     client = login_as("applicant")
     assert client.get("/sign-out").status_code == 302
     assert client.get("/statements").status_code == 302
+    # Signed out for real: the next page sends the visitor to sign in.
+    assert client.get("/statements").location.startswith("/sign-in")
 
 
 def test_session_cookie_flags(
@@ -109,10 +117,13 @@ def test_csrf_is_enforced_on_forms(app_with: Callable[..., Flask]) -> None:
     }
     refused = client.post("/register", data=data)
     assert refused.status_code == 400
+    # Refused for the missing token, not for a field error.
+    assert "the form was not sent from this service" in refused.text
     form = client.get("/register").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     accepted = client.post("/register", data={**data, "csrf_token": token})
     assert accepted.status_code == 302
+    assert accepted.location.endswith("/statements")  # registered, not bounced back
 
 
 def test_user_text_is_escaped(login_as, make_statement, make_user, islington_example) -> None:  # type: ignore[no-untyped-def]
@@ -185,8 +196,11 @@ def test_admin_changes_a_role_and_it_is_audited(login_as, make_user, app: Flask)
 def test_council_admin_sees_only_their_council(login_as, make_user) -> None:  # type: ignore[no-untyped-def]
     admin = make_user("admin", "islington")
     salford_officer = make_user("officer", "salford")
+    islington_officer = make_user("officer", "islington")
     client = login_as(user=admin)
     assert salford_officer.email not in client.get("/admin/users").text
+    assert islington_officer.email in client.get("/admin/users").text  # the list is not empty
+    assert client.get(f"/admin/users/{islington_officer.id}").status_code == 200
     assert client.get(f"/admin/users/{salford_officer.id}").status_code == 404
 
 

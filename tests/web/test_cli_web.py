@@ -73,6 +73,7 @@ def test_demo_seed_is_idempotent_and_covers_states(db_url: str) -> None:
     ):
         assert email in first.output
     assert "password: demo-password-1" in first.output
+    assert "(22 statement(s) created)" in first.output  # 10 states (2 approved) x 2
     second = _run("demo", "seed", url=db_url)
     assert second.exit_code == 0 and "(0 statement(s) created)" in second.output
     database = Database(db_url)
@@ -81,6 +82,21 @@ def test_demo_seed_is_idempotent_and_covers_states(db_url: str) -> None:
         for council in ("islington", "salford"):
             for status in ("draft", "submitted", "changes_requested", "approved"):
                 assert (council, status) in statuses
+        # Every workflow state, in both councils, so each page has something to show.
+        every_state = {
+            "draft",
+            "submitted",
+            "under_review",
+            "changes_requested",
+            "resubmitted",
+            "recommended",
+            "signed_off",
+            "approved",
+            "refused",
+            "withdrawn",
+        }
+        assert statuses == {(c, st) for c in ("islington", "salford") for st in every_state}
+        assert s.scalar(select(func.count()).select_from(Statement)) == 22
         assert s.scalar(select(func.count()).select_from(User)) == 7
         assert s.scalar(select(func.count()).select_from(StatementVersion)) >= 8
     database.dispose()
@@ -91,6 +107,11 @@ def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     result = _run("db", "upgrade", url=url)
     assert result.exit_code == 0 and "database is up to date" in result.output
     assert (tmp_path / "new.db").exists()
+    database = Database(url)
+    with database.session() as s:  # the tables are there, and empty
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+        assert s.scalar(select(func.count()).select_from(Statement)) == 0
+    database.dispose()
 
 
 def test_serve_runs_waitress(tmp_path: Path) -> None:

@@ -196,6 +196,7 @@ def test_highlight_and_focus_on_one_ward(islington: gpd.GeoDataFrame) -> None:
     bounds = json.loads(re.search(r"fitBounds\((\[\[.*?\]\])", html).group(1))
     holloway = islington[islington["code"] == "E05013706"].total_bounds
     assert bounds[0] == pytest.approx([holloway[1], holloway[0]])
+    assert bounds[1] == pytest.approx([holloway[3], holloway[2]])  # framed on Holloway alone
 
 
 def test_display_boundaries_are_simplified_cached_and_still_a_coverage() -> None:
@@ -208,6 +209,11 @@ def test_display_boundaries_are_simplified_cached_and_still_a_coverage() -> None
     assert (
         shapely.get_num_coordinates(display.geometry.array).sum()
         <= shapely.get_num_coordinates(full.geometry.array).sum()
+    )
+    # Simplified: strictly fewer points than the full-resolution boundaries.
+    assert (
+        shapely.get_num_coordinates(display.geometry.array).sum()
+        < shapely.get_num_coordinates(full.geometry.array).sum()
     )
     assert display.geometry.is_valid.all()
     # Topology kept: neighbouring wards do not overlap after simplification.

@@ -199,6 +199,15 @@ def test_review_page_shows_rules_commitments_and_map(
     page = client.get(f"/officer/statements/{submitted.id}")
     assert page.status_code == 200
     html = page.text
+    # The 5 Islington rules in force today (the three 2016 S106 rules ended 2025-04-29):
+    # the loop below must not run over an empty list.
+    assert [r["id"] for r in _rules(app, submitted)] == [
+        "ISL-B4-AFFORDABLE-WORKSPACE",
+        "ISL-S106-CONSTRUCTION-PLACEMENTS",
+        "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION",
+        "ISL-S106-LOCAL-PROCUREMENT",
+        "ISL-LP21-E11-SKILLS-EMPLOYMENT",
+    ]
     for rule in _rules(app, submitted):
         assert f'data-rule-id="{rule["id"]}"' in html
         assert f'name="decision-{rule["id"]}"' in html
@@ -211,6 +220,7 @@ def test_review_page_shows_rules_commitments_and_map(
     assert "No verdict yet" in html
     rules = _rules(app, submitted)
     assert f"{len(rules)} of {len(rules)} rules have no verdict from you" in html
+    assert "5 of 5 rules have no verdict from you" in html
     assert 'data-action="start_review"' in html
     assert 'data-action="sign_off"' not in html  # not for an officer, not in this state
     assert client.get(f"/officer/statements/{submitted.id}?version=9").status_code == 404
@@ -443,7 +453,9 @@ def test_illegal_action_is_a_409_and_role_is_a_403(
     officer = _client(app, sign_in, people["officer"])
     illegal = _act(officer, submitted, "approve")
     assert illegal.status_code == 409
-    assert "cannot record approval a statement that is submitted" in illegal.text
+    assert (
+        "&#39;Record approval&#39; is not possible while the statement is submitted" in illegal.text
+    )
     forbidden = _act(officer, submitted, "sign_off")
     assert forbidden.status_code == 403
     assert _status(app, submitted) == "submitted"
@@ -470,6 +482,10 @@ def test_recommend_sign_off_four_eyes_return_and_approve(
     _act(officer, submitted, "recommend")
     assert _act(senior2, submitted, "sign_off").status_code == 302
     assert _status(app, submitted) == "signed_off"
+    # Signed off: the heads of terms lose their draft mark.
+    final = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
+    assert 'class="app-obligation"' in final
+    assert "app-draft-mark" not in final and "Not yet signed off" not in final
     assert _act(officer, submitted, "approve").status_code == 302
     assert _status(app, submitted) == "approved"
     html = officer.get(f"/officer/statements/{submitted.id}").text
@@ -500,6 +516,7 @@ def test_heads_of_terms_html_and_docx(
     with app.extensions["planning_sv.db"].session() as session:
         data = session.get(Statement, submitted.id).latest_version.assessment.data  # type: ignore[union-attr]
     offered = [c for c in data["commitments"] if c["quantity"]]
+    assert len(offered) == 6  # the Islington example's c1..c6, so the counts below mean something
 
     html = client.get(f"/officer/statements/{submitted.id}/heads-of-terms")
     assert html.status_code == 200
@@ -507,6 +524,7 @@ def test_heads_of_terms_html_and_docx(
     assert html.text.count('class="app-obligation"') == len(offered)
     assert "(overridden)" in html.text
     assert "Draft" in html.text  # not signed off yet
+    assert "Not yet signed off: the obligations may change." in html.text
 
     download = client.get(f"/officer/statements/{submitted.id}/heads-of-terms.docx")
     assert download.status_code == 200

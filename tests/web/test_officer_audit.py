@@ -67,6 +67,9 @@ def test_bulk_statements_are_refused(app: Flask, event_id: int, statement: Any) 
         session.execute(statement)
     with db.session() as session:
         assert session.get(AuditEvent, event_id) is not None
+        # Nothing changed either: the event keeps its reason, the version its number.
+        assert session.get(AuditEvent, event_id).reason is None  # type: ignore[union-attr]
+        assert session.scalars(select(StatementVersion.number)).all() == [1]
 
 
 def test_other_tables_are_not_affected(app: Flask, event_id: int) -> None:

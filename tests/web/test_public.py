@@ -113,6 +113,9 @@ def test_table_figures_equal_map_figures(
     table = _table_values(html, figure)
     on_map = {code: props["value"] or 0.0 for code, props in _map_features(html).items()}
     assert table.keys() == on_map.keys()
+    assert len(table) == 17  # Islington's 2025 wards, never an empty comparison
+    # The approved Islington example offers every figure somewhere in the borough.
+    assert any(table.values()), figure
     for code in table:
         assert table[code] == pytest.approx(on_map[code]), code
 
@@ -124,6 +127,10 @@ def test_figures_match_the_stored_assessments_of_approved_statements_only(
     table = _table_values(html, "gbp")
     social = public_data["assessments"]["islington"]["social_value"]
     expected = {w["code"]: w["gbp"] for w in social["by_ward"]}
+    # By hand (see test_valuation_engine): 935,750 + 79,872 + 2,000,000 + 3,728.
+    assert social["total_gbp"] == pytest.approx(3_019_350)
+    assert sum(table.values()) == pytest.approx(3_019_350)
+    assert len(table) == 17 and all(value > 0 for value in table.values())
     for code, value in table.items():
         assert value == pytest.approx(expected.get(code, 0.0)), code
     assert sum(table.values()) == pytest.approx(social["total_gbp"])
@@ -145,6 +152,18 @@ def test_ward_page_lists_schemes_commitments_and_compares_with_the_borough(
     assert "EXAMPLE/2026/0001/FUL" in html
     assert "Site in this ward" in html
     assert "Apprenticeships" in html
+    # "Apprenticeships" is also a figure label on every ward page: check the commitment row.
+    rows = [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(
+            r"<tr class=\"govuk-table__row\">(.*?)</tr>",
+            html.split('id="commitments"')[1].split("<tbody")[1].split("</table>")[0],
+            re.S,
+        )
+    ]
+    assert len(rows) == 4  # apprenticeships, placements, local spend, workspace
+    assert "(4 commitments)" in html
+    assert "EXAMPLE/2026/0001/FUL Apprenticeships 8 apprenticeship starts 100% 8 £79,872" in rows[0]
     assert "Not yet reported" in html  # delivered column, clearly labelled
     social = public_data["assessments"]["islington"]["social_value"]
     holloway = next(w["gbp"] for w in social["by_ward"] if w["code"] == "E05013706")
@@ -152,6 +171,7 @@ def test_ward_page_lists_schemes_commitments_and_compares_with_the_borough(
     assert cell and float(cell.group(1)) == pytest.approx(holloway)
     average = re.search(r'data-average="gbp">([^<]+)<', html)
     assert average and average.group(1) == f"£{social['total_gbp'] / 17:,.0f}"
+    assert average.group(1) == "£177,609"  # £3,019,350 over Islington's 17 wards
     # The site and the point commitment are drawn on the map.
     assert "Site: EXAMPLE/2026/0001/FUL" in html
     assert html.count("L.circleMarker(") >= 2
@@ -176,6 +196,7 @@ def test_filters_are_shared_by_page_and_downloads(
     apprentice_gbp = next(
         c["gbp"] for c in social["commitments"] if c["measure"] == "apprenticeship"
     )
+    assert apprentice_gbp == pytest.approx(79_872)  # 8 starts × 52 weeks × £192
     query = "measure=apprenticeship"
     html = client.get(f"/councils/islington/wards?{query}").text
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(apprentice_gbp)
@@ -195,10 +216,13 @@ def test_filters_are_shared_by_page_and_downloads(
     skills = sum(c["gbp"] for c in social["commitments"] if c["theme"] == theme and c["gbp"])
     html = client.get(f"/councils/islington/wards?theme={theme}").text
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(skills)
+    # Skills: apprenticeships 79,872; work placements (c3) have no open value.
+    assert skills == pytest.approx(79_872)
 
     this_year = dt.date.today().year
     html = client.get(f"/councils/islington/wards?year={this_year}").text
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(social["total_gbp"])
+    assert sum(_table_values(html, "gbp").values()) == pytest.approx(3_019_350)
     html = client.get(f"/councils/islington/wards?year={this_year - 5}").text
     assert sum(_table_values(html, "gbp").values()) == 0
     assert "No approved schemes match these filters" in html
@@ -208,6 +232,7 @@ def test_filters_are_shared_by_page_and_downloads(
     assert sum(_table_values(html, "gbp").values()) == 0
     html = client.get("/councils/islington/wards?status=not_reported").text
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(social["total_gbp"])
+    assert sum(_table_values(html, "gbp").values()) == pytest.approx(3_019_350)
     # Empty values mean "any" (a GOV.UK filter form submits every select).
     html = client.get("/councils/islington/wards?measure=&theme=&status=&year=").text
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(social["total_gbp"])
@@ -272,6 +297,10 @@ def test_downloads_parse_and_carry_the_same_figures_as_the_page(
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert sorted(r["ward_code"] for r in rows) == codes
+    # Hand totals of the approved examples (see test_valuation_engine).
+    hand_total = {"islington": 3_019_350, "salford": 6_626_328}[council]
+    assert sum(page.values()) == pytest.approx(hand_total)
+    assert sum(float(r["gbp_promised"]) for r in rows) == pytest.approx(hand_total, abs=0.5)
     for row in rows:
         assert float(row["gbp_promised"]) == pytest.approx(page[row["ward_code"]], abs=0.01)
         assert row["delivery"] == "not yet reported"
@@ -285,6 +314,7 @@ def test_downloads_parse_and_carry_the_same_figures_as_the_page(
     assert "Crown copyright" in data["metadata"]["attribution"]
 
     code = codes[0]
+    assert page[code] > 0  # every ward gets a population share of borough-wide offers
     ward_html = client.get(f"/councils/{council}/wards/{code}").text
     ward_csv = list(
         csv.DictReader(io.StringIO(client.get(f"/councils/{council}/wards/{code}.csv").text))
@@ -334,6 +364,8 @@ def test_pages_are_public_and_leave_other_councils_data_out(
     assert "Holloway" not in html  # Islington's scheme and wards stay on Islington's pages
     social = public_data["assessments"]["salford"]["social_value"]
     assert sum(_table_values(html, "gbp").values()) == pytest.approx(social["total_gbp"])
+    # By hand: 1,497,200 + 119,808 + 5,000,000 + 9,320 (see test_valuation_engine).
+    assert sum(_table_values(html, "gbp").values()) == pytest.approx(6_626_328)
 
 
 def test_council_figures_query_on_each_database(

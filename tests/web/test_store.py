@@ -77,6 +77,7 @@ def test_users_passwords_are_hashed_and_checked(database: Database) -> None:
     with database.session() as s:
         assert s.scalar(select(User.failed_logins)) == 1
         assert authenticate(s, "DEV@example.com", PASSWORD) is not None
+        assert authenticate(s, "DEV@example.com", PASSWORD).email == "dev@example.com"  # type: ignore[union-attr]
         assert s.scalar(select(User.failed_logins)) == 0
 
 
@@ -133,6 +134,9 @@ def test_submit_freezes_versions_with_assessments_and_audit(
         officer = create_user(s, "o@council.example", PASSWORD, "officer", "islington")
         st = repo.create_statement(s, owner, "islington", islington_example)
         assert repo.draft_assessment(s, st) is not None  # the self-check ran on create
+        draft = repo.draft_assessment(s, st).data  # type: ignore[union-attr]
+        assert draft["council"] == "islington" and len(draft["rules"]) == 5
+        assert draft["social_value"]["total_gbp"] == pytest.approx(3_019_350)
         v1 = repo.submit(s, st, owner)
         assert (v1.number, st.status) == (1, "submitted")
         repo.apply_transition(s, st, "start_review", officer)
@@ -175,6 +179,11 @@ def test_invalid_draft_cannot_be_submitted_and_nothing_changes(database: Databas
             p.path.startswith("$.site") or p.path.startswith("$.development")
             for p in caught.value.problems
         )
+        # One problem per missing part, each at its JSON path.
+        assert sorted((p.path, p.message) for p in caught.value.problems) == [
+            ("$.development", "Field required"),
+            ("$.site", "Field required"),
+        ]
         assert st.status == "draft"
         assert s.scalar(select(StatementVersion.id)) is None
 
@@ -204,8 +213,11 @@ def test_council_cannot_change_and_unknown_council_is_refused(
         assert caught.value.problems[0].path == "$.council"
         st = repo.create_statement(s, owner, "islington", islington_example)
         other = dict(islington_example, council="salford")
-        with pytest.raises(InputInvalid):
+        with pytest.raises(InputInvalid) as caught:
             repo.save_draft(s, st, other, owner)
+        assert [(p.path, p.message) for p in caught.value.problems] == [
+            ("$.council", "this statement is for islington; start a new one for another council")
+        ]
 
 
 def test_stale_writes_are_detected(database: Database, islington_example: dict[str, Any]) -> None:

@@ -95,8 +95,12 @@ def test_unreadable_and_crs_less_files(tmp_path):
 def test_registry_keeps_vintages_and_service_uses_imports(tmp_path, data_dir, salford_2025):
     instance = tmp_path / "instance"
     registry = BoundaryRegistry(instance)
-    with pytest.raises(InputInvalid):
+    with pytest.raises(InputInvalid) as caught:
         registry.import_file(tmp_path / "x.geojson", "2025 May")  # bad label
+    # Refused for the label (checked first), not for the missing file.
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("--vintage", "'2025 May' is not a vintage label like 2025 or 2025-05")
+    ]
     # A "2026" vintage where Ordsall is renamed: the service must answer with the import.
     renamed = salford_2025.copy()
     renamed.loc[renamed["WD25CD"] == "E05013028", "WD25NM"] = "Ordsall Riverside"

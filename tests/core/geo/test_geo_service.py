@@ -286,14 +286,24 @@ def test_previous_vintage_ward_code_is_mapped_with_warning(service):
 
 
 def test_previous_vintage_salford_ward(service):
-    # Salford's 2020 wards include Irwell Riverside; its area now lies mostly in Ordsall/Quays/
-    # Pendleton & Charlestown.
+    # Salford's 2020 wards include Irwell Riverside; by area its land now lies mostly in
+    # Pendleton & Charlestown (about 64%), the rest in four neighbouring 2025 wards.
     old = service._vintage_frame("2020")
     code = old.loc[old["name"] == "Irwell Riverside", "code"].iloc[0]
     placement = place(service, SALFORD, ward=code)
     assert set(codes(placement)) <= set(service.ward_names("2025", SALFORD))
     assert len(placement.wards) >= 2
     assert any("2020 boundaries" in w for w in placement.warnings)
+    # By area overlap, most of the old ward is now Pendleton & Charlestown.
+    assert set(codes(placement)) == {
+        "E05013030",  # Pendleton & Charlestown
+        "E05013019",  # Blackfriars & Trinity
+        "E05013023",  # Claremont
+        "E05013029",  # Pendlebury & Clifton
+        "E05013028",  # Ordsall
+    }
+    assert placement.wards[0].code == "E05013030" and placement.wards[0].share > 0.6
+    assert sum(w.share for w in placement.wards) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_unknown_and_other_council_ward_codes(service):
@@ -464,6 +474,9 @@ def test_polygon_wholly_outside_the_borough(service):
     assert placement.wards == () and not placement.inside_council
     assert placement.outside_share == 1.0
     assert placement.nearest_ward is not None and placement.nearest_distance_m > 0
+    # As for NW5 1TL itself: Tufnell Park, about half a kilometre east.
+    assert placement.nearest_ward.code == "E05013713"
+    assert 300 < placement.nearest_distance_m < 700
 
 
 def test_imd_local_for_a_polygon_uses_area_share(service):
