@@ -6,18 +6,27 @@ Loads England's 6,826 2025 wards (EPSG:4326), draws random points inside England
 seed, times `PolygonLocator.locate` and `geopandas.sjoin(predicate="within")` on the same
 points, checks every answer is identical, and prints as its last line:
 
-    locate_mpts_per_s=<x> sjoin_mpts_per_s=<y> ratio_vs_sjoin=<x/y> identical=<true|false>
+    locate_mpts_per_s=<x> sjoin_mpts_per_s=<y> ratio_vs_sjoin=<x/y> identical=<true|false> cold_cli_ratio_vs_sjoin=<z>
 
 The locator's one-off build is printed separately: like sjoin's spatial index it is made once
 per boundary set, but unlike sjoin's it is reused across calls (the service caches it), so
 the rate compares query work with query work. sjoin's time includes building its STRtree,
 which is about 1% of its total.
+
+The cold ratio compares whole one-off jobs, each a fresh process: `planning-sv locate` of the
+same points written as a CSV (start-up, reading its cached grid, reading and writing the
+CSV), against a python process that imports geopandas, reads the wards and the CSV, sjoins
+and writes the same ward code and name columns. The CLI's grid cache (PLANNING_SV_CACHE_DIR,
+a temporary folder here) is filled by a first, separately reported run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,15 +63,79 @@ def england_points(n: int, seed: int, data: Path) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
+SJOIN_SCRIPT = """
+import sys
+import geopandas as gpd
+import pandas as pd
+points_csv, wards_file, out_csv = sys.argv[1:4]
+wards = gpd.read_file(wards_file)
+code = [c for c in wards.columns if c.upper().startswith("WD") and c.upper().endswith("CD")][0]
+name = [c for c in wards.columns if c.upper().startswith("WD") and c.upper().endswith("NM")][0]
+points = pd.read_csv(points_csv, dtype=str, keep_default_na=False)
+frame = gpd.GeoDataFrame(
+    points,
+    geometry=gpd.points_from_xy(pd.to_numeric(points["lon"]), pd.to_numeric(points["lat"])),
+    crs=wards.crs,
+)
+joined = gpd.sjoin(frame, wards[[code, name, "geometry"]], how="left", predicate="within")
+joined = joined[~joined.index.duplicated(keep="first")]
+out = points.assign(ward_code=joined[code].fillna("").values, ward_name=joined[name].fillna("").values)
+out.to_csv(out_csv, index=False)
+"""
+
+
+def cold_runs(x: np.ndarray, y: np.ndarray, wards_file: Path) -> float:
+    """Wall seconds of a one-shot `planning-sv locate` and of a cold sjoin script; their ratio."""
+    cli = Path(sys.executable).with_name("planning-sv")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "planning_sv"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        points_csv = folder / "points.csv"
+        pd.DataFrame({"id": np.arange(len(x)), "lon": x.round(7), "lat": y.round(7)}).to_csv(
+            points_csv, index=False
+        )
+        env = {**os.environ, "PLANNING_SV_CACHE_DIR": str(folder / "cache")}
+        args = ["locate", str(points_csv), "--boundaries", str(wards_file)]
+
+        def run(argv: list[str], **kwargs: object) -> float:
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+            return time.perf_counter() - start
+
+        first = run([*command, *args, "-o", str(folder / "first.csv")], env=env)
+        cli_s = run([*command, *args, "-o", str(folder / "cli.csv")], env=env)
+        sjoin_s = run(
+            [
+                sys.executable,
+                "-c",
+                SJOIN_SCRIPT,
+                str(points_csv),
+                str(wards_file),
+                str(folder / "sjoin.csv"),
+            ]
+        )
+        same = (folder / "cli.csv").read_bytes().count(b"\n") == (
+            folder / "sjoin.csv"
+        ).read_bytes().count(b"\n")
+    print(
+        f"one-shot CLI: {cli_s:.2f} s with its cached grid ({first:.2f} s on the first run, "
+        f"which builds and saves the grid); cold sjoin script: {sjoin_s:.2f} s; "
+        f"same row count: {str(same).lower()}"
+    )
+    return sjoin_s / cli_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20250601)
+    parser.add_argument("--no-cold", action="store_true", help="skip the one-shot process runs")
     args = parser.parse_args()
 
     data = data_dir()
     t = time.perf_counter()
-    wards = gpd.read_file(data / "boundaries" / "wards_2025_bgc_england.geojson")
+    wards_file = data / "boundaries" / "wards_2025_bgc_england.geojson"
+    wards = gpd.read_file(wards_file)
     print(f"loaded {len(wards)} wards in {time.perf_counter() - t:.2f} s")
 
     t = time.perf_counter()
@@ -123,9 +196,10 @@ def main() -> None:
         f"locator including its build: {with_build:.2f} M points/s "
         f"({with_build / sjoin_rate:.1f}x sjoin)"
     )
+    cold = "" if args.no_cold else f" cold_cli_ratio_vs_sjoin={cold_runs(x, y, wards_file):.1f}"
     print(
         f"locate_mpts_per_s={locate_rate:.2f} sjoin_mpts_per_s={sjoin_rate:.3f} "
-        f"ratio_vs_sjoin={locate_rate / sjoin_rate:.1f} identical={str(identical).lower()}"
+        f"ratio_vs_sjoin={locate_rate / sjoin_rate:.1f} identical={str(identical).lower()}{cold}"
     )
 
 

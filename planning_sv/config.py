@@ -26,6 +26,15 @@ def instance_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """Where derived files that can always be rebuilt are kept (the batch locator's grid).
+
+    `PLANNING_SV_CACHE_DIR` wins; otherwise `cache/` in the instance folder. Safe to delete.
+    """
+    configured = os.environ.get("PLANNING_SV_CACHE_DIR")
+    return Path(configured) if configured else instance_dir() / "cache"
+
+
 class DataDirMissing(RuntimeError):
     """The open data folder (boundaries, postcodes, IMD, population) cannot be found."""
 

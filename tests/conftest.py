@@ -24,7 +24,7 @@ from planning_sv.store.migrate import upgrade
 from planning_sv.store.models import Statement, User
 
 PASSWORD = "correct-horse-battery"
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

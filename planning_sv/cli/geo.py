@@ -131,7 +131,8 @@ def locate_command(
         fail([Problem("-o", "the output would overwrite the input")])
 
     try:
-        wards = WardLookup.from_file(boundaries)
+        # The grid is cached by the file's content, so only the first run builds it.
+        wards = WardLookup.from_file(boundaries, cache_dir=config.cache_dir() / "locator")
     except InputInvalid as exc:
         fail(exc.problems, heading=f"cannot read boundaries {boundaries}")
 

@@ -1,4 +1,5 @@
-"""`planning-sv db upgrade | users create | tokens create/revoke | demo seed | serve`."""
+"""`planning-sv db upgrade | users create/set-role/disable/enable | tokens create/revoke |
+demo seed | serve`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from planning_sv import config
 from planning_sv.cli.common import fail
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import Role
-from planning_sv.store.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -81,7 +81,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="at least 10 characters")
+@click.option("--password", required=True, help="at least 12 characters, not a common password")
 @click.option(
     "--role",
     type=click.Choice([r.value for r in Role]),
@@ -95,16 +95,68 @@ def users_create(
 ) -> None:
     """Create an account (staff need --council)."""
     from planning_sv.core.plans import load_plans
-    from planning_sv.store.users import create_user
+    from planning_sv.store.users import audit_account_created, create_user
 
     try:
         with _session(url) as session:
             user = create_user(session, email, password, role, council, councils=set(load_plans()))
+            audit_account_created(session, user)  # the role granted, in the same commit
             click.echo(
                 f"created {user.role} {user.email}" + (f" ({user.council})" if user.council else "")
             )
     except InputInvalid as exc:
         fail(exc.problems)
+
+
+@users_group.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--council",
+    default=None,
+    help="council code for staff and council admins; none for applicants and installation admins",
+)
+@url_option
+def users_set_role(email: str, role: str, council: str | None, url: str | None) -> None:
+    """Change an account's role and council (audited, actor: the command line)."""
+    from planning_sv.core.plans import load_plans
+    from planning_sv.store.users import set_role
+
+    try:
+        with _session(url) as session:
+            user = _user_or_fail(session, email)
+            event = set_role(session, user, role, council, councils=set(load_plans()), via="cli")
+            where = f" ({user.council})" if user.council else ""
+            change = "is now" if event is not None else "was already"
+            click.echo(f"{user.email} {change} {user.role}{where}")
+    except InputInvalid as exc:
+        fail([Problem(f"--{p.path}", p.message) for p in exc.problems])
+
+
+@users_group.command("disable")
+@click.option("--email", required=True)
+@url_option
+def users_disable(email: str, url: str | None) -> None:
+    """Stop an account signing in or using its API tokens (audited)."""
+    _set_active(email, False, url)
+
+
+@users_group.command("enable")
+@click.option("--email", required=True)
+@url_option
+def users_enable(email: str, url: str | None) -> None:
+    """Let a disabled account sign in again (audited)."""
+    _set_active(email, True, url)
+
+
+def _set_active(email: str, active: bool, url: str | None) -> None:
+    from planning_sv.store.users import set_active
+
+    with _session(url) as session:
+        user = _user_or_fail(session, email)
+        event = set_active(session, user, active, via="cli")
+        state = "enabled" if active else "disabled"
+        click.echo(f"{user.email} {'is now' if event is not None else 'was already'} {state}")
 
 
 @click.group("tokens")
@@ -155,7 +207,7 @@ def demo_seed(url: str | None) -> None:
 
     Safe to run again: existing demo accounts and statements are left as they are.
     """
-    from planning_sv.store.demo import seed
+    from planning_sv.store.demo import DEMO_PASSWORD, seed
 
     try:
         with _session(url) as session:

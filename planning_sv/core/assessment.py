@@ -13,10 +13,11 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from planning_sv.core.errors import InputInvalid, Problem, json_path
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.rules.engine import RuleResult
 from planning_sv.core.rules.model import STATUSES
@@ -28,10 +29,17 @@ Status = Literal["pass", "partial", "fail", "not_applicable", "needs_evidence"]
 
 
 # --- published schema -------------------------------------------------------------------
+# Strict: unknown keys are refused and values keep their JSON types (no "1" for 1.0), so
+# the record the pages and downloads read is exactly the record the valuer wrote.
+
+JsonScalar = str | int | float | bool | None
+# Dates arrive as ISO strings from stored JSON; strict mode would want date objects.
+IsoDate = Annotated[dt.date, Strict(False)]
+IsoDateTime = Annotated[dt.datetime, Strict(False)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class WardShareOut(_Model):
@@ -46,7 +54,7 @@ class SiteOut(_Model):
     wards: list[WardShareOut]
     inside_council: bool
     outside_share: float
-    point: list[float] | None = None
+    point: list[float] | None = Field(default=None, description="[lon, lat]")
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -72,20 +80,20 @@ class ParameterOut(_Model):
     unit: str
     description: str
     confidence: str
-    reference: dict[str, Any]
+    reference: dict[str, JsonScalar]
 
 
 class RuleResultOut(_Model):
     id: str
     title: str
-    citation: dict[str, Any]
+    citation: dict[str, JsonScalar]
     status: Status
     required: float | None
     proposed: float | None
     shortfall: float | None
     unit: str
     explanation: str
-    inputs: dict[str, Any]
+    inputs: dict[str, JsonScalar]
     parameters: list[ParameterOut]
     counted: list[CountedOut]
     excluded: list[ExcludedOut]
@@ -107,17 +115,108 @@ class CommitmentOut(_Model):
     inside_council: bool | None = None
     value_gbp: float | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Added after the first records were stored: absent (None) in those.
+    point: list[float] | None = Field(
+        default=None, description="[lon, lat] where the commitment was placed, for maps"
+    )
 
 
-class SocialValueOut(BaseModel):
-    """Totals from the valuer; extra keys (value set, unvalued commitments …) are kept."""
+class ValueSetOut(_Model):
+    """The value set the valuer used (`ValueSet.summary()`)."""
 
-    model_config = ConfigDict(extra="allow")
-    total_gbp: float | None = None
-    local_gbp: float | None = None
-    by_ward: list[dict[str, Any]] | dict[str, Any] | None = None
-    by_theme: list[dict[str, Any]] | dict[str, Any] | None = None
-    per_million_build_cost: float | None = None
+    name: str
+    version: int
+    licence: str
+    owner: str
+    council: str | None
+    target_price_year: int | None
+
+
+class ValueRowOut(_Model):
+    """The value-set row a commitment was valued with (`ValueRow.as_dict()`)."""
+
+    measure: str
+    unit: str
+    gbp_per_unit: float
+    price_year: int
+    value_type: str
+    source: str
+    url: str
+    licence: str
+    method: str
+    confidence: str
+    note: str = ""
+    uprate_index: str | None = None
+
+
+class WardValueOut(_Model):
+    """A commitment's £ in one ward: the valuer's own split (shares normalised in-council)."""
+
+    code: str
+    name: str
+    share: float = Field(ge=0, le=1)
+    gbp: float | None
+
+
+class CommitmentValueOut(_Model):
+    """One commitment's value and how it was reached (`CommitmentValue.as_dict()`)."""
+
+    id: str
+    measure: str
+    label: str
+    theme: str
+    quantity: float
+    unit: str
+    counted_quantity: float | None
+    valued_quantity: float | None
+    valued_unit: str | None
+    gbp_per_unit: float | None
+    price_year: int | None
+    gbp: float | None = Field(description="None: not valued")
+    conversion: str | None
+    local: bool
+    local_economic: bool = Field(description="counted in local_gbp")
+    capped: bool
+    explanation: str | None
+    row: ValueRowOut | None
+    wards: list[WardValueOut]
+    borough_wide: bool
+
+
+class WardTotalOut(_Model):
+    code: str
+    name: str
+    gbp: float | None
+    borough_wide_gbp: float | None
+
+
+class UnvaluedOut(_Model):
+    id: str
+    measure: str
+    label: str
+    quantity: float
+    unit: str
+    reason: str | None
+
+
+class SocialValueOut(_Model):
+    """The valuer's result (`SocialValue.as_dict()`): totals, ward and theme splits, and
+    every commitment's value with the value-set row behind it."""
+
+    value_set: ValueSetOut
+    currency: Literal["GBP"]
+    price_years: list[int]
+    total_gbp: float
+    local_gbp: float = Field(description="local economic value, part of total_gbp")
+    by_ward: list[WardTotalOut]
+    by_ward_basis: str
+    unplaced_gbp: float
+    by_theme: dict[str, float]
+    build_cost_gbp: float
+    per_million_build_cost: float | None
+    commitments: list[CommitmentValueOut]
+    unvalued: list[UnvaluedOut]
+    notes: list[str]
 
 
 class SummaryOut(_Model):
@@ -130,8 +229,11 @@ class SummaryOut(_Model):
 
 
 class AssessmentOut(_Model):
+    """`planning-sv/assessment@1`: the typed record every page, download and figure reads."""
+
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"$id": SCHEMA_ID, "title": "planning_sv assessment"},
     )
     schema_: Literal["planning-sv/assessment@1"] = Field(alias="schema")
@@ -139,13 +241,37 @@ class AssessmentOut(_Model):
     council_name: str
     application_reference: str | None = None
     pack_version: str
-    assessed_on: dt.date = Field(description="the date whose rules and parameters were applied")
-    generated_at: dt.datetime
+    assessed_on: IsoDate = Field(description="the date whose rules and parameters were applied")
+    generated_at: IsoDateTime
     site: SiteOut
     rules: list[RuleResultOut]
     commitments: list[CommitmentOut]
     social_value: SocialValueOut | None = None
     summary: SummaryOut
+
+    def valued(self, commitment_id: str) -> CommitmentValueOut | None:
+        """The valuer's entry for a commitment (None: no valuer ran, or not listed)."""
+        if self.social_value is None:
+            return None
+        return next((c for c in self.social_value.commitments if c.id == commitment_id), None)
+
+
+# The name the code uses for the record; `AssessmentOut` stays the published schema's title
+# (the API's OpenAPI components are named after it).
+AssessmentRecord = AssessmentOut
+
+
+def parse_assessment(data: Any) -> AssessmentRecord:
+    """The typed record of stored or emitted assessment@1 data.
+
+    Raises InputInvalid with one Problem per fault (JSON path and message).
+    """
+    try:
+        return AssessmentOut.model_validate(data)
+    except ValidationError as exc:
+        raise InputInvalid(
+            [Problem(json_path(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        ) from None
 
 
 def assessment_json_schema() -> dict[str, Any]:
@@ -202,6 +328,7 @@ def commitment_dict(
         "inside_council": placement.inside_council if placement else None,
         "value_gbp": value_gbp,
         "warnings": list(placement.warnings) if placement else [],
+        "point": list(placement.point) if placement and placement.point else None,
     }
 
 

@@ -1,20 +1,23 @@
 """Commitments uploaded as CSV: one row a commitment, faults named by row and column.
 
 Applicants keep commitments in spreadsheets; this turns such a CSV into statement@1
-commitment dicts. Each fault is a Problem at "row N, column X" (the header is row 1).
+commitment dicts and checks them with `core.statement.validate_commitments`, the check every
+other way of adding a commitment uses. Each fault is a Problem at "row N, column X" (the
+header is row 1; N is the row in the file, blank rows included). All or nothing: one fault
+anywhere and no row is returned.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import parse_number
 from planning_sv.core.measures import Measure
-from planning_sv.core.statement import Phase
+from planning_sv.core.statement import LocationChecker, LocationPlan, validate_commitments
 
 CSV_COLUMNS = (
     "id",
@@ -28,9 +31,15 @@ CSV_COLUMNS = (
     "latitude",
     "description",
 )
+REQUIRED_COLUMNS = ("measure", "quantity", "unit")
+LOCATION_COLUMNS = "postcode, ward, longitude, latitude"
 
-
-PHASES = get_args(Phase)
+# statement@1 field (as validate_commitments names it) -> the CSV column it came from.
+_COLUMN_FOR_FIELD = {
+    "where.postcode": "postcode",
+    "where.ward": "ward",
+    "where.point": "longitude",
+}
 
 
 def next_commitment_id(commitments: list[dict[str, Any]]) -> str:
@@ -42,14 +51,58 @@ def next_commitment_id(commitments: list[dict[str, Any]]) -> str:
     return f"c{n}"
 
 
+def _cell(row: int, field_name: str) -> str:
+    """'row 4, column quantity' for a statement@1 field of the commitment from CSV row 4."""
+    if not field_name:
+        return f"row {row}"
+    column = next(
+        (c for f, c in _COLUMN_FOR_FIELD.items() if field_name.startswith(f)),
+        None,
+    )
+    if column is None and field_name.startswith("where"):
+        return f"row {row}, columns {LOCATION_COLUMNS}"
+    return f"row {row}, column {column or field_name.split('.')[0].split('[')[0]}"
+
+
+def _where(row: dict[str, str], number: int, problems: list[Problem]) -> dict[str, Any] | None:
+    """The row's location: every location column given (the check refuses more than one),
+    or anywhere in the borough when none is. None after a fault in the coordinates."""
+    where: dict[str, Any] = {}
+    if row.get("postcode"):
+        where["postcode"] = row["postcode"].upper()
+    if row.get("ward"):
+        where["ward"] = row["ward"].upper()
+    if row.get("longitude") or row.get("latitude"):
+        lon = parse_number(row.get("longitude", ""))
+        lat = parse_number(row.get("latitude", ""))
+        if lon is None or lat is None:
+            problems.append(
+                Problem(
+                    f"row {number}, column longitude",
+                    "give both longitude and latitude as numbers",
+                )
+            )
+            return None
+        where["point"] = [lon, lat]
+    return where or {"borough": True}
+
+
 def parse_commitments_csv(
-    text: str, existing: list[dict[str, Any]], measures: Mapping[str, Measure]
+    text: str,
+    existing: list[dict[str, Any]],
+    measures: Mapping[str, Measure],
+    *,
+    council: LocationPlan | None = None,
+    geo: LocationChecker | None = None,
 ) -> list[dict[str, Any]]:
-    """Commitments from CSV text; InputInvalid naming 'row N, column X' for each fault."""
+    """The commitments of a CSV, to add to `existing`; InputInvalid naming every fault.
+
+    Numbers may be written as spreadsheets do ("1,000", "£2,000"). With `council` and `geo`
+    each row's location is checked too (unknown postcodes, other councils' wards).
+    """
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    problems: list[Problem] = []
-    missing = [c for c in ("measure", "quantity", "unit") if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputInvalid(
             [
@@ -59,94 +112,57 @@ def parse_commitments_csv(
                 )
             ]
         )
+    problems: list[Problem] = []
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         problems.append(Problem("row 1", f"unknown column(s): {', '.join(unknown)}"))
     reader.fieldnames = header
-    out: list[dict[str, Any]] = []
-    rows: list[int] = []  # the CSV row of each item in `out` (blank rows are skipped)
-    all_items = list(existing)
-    for number, row in enumerate(reader, start=2):
-        if number > 501:
-            problems.append(Problem(f"row {number}", "at most 500 commitments can be uploaded"))
-            break
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+    items: list[dict[str, Any]] = []
+    rows: list[int] = []  # the file's row of each item (blank rows are skipped)
+    for number, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k and isinstance(v, str)}
         if not any(row.values()):
             continue
-        try:
-            quantity = float(row["quantity"])
-        except ValueError:
-            problems.append(
-                Problem(f"row {number}, column quantity", f"'{row['quantity']}' is not a number")
-            )
-            continue
-        if quantity < 0 or quantity != quantity or quantity in (float("inf"), float("-inf")):
-            problems.append(Problem(f"row {number}, column quantity", "must be a number 0 or more"))
-            continue
-        where: dict[str, Any] = {"borough": True}
-        if row.get("postcode"):
-            where = {"postcode": row["postcode"].upper()}
-        elif row.get("ward"):
-            where = {"ward": row["ward"].upper()}
-        elif row.get("longitude") or row.get("latitude"):
-            try:
-                where = {"point": [float(row["longitude"]), float(row["latitude"])]}
-            except (KeyError, ValueError):
-                problems.append(
-                    Problem(
-                        f"row {number}, column longitude",
-                        "give both longitude and latitude as numbers",
-                    )
-                )
-                continue
-        item_id = row.get("id") or next_commitment_id(all_items)
-        if not re.fullmatch(r"[\w.\-]{1,64}", item_id):
-            problems.append(
-                Problem(
-                    f"row {number}, column id", "use letters, digits, '.', '-' or '_' (at most 64)"
-                )
-            )
-            continue
+        where = _where(row, number, problems)
+        quantity: Any = None
+        if row.get("quantity"):
+            # Text that is not a number stays text, for the check to word like any other.
+            quantity = parse_number(row["quantity"])
+            if quantity is None:
+                quantity = row["quantity"]
         item: dict[str, Any] = {
-            "id": item_id,
-            "measure": row["measure"],
+            "id": row.get("id") or next_commitment_id([*existing, *items]),
+            "measure": row.get("measure", ""),
             "quantity": quantity,
-            "unit": row["unit"],
-            "where": where,
+            "unit": row.get("unit", ""),
+            "where": where if where is not None else {"borough": True},
         }
         if row.get("phase"):
             item["phase"] = row["phase"]
         if row.get("description"):
             item["description"] = row["description"]
-        out.append(item)
+        items.append(item)
         rows.append(number)
-        all_items.append(item)
+    if not items and not problems:
+        raise InputInvalid([Problem("row 2", "the file has no commitments below the header")])
+    found = {p.path for p in problems}
+    checked = validate_commitments(
+        items,
+        existing=existing,
+        measures=measures,
+        council=council,
+        geo=geo,
+        path=lambda index, field_name: _cell(rows[index], field_name),
+        list_path="file",
+    )
+    problems += [p for p in checked if p.path not in found]
     if problems:
-        raise InputInvalid(problems)
-    # Check every row's fields with the statement model, reporting CSV rows, not JSON paths.
-    for number, item in zip(rows, out, strict=True):
-        measure = measures.get(item["measure"])
-        if measure is None:
-            problems.append(
-                Problem(f"row {number}, column measure", f"unknown measure '{item['measure']}'")
-            )
-        elif item["unit"] not in measure.units:
-            problems.append(
-                Problem(
-                    f"row {number}, column unit",
-                    f"unit '{item['unit']}' is not accepted for {item['measure']} (accepted: {', '.join(measure.units)})",
-                )
-            )
-        if item.get("phase") and item["phase"] not in PHASES:
-            problems.append(
-                Problem(f"row {number}, column phase", "use construction, end_use or operation")
-            )
-    ids = [str(i.get("id")) for i in all_items]
-    for number, item in zip(rows, out, strict=True):
-        if ids.count(str(item["id"])) > 1:
-            problems.append(
-                Problem(f"row {number}, column id", f"duplicate commitment id '{item['id']}'")
-            )
-    if problems:
-        raise InputInvalid(problems)
-    return out
+        raise InputInvalid(sorted(problems, key=_row_order))
+    return items
+
+
+def _row_order(problem: Problem) -> tuple[int, int]:
+    """File-level problems first, then by row (stable within a row)."""
+    if problem.path.startswith("row "):
+        return (1, int(problem.path[4:].split(",")[0]))
+    return (0, 0)

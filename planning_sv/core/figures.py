@@ -13,6 +13,20 @@ from typing import Any
 MISSING = "—"  # a figure that does not exist (e.g. no required quantity), not zero
 
 
+def parse_number(text: str) -> float | None:
+    """A number as spreadsheets write it: "1,000", "£2,000.50", " 12 ", "1e3"; else None.
+
+    The one parser for typed-in figures (commitments CSV, value-set CSV), so both accept the
+    same forms. NaN and infinities are None: they are never a quantity or a price.
+    """
+    cleaned = text.strip().removeprefix("£").replace(",", "").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def format_gbp(value: float | None) -> str:
     """£45,000 for sums; pence only below £100, where they matter (£18.64 an hour)."""
     if value is None:

@@ -116,10 +116,21 @@ class RuleRow:
     unit: str
     explanation: str
     engine_status: str
-    officer_status: str
+    officer_status: str | None  # None: no officer verdict on this rule (not reviewed)
     overridden: bool
     reason: str | None
     comment: str | None
+    # No verdict, but the officer confirmed at recommendation that the engine's result stands.
+    accepted_engine: bool = False
+
+    @property
+    def reviewed(self) -> bool:
+        return self.officer_status is not None
+
+    @property
+    def status(self) -> str:
+        """The status that counts: the officer's verdict if recorded, else the engine's."""
+        return self.officer_status if self.officer_status is not None else self.engine_status
 
     @property
     def engine_label(self) -> str:
@@ -127,13 +138,18 @@ class RuleRow:
 
     @property
     def officer_label(self) -> str:
+        """The Officer column: the officer's verdict, never the engine's result in disguise."""
+        if self.officer_status is None:
+            if self.accepted_engine:
+                return "Not reviewed (engine result accepted at recommendation)"
+            return "Not reviewed"
         return STATUS_LABELS.get(self.officer_status, self.officer_status)
 
 
 @dataclass(frozen=True)
 class CommitteeSection:
     rules: tuple[RuleRow, ...]
-    summary: dict[str, int]  # final status -> count, every status present
+    summary: dict[str, int]  # status that counts -> count, every status present
     unmet: tuple[RuleRow, ...]  # rules finally graded fail or partial
     total_gbp: float | None
     local_gbp: float | None
@@ -144,6 +160,7 @@ class CommitteeSection:
     pack_version: str
     value_set: str | None
     assessed_on: str
+    not_reviewed: tuple[RuleRow, ...] = ()  # rules without an officer verdict
 
 
 @dataclass(frozen=True)
@@ -247,7 +264,9 @@ def rule_measures_from_results(rules: list[Mapping[str, Any]]) -> dict[str, set[
     return found
 
 
-def _rule_row(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> RuleRow:
+def _rule_row(
+    rule: Mapping[str, Any], verdicts: Mapping[str, Verdict], accepted_engine: Collection[str]
+) -> RuleRow:
     verdict = verdicts.get(rule["id"])
     citation = rule.get("citation") or {}
     return RuleRow(
@@ -261,19 +280,26 @@ def _rule_row(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> RuleR
         unit=str(rule.get("unit", "")),
         explanation=str(rule.get("explanation", "")),
         engine_status=str(rule["status"]),
-        officer_status=final_status(rule, verdicts),
+        officer_status=verdict.officer_status if verdict is not None else None,
         overridden=verdict is not None and verdict.overridden,
         reason=verdict.reason if verdict else None,
         comment=verdict.comment if verdict else None,
+        accepted_engine=verdict is None and str(rule["id"]) in accepted_engine,
     )
 
 
 def committee_section(
-    assessment: Mapping[str, Any], verdicts: Mapping[str, Verdict] | None = None
+    assessment: Mapping[str, Any],
+    verdicts: Mapping[str, Verdict] | None = None,
+    accepted_engine: Collection[str] = (),
 ) -> CommitteeSection:
+    """The committee table: `accepted_engine` lists rules the officer let the engine's result
+    stand for at recommendation (without a verdict); they still read "Not reviewed"."""
     verdicts = verdicts or {}
-    rows = tuple(_rule_row(rule, verdicts) for rule in assessment.get("rules") or [])
-    counts = Counter(row.officer_status for row in rows)
+    rows = tuple(
+        _rule_row(rule, verdicts, accepted_engine) for rule in assessment.get("rules") or []
+    )
+    counts = Counter(row.status for row in rows)
     social = assessment.get("social_value") or {}
     total, local = social.get("total_gbp"), social.get("local_gbp")
     by_theme = social.get("by_theme") or {}
@@ -291,7 +317,7 @@ def committee_section(
     return CommitteeSection(
         rules=rows,
         summary={status: counts.get(status, 0) for status in STATUSES},
-        unmet=tuple(r for r in rows if r.officer_status in ("fail", "partial")),
+        unmet=tuple(r for r in rows if r.status in ("fail", "partial")),
         total_gbp=total,
         local_gbp=local,
         # Local share: the fraction of the £ value that lands locally (council's definition).
@@ -302,6 +328,7 @@ def committee_section(
         pack_version=str(assessment.get("pack_version", "")),
         value_set=value_set_label(assessment),
         assessed_on=str(assessment.get("assessed_on", "")),
+        not_reviewed=tuple(r for r in rows if not r.reviewed),
     )
 
 
@@ -313,6 +340,7 @@ def build_heads_of_terms(
     measures: Mapping[str, Any] | None = None,
     rule_measures: Mapping[str, Collection[str]] | None = None,
     version: int | None = None,
+    accepted_engine: Collection[str] = (),
 ) -> HeadsOfTerms:
     """Heads of terms for one assessed statement version.
 
@@ -320,6 +348,7 @@ def build_heads_of_terms(
     codes are shown. `rule_measures` (rule id -> `counts.measures` from the plan) decides
     which policies an obligation secures; without it they are read off the rule results.
     A rule finally graded not applicable secures nothing, so it is not cited.
+    `accepted_engine`: rules the officer let the engine's result stand for when recommending.
     """
     verdicts = verdicts or {}
     measures = measures or {}
@@ -382,11 +411,16 @@ def build_heads_of_terms(
             "Obligations citing no policy were offered beyond the plan's requirements; they "
             "are secured as offered."
         )
-    committee = committee_section(assessment, verdicts)
+    committee = committee_section(assessment, verdicts, accepted_engine)
     if committee.unmet:
         notes.append(
             f"{len(committee.unmet)} requirement(s) are not fully met; see the committee "
             "report section."
+        )
+    if committee.not_reviewed:
+        notes.append(
+            f"{len(committee.not_reviewed)} rule(s) have no officer verdict (shown as not "
+            "reviewed); the engine's result is counted for them."
         )
     site = statement.get("site") or {}
     return HeadsOfTerms(

@@ -7,6 +7,7 @@ heads of terms rather than retype them from a PDF.
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -16,18 +17,26 @@ from docx.shared import Pt
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.heads_of_terms import HeadsOfTerms
 
+# XML 1.0 has no place for most control characters: lxml refuses the whole document if user
+# text (an address, a comment) carries one, so each is shown as U+FFFD instead.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
 
 def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
+        cell.text = _xml(text)
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+            cell.text = _xml(text)
 
 
 def render_docx(hot: HeadsOfTerms) -> bytes:
@@ -40,7 +49,7 @@ def render_docx(hot: HeadsOfTerms) -> bytes:
     document.styles["Normal"].font.size = Pt(10)
 
     reference = hot.application_reference or "(no application reference)"
-    document.add_heading(f"Heads of terms: {reference}", level=0)
+    document.add_heading(_xml(f"Heads of terms: {reference}"), level=0)
     facts = [f"Council: {hot.council_name}"]
     if hot.site_address:
         facts.append(f"Site: {hot.site_address}")
@@ -50,13 +59,13 @@ def render_docx(hot: HeadsOfTerms) -> bytes:
         f"Rule pack {hot.committee.pack_version}, rules in force on {hot.committee.assessed_on}"
     )
     for fact in facts:
-        document.add_paragraph(fact)
+        document.add_paragraph(_xml(fact))
 
     document.add_heading("Section 106 obligations", level=1)
     if not hot.obligations:
         document.add_paragraph("The statement offers no commitments to secure.")
     for ob in hot.obligations:
-        document.add_heading(f"{ob.number}. {ob.measure_label}: {ob.quantity_text}", level=2)
+        document.add_heading(_xml(f"{ob.number}. {ob.measure_label}: {ob.quantity_text}"), level=2)
         lines = [
             ("Obligation", ob.text),
             ("Quantity", ob.quantity_text),
@@ -72,9 +81,9 @@ def render_docx(hot: HeadsOfTerms) -> bytes:
         for label, text in lines:
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
-            paragraph.add_run(text)
+            paragraph.add_run(_xml(text))
     for note in hot.notes:
-        document.add_paragraph(note, style="Intense Quote")
+        document.add_paragraph(_xml(note), style="Intense Quote")
 
     committee = hot.committee
     document.add_heading("Committee report: social value", level=1)
@@ -120,7 +129,7 @@ def render_docx(hot: HeadsOfTerms) -> bytes:
     totals += [[f"Ward: {name} ({code})", format_gbp(gbp)] for code, name, gbp in committee.by_ward]
     _table(document, ["Measure", "Value"], totals)
     if committee.value_set:
-        document.add_paragraph(f"Values from {committee.value_set}.")
+        document.add_paragraph(_xml(f"Values from {committee.value_set}."))
 
     buffer = io.BytesIO()
     document.save(buffer)

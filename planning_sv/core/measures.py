@@ -8,6 +8,7 @@ counting, and cross-references to other frameworks' codes (references only, neve
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,9 @@ from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem
 
 Valuation = Literal["valued", "record_only"]
+# A unit without a row in measures.yaml's `max_quantity` gets the largest ceiling there (the £
+# one), so a measure appended without a row is still bounded; see the table's comments.
+DEFAULT_MAX_QUANTITY = 1.0e9
 VALUATIONS: tuple[str, ...] = ("valued", "record_only")
 STACKING_KINDS: tuple[str, ...] = ("additional", "subset")
 
@@ -67,10 +71,31 @@ class Measure:
     conversions: dict[str, UnitConversion] = field(default_factory=dict)
     stacking: StackingRule | None = None
     external_refs: tuple[ExternalRef, ...] = ()
+    max_quantity: dict[str, float] = field(default_factory=dict)  # unit code -> ceiling
 
     @property
     def valued(self) -> bool:
         return self.valuation == "valued"
+
+    def convert(self, quantity: float, unit: str, target: str) -> float | None:
+        """`quantity unit` in `target` units by this measure's declared conversion (either
+        direction), else None: a unit with no declared conversion is not guessed at.
+
+        The one conversion used outside valuation (public figures count, e.g., apprenticeship
+        weeks as starts by the same 52 weeks per start valuation uses)."""
+        if unit == target:
+            return quantity
+        forward = self.conversions.get(unit)
+        if forward is not None and forward.to == target:
+            return quantity * forward.factor
+        backward = self.conversions.get(target)
+        if backward is not None and backward.to == unit:
+            return quantity / backward.factor
+        return None
+
+    def quantity_limit(self, unit: str) -> float:
+        """The largest quantity one commitment may give in `unit`."""
+        return self.max_quantity.get(unit, DEFAULT_MAX_QUANTITY)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +103,7 @@ class Measure:
             "label": self.label,
             "theme": self.theme,
             "units": dict(self.units),
+            "max_quantity": {unit: self.quantity_limit(unit) for unit in self.units},
             "valuation": self.valuation,
             "local_economic": self.local_economic,
             "conversions": {
@@ -122,9 +148,10 @@ def _load_measures_cached(path: str) -> tuple[tuple[str, Measure], ...]:
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     problems: list[Problem] = []
+    limits = _max_quantities(data.get("max_quantity"), f"{path}: $.max_quantity", problems)
     items = []
     for index, row in enumerate(data["measures"]):
-        measure = _parse_measure(row, f"{path}: $.measures[{index}]", problems)
+        measure = _parse_measure(row, f"{path}: $.measures[{index}]", problems, limits)
         if measure is not None:
             items.append((measure.code, measure))
     # Stacking bases must exist; checked after every measure is known.
@@ -144,7 +171,33 @@ def _load_measures_cached(path: str) -> tuple[tuple[str, Measure], ...]:
     return tuple(items)
 
 
-def _parse_measure(row: dict[str, Any], where: str, problems: list[Problem]) -> Measure | None:
+def _max_quantities(raw: Any, where: str, problems: list[Problem]) -> dict[str, float]:
+    """The `max_quantity` table: unit code -> a positive, finite ceiling."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, "must map unit codes to numbers"))
+        return {}
+    limits: dict[str, float] = {}
+    for unit, value in raw.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            problems.append(Problem(f"{where}.{unit}", "must be a positive number"))
+            continue
+        limits[str(unit)] = float(value)
+    return limits
+
+
+def _parse_measure(
+    row: dict[str, Any],
+    where: str,
+    problems: list[Problem],
+    limits: dict[str, float] | None = None,
+) -> Measure | None:
     """Build one Measure, adding a Problem per bad valuation attribute.
 
     Measures appended by rule-pack authors may carry only code/label/theme/units: the
@@ -206,4 +259,5 @@ def _parse_measure(row: dict[str, Any], where: str, problems: list[Problem]) -> 
         conversions=conversions,
         stacking=stacking,
         external_refs=refs,
+        max_quantity={u: (limits or {}).get(u, DEFAULT_MAX_QUANTITY) for u in units},
     )

@@ -3,15 +3,19 @@
 The pydantic models here are the contract: the JSON Schema published by
 `planning-sv schema statement` and by the API is generated from them. Structural checks
 (types, signs, required fields) live in the models; checks that need the council's plan or
-the measures catalogue (unknown council, measure or unit) live in `parse_statement`.
+the measures catalogue (unknown council, measure or unit, quantity ceilings, places) live in
+`validate_commitments` and `validate_site`, which `parse_statement` and every other way of
+adding a commitment (form, CSV upload) call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal
+import functools
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import (
     BaseModel,
@@ -20,12 +24,17 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from planning_sv.core.errors import InputInvalid, Problem, json_path
+from planning_sv.core.figures import format_number
+from planning_sv.core.limits import geometry_coordinate_problem, json_value_problems, load_json
 
 SCHEMA_ID = "planning-sv/statement@1"
+MAX_COMMITMENTS = 500  # per statement, however the commitments arrive
 
 USE_CLASSES = ("office", "industrial", "retail", "hotel", "residential", "community", "other")
 UseClass = Literal["office", "industrial", "retail", "hotel", "residential", "community", "other"]
@@ -51,7 +60,12 @@ def _json_number(value: Any) -> Any:
 
 JsonNumber = BeforeValidator(_json_number)
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), JsonNumber]
-Coordinates = Annotated[list[Annotated[float, JsonNumber]], Field(min_length=2, max_length=2)]
+# NaN/Infinity would pass a plain float and then break JSON storage (PostgreSQL refuses
+# them, SQLite's encoder raises), so coordinates must be finite like every other number.
+Coordinates = Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False), JsonNumber]],
+    Field(min_length=2, max_length=2),
+]
 
 
 class _Model(BaseModel):
@@ -64,6 +78,16 @@ class GeoJSONGeometry(_Model):
     model_config = ConfigDict(extra="allow")
     type: Literal["Point", "Polygon", "MultiPolygon"]
     coordinates: list[Any]
+
+    @field_validator("coordinates", mode="before")
+    @classmethod
+    def _shaped(cls, value: Any, info: ValidationInfo) -> Any:
+        # The shape is checked before anything recurses into it: a member nested 900 deep
+        # would otherwise exhaust the serialiser's depth or shapely's recursion.
+        problem = geometry_coordinate_problem(info.data.get("type"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Where(_Model):
@@ -111,7 +135,7 @@ class Site(_Model):
 
 
 class Development(_Model):
-    dwellings: Annotated[int, Field(ge=0), JsonNumber] = 0
+    dwellings: Annotated[int, Field(ge=0, le=1_000_000), JsonNumber] = 0
     floorspace_sqm: dict[UseClass, NonNegative] = Field(default_factory=dict)
     existing_floorspace_sqm: dict[UseClass, NonNegative] = Field(
         default_factory=dict,
@@ -156,7 +180,7 @@ class Statement(_Model):
     application_reference: ShortText | None = None
     site: Site
     development: Development
-    commitments: list[Commitment] = Field(default_factory=list, max_length=500)
+    commitments: list[Commitment] = Field(default_factory=list, max_length=MAX_COMMITMENTS)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -182,27 +206,49 @@ def parse_statement(
     *,
     councils: Mapping[str, Any] | None = None,
     measures: Mapping[str, Any] | None = None,
+    geo: LocationChecker | None = None,
 ) -> Statement:
     """Validate raw JSON data into a Statement, or raise InputInvalid naming every bad field.
 
     `councils` (code -> plan) and `measures` (code -> measure with `.units`) enable the checks
-    that need reference data; callers in the app always pass both.
+    that need reference data; callers in the app always pass both. With `geo` as well, every
+    location is placed for the council: unknown postcodes, other councils' wards and a site
+    wholly outside the council's area are faults too.
     """
     if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InputInvalid(
-                [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-            ) from None
+        data = load_json(data)  # InputInvalid for malformed, NaN, huge or deep JSON
     if not isinstance(data, dict):
         raise InputInvalid([Problem("$", "a statement must be a JSON object")])
+    # Data built in Python (not parsed here) meets the same limits before pydantic recurses.
+    too_much = json_value_problems(data)
+    if too_much:
+        raise InputInvalid(too_much)
     # Structural and reference faults are reported together, so one run names every problem.
-    problems = _reference_problems(data, councils, measures)
+    problems: list[Problem] = []
+    council, plan = data.get("council"), None
+    if councils is not None and isinstance(council, str):
+        plan = councils.get(council.strip())
+        if plan is None:
+            problems.append(unknown_council(council, councils))
+    located = plan if geo is not None else None
+    raw_commitments = data.get("commitments")
+    if isinstance(raw_commitments, list):
+        # Commitments are checked by validate_commitments alone (the model's faults included),
+        # so a commitment reads the same here as in the form, the CSV upload and the API.
+        problems += validate_commitments(
+            raw_commitments, measures=measures, council=located, geo=geo
+        )
+    if located is not None and geo is not None:
+        problems += validate_site(data.get("site"), located, geo)
     try:
         statement = Statement.model_validate(data)
     except ValidationError as exc:
-        structural = _problems_from_validation(exc)
+        structural = [
+            p
+            for p in _problems_from_validation(exc)
+            if not isinstance(raw_commitments, list)
+            or not (p.path == "$.commitments" or p.path.startswith("$.commitments["))
+        ]
         reported = {p.path for p in structural}
         raise InputInvalid(structural + [p for p in problems if p.path not in reported]) from None
     if problems:
@@ -216,44 +262,237 @@ def unknown_council(council: str, councils: Iterable[str]) -> Problem:
     )
 
 
-def _reference_problems(
-    data: dict[str, Any],
-    councils: Mapping[str, Any] | None,
-    measures: Mapping[str, Any] | None,
-) -> list[Problem]:
-    """Faults that need reference data or the whole list: unknown council, measure or unit,
-    duplicate ids, dangling `stacks_on`. Read from the raw JSON so they can be reported even
-    when other fields fail structural validation."""
-    problems: list[Problem] = []
-    council = data.get("council")
-    if councils is not None and isinstance(council, str) and council.strip() not in councils:
-        problems.append(unknown_council(council, councils))
-    raw_commitments = data.get("commitments")
-    if not isinstance(raw_commitments, list):
-        return problems
-    commitments = [c if isinstance(c, dict) else {} for c in raw_commitments]
-    ids = {c.get("id") for c in commitments}
-    seen: set[Any] = set()
-    for index, commitment in enumerate(commitments):
-        base = f"$.commitments[{index}]"
-        cid, stacks_on = commitment.get("id"), commitment.get("stacks_on")
-        if isinstance(cid, str) and cid in seen:
-            problems.append(Problem(f"{base}.id", f"duplicate commitment id '{cid}'"))
-        seen.add(cid)
-        if isinstance(stacks_on, str) and stacks_on not in ids:
-            problems.append(Problem(f"{base}.stacks_on", f"no commitment with id '{stacks_on}'"))
-        code, unit = commitment.get("measure"), commitment.get("unit")
-        if measures is None or not isinstance(code, str):
+# --- business validation: one path for every way a commitment arrives --------------------
+
+PHASES: tuple[str, ...] = get_args(Phase)
+_ID_PATTERN = re.compile(r"[\w.\-]{1,64}")
+ID_MESSAGE = "use 1 to 64 letters, digits, '.', '-' or '_'"
+PHASE_MESSAGE = "use construction, end_use or operation"
+# Order in which a commitment's own problems are listed (then anything the model adds).
+_FIELD_ORDER = ("id", "measure", "quantity", "unit", "phase", "where", "stacks_on")
+
+
+class LocationPlan(Protocol):
+    """What placing needs from a council's plan (core.plans.CouncilPlan has these)."""
+
+    lad_code: str
+    boundary_vintage: str
+    local_definition: dict[str, Any]
+
+
+class LocationChecker(Protocol):
+    """Places locations in a council's wards (core.geo.service.GeoService)."""
+
+    def place(
+        self,
+        where: Where,
+        *,
+        lad_code: str,
+        vintage: str,
+        local_definition: dict[str, Any] | None = None,
+        path: str = "$.where",
+    ) -> Any: ...
+
+    def place_site(self, site: Site, plan: Any, *, path: str = "$.site") -> Any: ...
+
+
+FieldPath = Callable[[int, str], str]
+
+
+def json_field_path(index: int, field_name: str) -> str:
+    """`$.commitments[2].quantity`: where a problem of commitment `index` is reported."""
+    base = f"$.commitments[{index}]"
+    return f"{base}.{field_name}" if field_name else base
+
+
+def _field_of(loc: Iterable[Any]) -> str:
+    """A pydantic location inside one commitment as a dotted field: 'where.point[1]'."""
+    out = ""
+    for part in loc:
+        if str(part).startswith("function-"):
             continue
-        measure = measures.get(code.strip())
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) else None
+
+
+def quantity_problem(value: Any, measure: Any, unit: str | None) -> str | None:
+    """Why `value` is not a usable quantity (None when it is): a number, finite, 0 or more,
+    and at most the unit's ceiling in measures.yaml when the measure and unit are known."""
+    if value is None:
+        return "give the quantity as a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            _json_number(value)
+        except ValueError as exc:
+            return str(exc)  # "must be a number, not text ('lots')", as the model says
+        return "must be a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if value < 0:
+        return "must be 0 or more"
+    if measure is not None and unit in measure.units:
+        limit = measure.quantity_limit(unit)
+        if value > limit:
+            return f"must be at most {format_number(limit)} {measure.units[unit]}; check the figure"
+    return None
+
+
+def _own_problems(
+    item: Mapping[str, Any],
+    measures: Mapping[str, Any] | None,
+    taken: set[str],
+    known_ids: set[str],
+) -> dict[str, str]:
+    """field -> message for the checks the model cannot make (or words better)."""
+    out: dict[str, str] = {}
+    cid = _text(item.get("id"))
+    if cid is None or not _ID_PATTERN.fullmatch(cid):
+        out["id"] = ID_MESSAGE
+    elif cid in taken:
+        out["id"] = f"duplicate commitment id '{cid}'"
+    code, unit = _text(item.get("measure")), _text(item.get("unit"))
+    measure = None
+    if not code:
+        out["measure"] = "give the measure"
+    elif measures is not None:
+        measure = measures.get(code)
         if measure is None:
-            problems.append(Problem(f"{base}.measure", f"unknown measure '{code}'"))
-        elif isinstance(unit, str) and unit.strip() not in measure.units:
-            accepted = ", ".join(measure.units)
-            problems.append(
-                Problem(
-                    f"{base}.unit",
-                    f"unit '{unit}' is not accepted for measure '{code}' (accepted: {accepted})",
-                )
+            out["measure"] = f"unknown measure '{code}'"
+    if not unit:
+        out["unit"] = "give the unit"
+    elif measure is not None and unit not in measure.units:
+        accepted = ", ".join(measure.units)
+        out["unit"] = f"unit '{unit}' is not accepted for measure '{code}' (accepted: {accepted})"
+    problem = quantity_problem(item.get("quantity"), measure, unit)
+    if problem:
+        out["quantity"] = problem
+    phase = item.get("phase")
+    if phase is not None and _text(phase) not in PHASES:
+        out["phase"] = PHASE_MESSAGE
+    stacks_on = item.get("stacks_on")
+    if stacks_on is not None and _text(stacks_on) not in known_ids:
+        out["stacks_on"] = f"no commitment with id '{stacks_on}'"
+    return out
+
+
+def _location_problems(
+    where: Where, council: LocationPlan, geo: LocationChecker, path: Callable[[str], str]
+) -> list[Problem]:
+    """Whether `where` can be placed for `council`: a known postcode, one of the council's
+    ward codes, a valid point. Places outside the borough are allowed (they count as not
+    local); only places that cannot be placed at all are problems."""
+    anchor = "\x00where"  # placed under a private path, then renamed to the caller's field
+    try:
+        geo.place(
+            where,
+            lad_code=council.lad_code,
+            vintage=council.boundary_vintage,
+            local_definition=council.local_definition,
+            path=anchor,
+        )
+    except InputInvalid as exc:
+        return [
+            Problem(path("where" + p.path.removeprefix(anchor)), p.message) for p in exc.problems
+        ]
+    except LookupError as exc:  # boundaries or postcodes the service could not find
+        return [Problem(path("where"), f"cannot place this location: {exc}")]
+    return []
+
+
+def validate_commitments(
+    commitments: Sequence[Any],
+    *,
+    existing: Sequence[Mapping[str, Any]] = (),
+    measures: Mapping[str, Any] | None = None,
+    council: LocationPlan | None = None,
+    geo: LocationChecker | None = None,
+    path: FieldPath = json_field_path,
+    list_path: str = "$.commitments",
+) -> list[Problem]:
+    """Every problem with adding `commitments` (raw statement@1 dicts) to `existing` ones.
+
+    The one check behind the commitment form, the CSV upload, the JSON upload, the API and
+    `parse_statement`, so all of them accept the same commitments and word faults alike:
+    structure (the Commitment model), ids (format, unique across existing and new), measure
+    and unit (measures catalogue), quantity (a finite number from 0 to the unit's ceiling),
+    phase, `stacks_on`, at most MAX_COMMITMENTS in all, and, when `council` and `geo` are
+    given, that each location can be placed for that council. `path(index, field)` names
+    where a problem is reported (a JSON path by default; a CSV row and column for uploads).
+    """
+    problems: list[Problem] = []
+    total = len(existing) + len(commitments)
+    if total > MAX_COMMITMENTS:
+        already = f" ({len(existing)} already, {len(commitments)} more)" if existing else ""
+        problems.append(
+            Problem(
+                list_path,
+                f"a statement can have at most {MAX_COMMITMENTS} commitments; "
+                f"this would make {total}{already}",
             )
+        )
+    existing_ids = {str(c.get("id")) for c in existing if isinstance(c, Mapping)}
+    new_ids = {text for c in commitments if isinstance(c, Mapping) and (text := _text(c.get("id")))}
+    known_ids = existing_ids | new_ids
+    taken = set(existing_ids)
+    # Past the cap only the cap is news; checking 50,000 more rows would only slow the answer.
+    for index, item in enumerate(commitments[: max(MAX_COMMITMENTS - len(existing), 0) or 1]):
+        at = functools.partial(path, index)
+        if not isinstance(item, Mapping):
+            problems.append(Problem(at(""), "each commitment must be an object"))
+            continue
+        own = _own_problems(item, measures, taken, known_ids)
+        cid = _text(item.get("id"))
+        if cid:
+            taken.add(cid)
+        model: Commitment | None = None
+        structural: list[tuple[str, str]] = []
+        try:
+            model = Commitment.model_validate(dict(item))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field_name = _field_of(error["loc"])
+                root = field_name.split(".")[0].split("[")[0]
+                if root not in own:
+                    structural.append((field_name, error["msg"].removeprefix("Value error, ")))
+        ordered = sorted(own.items(), key=lambda kv: _FIELD_ORDER.index(kv[0]))
+        problems.extend(Problem(at(name), message) for name, message in ordered)
+        problems.extend(Problem(at(name), message) for name, message in structural)
+        if geo is None or council is None:
+            continue
+        if any(name == "where" or name.startswith("where.") for name, _ in structural):
+            continue
+        where = model.where if model is not None else _where_or_none(item.get("where"))
+        if where is not None:
+            problems.extend(_location_problems(where, council, geo, at))
     return problems
+
+
+def _where_or_none(raw: Any) -> Where | None:
+    try:
+        return Where.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def validate_site(
+    site: Any, council: LocationPlan, geo: LocationChecker, *, path: str = "$.site"
+) -> list[Problem]:
+    """Whether the site can be placed and lies at least partly in `council`'s area.
+
+    A site wholly outside is refused, naming the council it is in; a polygon partly outside
+    is accepted (its placement records the share outside)."""
+    try:
+        model = site if isinstance(site, Site) else Site.model_validate(site)
+    except ValidationError:
+        return []  # structure is reported by the model, with its own paths
+    try:
+        geo.place_site(model, council, path=path)
+    except InputInvalid as exc:
+        return exc.problems
+    except LookupError as exc:
+        return [Problem(path, f"cannot place the site: {exc}")]
+    return []

@@ -88,3 +88,57 @@ def final_status(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> st
     """The status that counts: the officer's verdict if recorded, else the engine's."""
     verdict = verdicts.get(rule["id"])
     return verdict.officer_status if verdict is not None else str(rule["status"])
+
+
+@dataclass(frozen=True)
+class CarriedVerdict:
+    """A verdict from the previous version, re-expressed against this version's engine result.
+
+    It pre-fills the officer's form and is shown as "carried forward from version N"; it is
+    not a verdict on this version until the officer saves it (see docs/OFFICER.md).
+    """
+
+    rule_id: str
+    from_version: int
+    previous: Verdict  # as recorded on the previous version
+    engine_status: str  # the engine's result on this version
+    decision: str  # agree | override: what the form is pre-filled with
+    status: str | None  # the status to override to (override only)
+    reason: str | None
+    comment: str | None
+
+    @property
+    def engine_changed(self) -> bool:
+        """The engine's result differs from the previous version's: worth a second look."""
+        return self.previous.engine_status != self.engine_status
+
+
+def carry_forward(previous: Verdict, engine_status: str, from_version: int) -> CarriedVerdict:
+    """The previous version's verdict as a pre-filled verdict on the new version.
+
+    An agreement stays an agreement (the officer accepted the engine's reading, and the new
+    result is the engine's reading of the changed statement). An override keeps its status
+    and reason; if the engine now gives that status itself, it becomes an agreement, since
+    an override must change the status (make_verdict refuses one that does not).
+    """
+    if previous.overridden and previous.officer_status != engine_status:
+        return CarriedVerdict(
+            previous.rule_id,
+            from_version,
+            previous,
+            engine_status,
+            "override",
+            previous.officer_status,
+            previous.reason,
+            previous.comment,
+        )
+    return CarriedVerdict(
+        previous.rule_id,
+        from_version,
+        previous,
+        engine_status,
+        "agree",
+        None,
+        None if previous.overridden else previous.reason,
+        previous.comment,
+    )

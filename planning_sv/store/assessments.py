@@ -7,14 +7,19 @@ because loading boundaries and postcodes per request would be slow.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from planning_sv.core.assessment import site_dict
+from planning_sv.core.assessment import parse_assessment, site_dict
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.statement import Statement, parse_statement
+from planning_sv.core.statement import (
+    Statement,
+    json_field_path,
+    parse_statement,
+    validate_commitments,
+)
 
 
 class Assessor:
@@ -54,15 +59,46 @@ class Assessor:
                 self._services = default_services()
             return self._services
 
-    def parse(self, data: Any) -> Statement:
-        """A valid Statement or InputInvalid naming every bad field by JSON path."""
-        return parse_statement(data, councils=self.plans, measures=self.measures)
+    def parse(self, data: Any, *, locations: bool = True) -> Statement:
+        """A valid Statement or InputInvalid naming every bad field by JSON path.
+
+        With `locations` (the default, for anything about to be stored) every place is
+        checked against the council too: unknown postcodes, other councils' wards, a site
+        wholly outside the council. `assess` turns it off because placing does the same.
+        """
+        geo = self.placer() if locations else None
+        return parse_statement(data, councils=self.plans, measures=self.measures, geo=geo)
+
+    def placer(self) -> Any:
+        """The geo service that places sites and commitments (core.geo.GeoService)."""
+        return self.services()[0]
+
+    def validate_commitments(
+        self,
+        council: str,
+        commitments: list[Any],
+        *,
+        existing: list[dict[str, Any]] | None = None,
+        path: Callable[[int, str], str] | None = None,
+        list_path: str = "$.commitments",
+    ) -> list[Problem]:
+        """Problems with adding `commitments` to a `council` statement holding `existing`:
+        the same `core.statement.validate_commitments` check that `parse` makes."""
+        return validate_commitments(
+            commitments,
+            existing=existing or [],
+            measures=self.measures,
+            council=self.plans.get(council),
+            geo=self.placer() if council in self.plans else None,
+            path=path or json_field_path,
+            list_path=list_path,
+        )
 
     def assess(self, data: Any, on: dt.date | None = None) -> dict[str, Any]:
         """The assessment@1 record of `data`; InputInvalid for bad input or unplaceable sites."""
         from planning_sv.core.pipeline import assess_statement
 
-        statement = self.parse(data)
+        statement = self.parse(data, locations=False)  # placing below checks every place
         placer, valuer = self.services()
         try:
             result = assess_statement(
@@ -80,6 +116,12 @@ class Assessor:
         if not _finite(data):
             # e.g. 1e308 of something valued at £20 each: JSON (and PostgreSQL) cannot hold it.
             raise InputInvalid([Problem("$", TOO_LARGE)])
+        # Only records that satisfy the strict assessment@1 model are stored. A failure is
+        # a fault in the code, not in the statement: an error, not a problem shown to users.
+        try:
+            parse_assessment(data)
+        except InputInvalid as exc:
+            raise RuntimeError(f"assessment@1 record does not match its model: {exc}") from None
         return data
 
     def place_site(self, council: str, site: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -97,24 +139,28 @@ class Assessor:
             "commitments": [],
         }
         try:
-            statement = self.parse(probe)
-            placer, _valuer = self.services()
-            placement = placer.place_statement(statement, self.plans[council])
+            statement = self.parse(probe, locations=False)
+            placement = self.placer().place_site(statement.site, self.plans[council])
         except InputInvalid as exc:
             return None, [p for p in exc.problems if p.path.startswith("$.site")] or exc.problems
-        return site_dict(placement.site), []
+        except LookupError as exc:  # reference data the placer could not find
+            return None, [Problem("$.site", f"cannot place the site: {exc}")]
+        return site_dict(placement), []
 
 
 TOO_LARGE = "the numbers in this statement are too large to assess; check the quantities"
 
 
 def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, Mapping):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(_finite(v) for v in value)
+    """No NaN or infinity anywhere in `value`.
+
+    The JSON encoder's own check, in C: walking a 100-commitment record in Python took
+    longer than placing its commitments.
+    """
+    try:
+        json.dumps(value, allow_nan=False, default=lambda _other: None)
+    except ValueError:
+        return False
     return True
 
 

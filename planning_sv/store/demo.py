@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.workflow import Role
+from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store.assessments import get_assessor
 from planning_sv.store.models import Statement, User
@@ -182,6 +183,12 @@ def _create(
         for action in actions:
             if action == "submit":
                 repo.submit(session, statement, owner, assessor=assessor)
+            elif action == "recommend":
+                # As an officer would: no verdicts, so the engine's results are accepted
+                # explicitly and the audit lists them (store.review.officer_action).
+                review_repo.officer_action(
+                    session, statement, action, actor_for[action], accept_engine=True
+                )
             else:
                 repo.apply_transition(
                     session, statement, action, actor_for[action], REASONS.get(action)

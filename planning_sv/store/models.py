@@ -6,12 +6,17 @@ JSON columns use `sqlalchemy.JSON` so the same models run on SQLite and PostgreS
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -21,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.workflow import Role, Status
 
 # Named constraints so Alembic migrations are reproducible on every backend.
@@ -35,6 +41,10 @@ NAMING = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Base(DeclarativeBase):
@@ -56,6 +66,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Part of every sign-in session (see get_id): replacing it (sign-out, password change)
+    # ends every session of the account, including cookies copied before.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
     @property
@@ -71,7 +84,9 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What the session (and a remember-me cookie) carries; the user loader in
+        # web/authz.py accepts it only while the token is the account's current one.
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_staff(self) -> bool:
@@ -167,6 +182,11 @@ class Assessment(Base):
 
     version: Mapped[StatementVersion | None] = relationship(back_populates="assessment")
 
+    @property
+    def record(self) -> AssessmentRecord:
+        """The stored assessment@1 as its typed, strict model (core/assessment.py)."""
+        return parse_assessment(self.data)
+
 
 class AuditEvent(Base):
     """Append-only record of every workflow transition and officer decision."""
@@ -186,6 +206,151 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per email address, for the back-off lock (store/users.py).
+
+    Keyed by a hash of the normalised address, whether or not it has an account, so a lock
+    does not tell anyone which addresses have accounts, and typed addresses are not kept.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+# --- public figures (store/figures.py keeps them current; core/public_figures.py computes) --
+# Written in the same transaction as the approval that changes them, so the public pages
+# read a ward's rows (by index) instead of decoding every approved statement's record.
+
+
+class PublicSchemeRow(Base):
+    """An approved scheme's public facts: one row per approved statement."""
+
+    __tablename__ = "public_schemes"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    reference: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text, default=None)
+    approved_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    year: Mapped[int] = mapped_column(Integer)
+    site_lon: Mapped[float | None] = mapped_column(Float, default=None)
+    site_lat: Mapped[float | None] = mapped_column(Float, default=None)
+    # "status|filter" keys of the public filters under which the scheme shows anything.
+    selections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # core.public_figures.PublicScheme as JSON: what was added to the aggregates, so a
+    # change subtracts exactly that (read only when the scheme's figures change).
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PublicSchemeWardRow(Base):
+    """One approved scheme in one ward it reaches (site, placed or borough-wide share)."""
+
+    __tablename__ = "public_scheme_wards"
+    __table_args__ = (Index("ix_public_scheme_wards_council_ward", "council", "ward_code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    council: Mapped[str] = mapped_column(String(64))
+    ward_code: Mapped[str] = mapped_column(String(16))
+    ward_name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    sited: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    commitments: Mapped[int] = mapped_column(Integer, default=0)
+    gbp: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PublicLineRow(Base):
+    """One approved commitment's part in one ward, with its figures there."""
+
+    __tablename__ = "public_lines"
+    __table_args__ = (Index("ix_public_lines_council_ward", "council", "ward_code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    council: Mapped[str] = mapped_column(String(64))
+    ward_code: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # the commitment's place in the statement
+    commitment_id: Mapped[str] = mapped_column(String(100))
+    measure: Mapped[str] = mapped_column(String(100))
+    measure_label: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(64))
+    unit_label: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    borough_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    gbp: Mapped[float | None] = mapped_column(Float, default=None)
+    ward_share: Mapped[float] = mapped_column(Float)
+    ward_gbp: Mapped[float | None] = mapped_column(Float, default=None)
+    ward_quantity: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class WardFiguresRow(Base):
+    """A ward's summed figures for one approval year under one public-filter selection.
+
+    status_key/filter_key "" mean any; filter_key is "measure:<code>" or "theme:<name>".
+    """
+
+    __tablename__ = "public_ward_figures"
+    __table_args__ = (
+        UniqueConstraint(
+            "council", "status_key", "filter_key", "year", "ward_code", name="uq_public_ward_cell"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council: Mapped[str] = mapped_column(String(64))
+    status_key: Mapped[str] = mapped_column(String(32))
+    filter_key: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int] = mapped_column(Integer)
+    ward_code: Mapped[str] = mapped_column(String(16))
+    schemes: Mapped[int] = mapped_column(Integer, default=0)
+    schemes_sited: Mapped[int] = mapped_column(Integer, default=0)
+    schemes_shared: Mapped[int] = mapped_column(Integer, default=0)
+    commitments: Mapped[int] = mapped_column(Integer, default=0)
+    gbp: Mapped[float] = mapped_column(Float, default=0.0)
+    # One column per quantity figure of core.public_figures.FIGURES (a new quantity figure
+    # needs a column and a migration): summed in SQL, so concurrent approvals add up.
+    jobs_fte_years: Mapped[float] = mapped_column(Float, default=0.0)
+    apprenticeships: Mapped[float] = mapped_column(Float, default=0.0)
+    workspace_sqm: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CouncilFiguresRow(Base):
+    """How many approved schemes a council has, per approval year and selection."""
+
+    __tablename__ = "public_council_figures"
+    __table_args__ = (
+        UniqueConstraint(
+            "council", "status_key", "filter_key", "year", name="uq_public_council_cell"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council: Mapped[str] = mapped_column(String(64))
+    status_key: Mapped[str] = mapped_column(String(32))
+    filter_key: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int] = mapped_column(Integer)
+    schemes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ImmutableRecord(Exception):

@@ -1,4 +1,5 @@
-"""The officer queue: a council's non-draft statements, filtered, sorted and paged in SQL.
+"""The officer queue: a council's submitted statements (never a private draft), filtered,
+sorted and paged in SQL.
 
 Filters arrive already checked (the web layer turns bad query parameters into messages);
 this module only builds the queries, which run unchanged on SQLite and PostgreSQL.
@@ -14,8 +15,8 @@ from typing import Any
 from sqlalchemy import Row, String, and_, asc, cast, desc, func, or_, select
 from sqlalchemy.orm import Session
 
-from planning_sv.core.workflow import Status
 from planning_sv.store.models import Assessment, Statement, StatementVersion, User
+from planning_sv.store.statements import submitted_condition
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,15 @@ def council_queue(
         .join(User, User.id == Statement.owner_id)
         .outerjoin(Assessment, Assessment.version_id == latest.c.version_id)
         .where(of_council)
-        .where(Statement.status != Status.DRAFT.value)
+        .where(submitted_condition())
     )
+    # Counted like the rows: only statements submitted at least once (a draft withdrawn
+    # before submission stays private to its applicant, web/authz.py `can_view`).
     counts = dict(
         session.execute(
             select(Statement.status, func.count())
             .where(of_council)
-            .where(Statement.status != Status.DRAFT.value)
+            .where(submitted_condition())
             .group_by(Statement.status)
         ).all()
     )

@@ -1,9 +1,16 @@
-"""The officer's review: per-rule verdicts, optimistic locking and the officer's transitions.
+"""The officer's review: per-rule verdicts, optimistic locking and the officer's decisions.
 
 Verdicts are kept per submitted version next to the engine's result (both are shown side by
-side). `ReviewState.version` is the optimistic-locking counter: every save names the
-version the officer's page was built from, and a save against an older version is refused
-with what changed since, so two officers never silently overwrite each other.
+side). `ReviewState.version` is the optimistic-locking counter: every verdict save and every
+decision names the version the officer's page was built from and moves the counter on with
+one `UPDATE review_states SET version = v + 1 WHERE ... AND version = v` (`_claim`). Of
+several officers writing at once exactly one matches the row; the others get ReviewConflict
+(409 with what changed), never a database error.
+
+Decisions are explicit: Recommend needs a verdict on every rule of the version, or the
+officer's confirmation that the engine's results stand for the rules they have not judged,
+which the recommend audit event lists. Verdicts on the previous version are carried forward
+as pre-filled, visible suggestions (`carried_forward`), counted only once saved.
 
 Audit events are append-only: the listeners at the bottom refuse any UPDATE or DELETE of
 an `AuditEvent` through the ORM, including bulk statements.
@@ -27,12 +34,13 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.exc import StaleDataError
 
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.verdicts import Verdict, make_verdict
-from planning_sv.core.workflow import STAFF, IllegalTransition, Status
+from planning_sv.core.verdicts import CarriedVerdict, Verdict, carry_forward, make_verdict
+from planning_sv.core.workflow import STAFF, IllegalTransition, Status, transition
 
 # Module, not names: models.py imports this module at its end, and statements.py imports
 # models, so statements may still be initialising when this line runs.
@@ -57,7 +65,10 @@ OFFICER_ACTIONS = frozenset(
 
 
 class ReviewState(Base):
-    """One row per submitted version under review; `version` counts saves (optimistic lock)."""
+    """One row per submitted version under review; `version` counts saves and decisions.
+
+    Written only by `_claim` (a compare-and-set UPDATE), never through the ORM's unit of work.
+    """
 
     __tablename__ = "review_states"
 
@@ -68,9 +79,6 @@ class ReviewState(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    # SQLAlchemy adds "WHERE version = <read value>" to every UPDATE and raises
-    # StaleDataError when another transaction got there first.
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     updated_by: Mapped[User | None] = relationship()
 
@@ -114,7 +122,12 @@ class VerdictInput:
 
 @dataclass
 class ReviewConflict(Exception):
-    """The review changed since the officer's page was built; nothing was saved."""
+    """The review changed since the officer's page was built; nothing was saved.
+
+    Raised inside the failed transaction, whose reads may no longer be possible (PostgreSQL
+    refuses them after a unique violation): callers roll back and call `conflict_after`
+    for the current version and the changes to show.
+    """
 
     expected: int
     current: int
@@ -128,24 +141,6 @@ class ReviewConflict(Exception):
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def review_state(session: Session, version: StatementVersion) -> ReviewState:
-    """The version's review state, created at version 1 on first use."""
-    state = session.scalar(
-        select(ReviewState).where(ReviewState.statement_version_id == version.id)
-    )
-    if state is not None:
-        return state
-    state = ReviewState(statement_version_id=version.id)
-    try:
-        with session.begin_nested():
-            session.add(state)
-    except IntegrityError:  # another request created it first: use theirs
-        state = session.scalars(
-            select(ReviewState).where(ReviewState.statement_version_id == version.id)
-        ).one()
-    return state
 
 
 def current_review_version(session: Session, version: StatementVersion) -> int:
@@ -167,15 +162,53 @@ def core_verdicts(rows: Mapping[str, RuleVerdict]) -> dict[str, Verdict]:
     return {rule_id: row.as_core() for rule_id, row in rows.items()}
 
 
+def engine_statuses(version: StatementVersion) -> dict[str, str]:
+    """Rule id -> the engine's status, in the order of the version's assessment."""
+    rules = (version.assessment.data.get("rules") if version.assessment else None) or []
+    return {str(r["id"]): str(r["status"]) for r in rules}
+
+
+def carried_forward(
+    session: Session, statement: Statement, version: StatementVersion
+) -> dict[str, CarriedVerdict]:
+    """The previous version's verdicts on rules this version still has, as pre-fills."""
+    previous = statement.version(version.number - 1)
+    if previous is None:
+        return {}
+    engine = engine_statuses(version)
+    return {
+        rule_id: carry_forward(row.as_core(), engine[rule_id], previous.number)
+        for rule_id, row in verdicts_for(session, previous).items()
+        if rule_id in engine
+    }
+
+
+def accepted_at_recommendation(
+    session: Session, statement: Statement, version: StatementVersion
+) -> dict[str, str]:
+    """Rules whose engine result the officer accepted unjudged when recommending `version`.
+
+    From the latest recommend event of that version, unless a senior officer returned the
+    statement after it (the recommendation no longer stands). Rule id -> engine status.
+    """
+    for found in reversed(repo.events_for(session, statement)):
+        if found.details.get("version") != version.number:
+            continue
+        if found.action == "return":
+            return {}
+        if found.action == "recommend":
+            return dict(found.details.get("accepted_engine_results") or {})
+    return {}
+
+
 def changes_since(
     session: Session, statement: Statement, version: StatementVersion, since: int
 ) -> list[AuditEvent]:
-    """Verdict events saved on `version` after review version `since` (for conflicts)."""
+    """Verdicts and decisions on `version` after review version `since` (for conflicts)."""
     return [
         e
         for e in repo.events_for(session, statement)
-        if e.action == "verdict"
-        and e.details.get("version") == version.number
+        if e.details.get("version") == version.number
         and int(e.details.get("review_version", 0)) > since
     ]
 
@@ -183,17 +216,91 @@ def changes_since(
 # --- writing ------------------------------------------------------------------------------
 
 
+def conflict_after(
+    session: Session, statement: Statement, version: StatementVersion, expected: int
+) -> ReviewConflict:
+    """The conflict as it stands now (call after rolling back the losing transaction)."""
+    return ReviewConflict(
+        expected,
+        current_review_version(session, version),
+        changes_since(session, statement, version, expected),
+    )
+
+
+# What a losing concurrent writer may get from the database instead of a clean "0 rows":
+# SQLite's busy/locked errors, PostgreSQL's serialization failure, deadlock and lock timeout.
+_PG_CONCURRENCY_STATES = frozenset({"40001", "40P01", "55P03"})
+_SQLITE_CONCURRENCY_TEXT = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_concurrency_error(exc: BaseException) -> bool:
+    """True for database errors that mean "another transaction got there first"."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _PG_CONCURRENCY_STATES:
+        return True
+    text = str(exc.orig).lower()
+    return any(marker in text for marker in _SQLITE_CONCURRENCY_TEXT)
+
+
 def _check_current(
+    session: Session, statement: Statement, version: StatementVersion, expected: int | None
+) -> int:
+    """The review's version if it is still `expected` (None: whatever it is), else conflict.
+
+    A read only: it gives a stale page its answer early; `_claim` makes the write safe.
+    """
+    current = current_review_version(session, version)
+    if expected is not None and expected != current:
+        raise ReviewConflict(
+            expected, current, changes_since(session, statement, version, expected)
+        )
+    return current
+
+
+def _claim(
     session: Session,
     statement: Statement,
     version: StatementVersion,
-    state: ReviewState,
+    actor: User,
     expected: int | None,
-) -> None:
-    if expected is not None and expected != state.version:
-        raise ReviewConflict(
-            expected, state.version, changes_since(session, statement, version, expected)
-        )
+) -> int:
+    """Move the review's lock from `expected` to the next version, or raise ReviewConflict.
+
+    The check and the write are one statement, `UPDATE ... WHERE version = :expected`, so
+    of concurrent writers that read the same version exactly one matches the row: PostgreSQL
+    re-checks the condition after the winner commits (0 rows), SQLite lets one writer in at
+    a time. A review without a row yet is inserted at expected + 1 and the unique
+    statement_version_id lets only one insert in. Returns the new version.
+    """
+    expected = _check_current(session, statement, version, expected)
+    table = ReviewState.__table__
+    values = {"version": expected + 1, "updated_at": utcnow(), "updated_by_id": actor.id}
+    exists = session.scalar(
+        select(ReviewState.id).where(ReviewState.statement_version_id == version.id)
+    )
+    try:
+        if exists is None:
+            session.execute(table.insert().values(statement_version_id=version.id, **values))
+            won = True
+        else:
+            result = session.execute(
+                table.update()
+                .where(table.c.statement_version_id == version.id, table.c.version == expected)
+                .values(**values)
+            )
+            won = result.rowcount == 1
+    except IntegrityError:  # another officer created the review row first
+        won = False
+    except DBAPIError as exc:
+        if not is_concurrency_error(exc):
+            raise
+        won = False
+    if not won:
+        raise ReviewConflict(expected, expected + 1)
+    return expected + 1
 
 
 def _start_review_if_waiting(session: Session, statement: Statement, actor: User) -> None:
@@ -261,9 +368,6 @@ def save_verdicts(
             [Problem(f"rules[{rule_id}]", "no such rule in this assessment") for rule_id in unknown]
         )
     verdicts = validate_verdicts(entries, engine)
-    state = review_state(session, version)
-    _check_current(session, statement, version, state, expected_version)
-
     existing = verdicts_for(session, version)
     changed = [
         v
@@ -272,12 +376,13 @@ def save_verdicts(
         or (old.officer_status, old.reason, old.comment) != (v.officer_status, v.reason, v.comment)
     ]
     if not changed:
+        # Nothing to write, but a stale page is still told what changed since.
+        _check_current(session, statement, version, expected_version)
         return []
+    # Take the lock first: a concurrent save fails here, before any verdict row is written.
+    review_version = _claim(session, statement, version, actor, expected_version)
     _start_review_if_waiting(session, statement, actor)
-    # Bump the lock first: a concurrent save fails here, before any verdict row is written.
-    state.updated_at = utcnow()
-    state.updated_by_id = actor.id
-    session.flush()
+    carried = carried_forward(session, statement, version)
     for verdict in changed:
         old = existing.get(verdict.rule_id)
         previous = old.officer_status if old is not None else None
@@ -290,27 +395,53 @@ def save_verdicts(
         old.comment = verdict.comment
         old.officer_id = actor.id
         old.time = utcnow()
-        repo.record_event(
-            session,
-            statement,
-            actor,
-            "verdict",
-            None,
-            None,
+        details: dict[str, Any] = {
+            "version": version.number,
+            "review_version": review_version,
+            "rule_id": verdict.rule_id,
+            "engine_status": verdict.engine_status,
+            "officer_status": verdict.officer_status,
+            "previous_status": previous,
+            "overridden": verdict.overridden,
+            "comment": verdict.comment,
+        }
+        pre = carried.get(verdict.rule_id)
+        if pre is not None and (pre.decision, pre.status, pre.reason, pre.comment) == (
+            "override" if verdict.overridden else "agree",
+            verdict.officer_status if verdict.overridden else None,
             verdict.reason,
-            {
-                "version": version.number,
-                "review_version": state.version,
-                "rule_id": verdict.rule_id,
-                "engine_status": verdict.engine_status,
-                "officer_status": verdict.officer_status,
-                "previous_status": previous,
-                "overridden": verdict.overridden,
-                "comment": verdict.comment,
-            },
-        )
+            verdict.comment,
+        ):
+            # Saved as pre-filled: the officer confirmed the previous version's verdict.
+            details["carried_forward_from"] = pre.from_version
+        repo.record_event(session, statement, actor, "verdict", None, None, verdict.reason, details)
     session.flush()
     return [v.rule_id for v in changed]
+
+
+def unjudged_rules(session: Session, version: StatementVersion) -> list[str]:
+    """Rules of `version` with no officer verdict on that version, in assessment order."""
+    verdicts = verdicts_for(session, version)
+    return [rule_id for rule_id in engine_statuses(version) if rule_id not in verdicts]
+
+
+def _recommend_refusal(unjudged: list[str], carried: Mapping[str, CarriedVerdict]) -> str:
+    count = len(unjudged)
+    text = (
+        f"Recommend needs your verdict on every rule: {count} rule"
+        f"{' has' if count == 1 else 's have'} none on this version ({', '.join(unjudged)})."
+    )
+    pending = [rule_id for rule_id in unjudged if rule_id in carried]
+    if pending:
+        text += (
+            f" {len(pending)} of them {'has a verdict' if len(pending) == 1 else 'have verdicts'}"
+            f" carried forward from version {carried[pending[0]].from_version}: save the"
+            " verdicts to confirm them."
+        )
+    return (
+        text + " Or tick 'Accept the engine's results for the rules I have not judged'"
+        " to let the engine's result stand for them."
+    )
 
 
 def officer_action(
@@ -321,22 +452,34 @@ def officer_action(
     reason: str | None = None,
     *,
     expected_version: int | None = None,
+    accept_engine: bool = False,
 ) -> AuditEvent:
     """Apply a staff workflow action on the latest version, with the review's verdicts.
 
-    Refuses (ReviewConflict) when the verdicts changed since the officer's page was built,
-    so nobody recommends on a review they have not seen. A senior officer may not sign off
-    a recommendation they made themselves (four eyes).
+    Refuses (ReviewConflict) when the review changed since the officer's page was built, so
+    nobody decides on a review they have not seen; every decision moves the review's lock
+    on, so of two officers deciding at once exactly one succeeds. Recommend needs a verdict
+    on every rule of the version, or `accept_engine` (the engine's result stands for the
+    rules nobody judged, listed in the event's `accepted_engine_results`); otherwise
+    InputInvalid naming `accept_engine`. A senior officer may not sign off a recommendation
+    they made themselves (four eyes).
     """
     if action not in OFFICER_ACTIONS:
         raise IllegalTransition(f"unknown action '{action}'")
     version = statement.latest_version
     if version is None:
         raise IllegalTransition("the statement has no submitted version")
-    state = review_state(session, version)
-    _check_current(session, statement, version, state, expected_version)
-    if action in ("request_changes", "recommend"):
-        _start_review_if_waiting(session, statement, actor)
+    # A stale page is a conflict before anything else: the state and verdicts it shows are
+    # out of date, so "not possible while recommended" would not explain what happened.
+    _check_current(session, statement, version, expected_version)
+    # Refuse an illegal action before anything is written or locked. From a submitted
+    # statement these two start the review implicitly, so they are checked from there.
+    implicit_start = action in ("request_changes", "recommend") and (
+        Status(statement.status) in AWAITING_REVIEW
+    )
+    transition(
+        Status.UNDER_REVIEW if implicit_start else statement.status, action, actor.role, reason
+    )
     if action == "sign_off":
         recommended_by = next(
             (
@@ -351,9 +494,21 @@ def officer_action(
                 "you recommended this statement; another senior officer must sign it off"
             )
     verdicts = verdicts_for(session, version)
-    details: dict[str, Any] = {"version": version.number, "review_version": state.version}
+    engine = engine_statuses(version)
+    unjudged = [rule_id for rule_id in engine if rule_id not in verdicts]
+    if action == "recommend" and unjudged and not accept_engine:
+        # Checked against the verdicts of the review version the officer saw: _claim below
+        # refuses the decision if anyone saved a verdict since.
+        message = _recommend_refusal(unjudged, carried_forward(session, statement, version))
+        raise InputInvalid([Problem("accept_engine", message)])
+    review_version = _claim(session, statement, version, actor, expected_version)
+    if implicit_start:
+        _start_review_if_waiting(session, statement, actor)
+    details: dict[str, Any] = {"version": version.number, "review_version": review_version}
     if action in ("recommend", "sign_off", "request_changes"):
         details["verdicts"] = {k: v.officer_status for k, v in sorted(verdicts.items())}
+    if action == "recommend" and unjudged:
+        details["accepted_engine_results"] = {rule_id: engine[rule_id] for rule_id in unjudged}
     return repo.apply_transition(session, statement, action, actor, reason, details)
 
 

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from planning_sv.core.assessment import value_set_label
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
+from planning_sv.store import figures
 from planning_sv.store.assessments import Assessor, get_assessor
 from planning_sv.store.models import (
     Assessment,
@@ -64,13 +65,31 @@ def create_statement(
     return statement
 
 
+def has_been_submitted(statement: Statement) -> bool:
+    """Whether the applicant has submitted it at least once (it has a frozen version).
+
+    Before that (a draft, or one withdrawn before submission) it is the applicant's private
+    working paper: web/authz.py `can_view` shows it to its owner only.
+    """
+    return statement.status != Status.DRAFT.value and bool(statement.versions)
+
+
+def submitted_condition() -> Any:
+    """SQL twin of `has_been_submitted`."""
+    return (Statement.status != Status.DRAFT.value) & (
+        select(StatementVersion.id).where(StatementVersion.statement_id == Statement.id).exists()
+    )
+
+
 def visible_filter(user: User) -> Any:
-    """SQL condition for the statements `user` may see (see web/authz.py for the rule)."""
-    if user.role == Role.APPLICANT.value:
-        return Statement.owner_id == user.id
+    """SQL condition for the statements `user` may see (web/authz.py `can_view`, in SQL):
+    their own, and once submitted, their council's if they are an officer."""
+    if not user.is_active:
+        return false()
+    own = Statement.owner_id == user.id
     if user.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value) and user.council:
-        return Statement.council == user.council
-    return Statement.id.is_(None)  # admins manage accounts, not statements
+        return own | ((Statement.council == user.council) & submitted_condition())
+    return own  # admins manage accounts, not statements (they own none)
 
 
 def list_visible(
@@ -228,7 +247,7 @@ def apply_transition(
     step = transition(statement.status, action, actor.role, reason)
     statement.status = step.target.value
     statement.updated_at = utcnow()
-    return record_event(
+    event = record_event(
         session,
         statement,
         actor,
@@ -238,6 +257,10 @@ def apply_transition(
         step.reason,
         details,
     )
+    if Status.APPROVED in (step.source, step.target):
+        # The public figures change with the decision, in its transaction (store/figures.py).
+        figures.refresh_statement(session, statement)
+    return event
 
 
 def submit(

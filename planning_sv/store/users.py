@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import secrets
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import Role
-from planning_sv.store.models import ApiToken, User, utcnow
+from planning_sv.store.models import (
+    ApiToken,
+    AuditEvent,
+    SignInThrottle,
+    User,
+    new_session_token,
+    utcnow,
+)
 
-MIN_PASSWORD = 10
+# ASVS 2.1.1/2.1.2: at least 12 characters, and up to 128 (longer is refused, never cut).
+MIN_PASSWORD = 12
+MAX_PASSWORD = 128
 TOKEN_PREFIX = "psv_"  # noqa: S105 - a public marker, not a secret
-# A hash to compare against when the email is unknown, so sign-in takes the same time
-# whether or not the account exists.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to compare against when the email is unknown, so sign-in takes the same time
+    whether or not the account exists. Made on first use, not at import: scrypt costs
+    ~100 ms, which every command and worker start would otherwise pay."""
+    return generate_password_hash("not-a-real-password")
 
 
 def normalise_email(email: str) -> str:
@@ -29,6 +48,60 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+# --- password policy (every place a password is set: register, CLI, change password) -----
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+# Look-alike characters people swap into words ('P@ssw0rd'), read back as letters.
+_LOOKALIKES = str.maketrans(
+    {"@": "a", "$": "s", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+)
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list (scripts/common_passwords.py makes it), normalised, read once."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def normalise_password(password: str) -> str:
+    """Lower case, letters and digits only: 'Pass word-1!' and 'password1' are one guess."""
+    lowered = password.lower().replace("@", "a").replace("$", "s")
+    return "".join(ch for ch in lowered if ch.isalnum())
+
+
+def is_common_password(password: str) -> bool:
+    """On the list as typed, or once the digits people add at either end are dropped
+    ('Password2024!'), or with look-alikes read back ('P@ssw0rd-2024')."""
+    listed = common_passwords()
+    normal = normalise_password(password)
+    core = normal.strip("0123456789")
+    candidates = {normal, core, core.translate(_LOOKALIKES), normal.translate(_LOOKALIKES)}
+    return any(c in listed for c in candidates if c)
+
+
+def password_problems(password: str | None, email: str | None = None) -> list[Problem]:
+    """Why a new password is refused (ASVS 2.1): length, then the common list, then the
+    account's own email address. Any characters are allowed, spaces included."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        return [Problem("password", f"Password must be at least {MIN_PASSWORD} characters")]
+    if len(password) > MAX_PASSWORD:
+        return [Problem("password", f"Password must be {MAX_PASSWORD} characters or fewer")]
+    if len(set(password)) < 4 or is_common_password(password):
+        return [
+            Problem(
+                "password",
+                "Password is too easy to guess: it is a common password or pattern. "
+                "Try a few unrelated words together",
+            )
+        ]
+    local = normalise_password(normalise_email(email or "").partition("@")[0])
+    if len(local) >= 4 and local in normalise_password(password):
+        return [Problem("password", "Password must not contain your email address")]
+    return []
+
+
 def check_new_account(
     email: str, password: str, role: str, council: str | None, councils: set[str] | None
 ) -> list[Problem]:
@@ -36,8 +109,18 @@ def check_new_account(
     email = normalise_email(email)
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
         problems.append(Problem("email", "Enter an email address in the correct format"))
-    if len(password or "") < MIN_PASSWORD:
-        problems.append(Problem("password", f"Password must be at least {MIN_PASSWORD} characters"))
+    problems += password_problems(password, email)
+    problems += check_role(role, council, councils)
+    return problems
+
+
+def check_role(role: str, council: str | None, councils: set[str] | None) -> list[Problem]:
+    """Whether the role and council make a valid pair: staff belong to one council,
+    applicants to none, admins to one (council admin) or none (installation admin).
+
+    Only validity: who may grant what is web/authz.py's `can_assign_role`.
+    """
+    problems = []
     if role not in {r.value for r in Role}:
         known = ", ".join(r.value for r in Role)
         problems.append(Problem("role", f"unknown role '{role}' (known: {known})"))
@@ -83,28 +166,236 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+# --- sign-in, with a per-address back-off lock (ASVS 2.2.1) -------------------------------
+#
+# Failures are counted per email address in sign_in_throttles, for addresses with and
+# without an account alike, so whether an address gets locked says nothing about whether it
+# has an account. From the LOCK_AFTER-th failure in a row each further failure locks the
+# address for twice as long as the last (1, 2, 4 ... minutes, at most LOCK_MAX); attempts
+# while locked are refused unchecked and do not count. A success clears the count; so does a
+# day without failures. The per-IP limit (web/auth.py) stops one client spraying addresses.
+
+LOCK_AFTER = 5
+LOCK_MAX = dt.timedelta(hours=1)
+FAILURES_FORGOTTEN_AFTER = dt.timedelta(days=1)
+
+
+class SignInLocked(Exception):
+    """Sign-in refused: too many failures for this address; try again after `retry_after` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"locked for {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes for DateTime(timezone=True); they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _email_hash(email: str) -> str:
+    return hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()
+
+
+def lock_duration(failures: int) -> dt.timedelta | None:
+    """How long the `failures`-th failure in a row locks the address: None below LOCK_AFTER,
+    then 1 minute, doubling with each further failure, at most LOCK_MAX."""
+    if failures < LOCK_AFTER:
+        return None
+    return min(dt.timedelta(minutes=2 ** min(failures - LOCK_AFTER, 10)), LOCK_MAX)
+
+
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))
+
+
+def _record_failure(session: Session, email: str, now: dt.datetime) -> dt.datetime | None:
+    """Count one failure for `email`; returns when the lock it caused ends, if it caused one."""
+    # Forget old rows as we go, so addresses typed once do not pile up.
+    session.execute(
+        delete(SignInThrottle).where(
+            SignInThrottle.last_failure_at < now - FAILURES_FORGOTTEN_AFTER,
+            or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < now),
+        )
+    )
+    key = _email_hash(email)
+    # An atomic increment, so parallel failures for one address all count.
+    bump = (
+        update(SignInThrottle)
+        .where(SignInThrottle.email_hash == key)
+        .values(failures=SignInThrottle.failures + 1, last_failure_at=now)
+        .returning(SignInThrottle.failures)
+        .execution_options(synchronize_session=False)
+    )
+    failures = session.scalar(bump)
+    if failures is None:
+        try:
+            with session.begin_nested():  # a parallel first failure may insert it first
+                session.execute(
+                    insert(SignInThrottle).values(email_hash=key, failures=1, last_failure_at=now)
+                )
+            failures = 1
+        except IntegrityError:
+            failures = session.scalar(bump) or 1
+    duration = lock_duration(failures)
+    locked_until = now + duration if duration else None
+    session.execute(
+        update(SignInThrottle)
+        .where(SignInThrottle.email_hash == key)
+        .values(locked_until=locked_until)
+        .execution_options(synchronize_session=False)
+    )
+    return locked_until
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (without saying which was wrong)."""
+    """The active user with this email and password, or None (without saying which was wrong).
+
+    Raises SignInLocked while the address is locked, and on the failure that locks it. The
+    caller commits either way, so the failure count is kept.
+    """
+    now = utcnow()
+    key = _email_hash(email)
+    locked_until = session.scalar(
+        select(SignInThrottle.locked_until).where(SignInThrottle.email_hash == key)
+    )
+    if locked_until is not None and _aware(locked_until) > now:
+        raise SignInLocked(_seconds_until(_aware(locked_until), now))
     user = get_user_by_email(session, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "") and user.is_active
+    if not ok:
+        if user is not None:
+            user.failed_logins += 1
+        locked_until = _record_failure(session, email, now)
+        if locked_until is not None:
+            raise SignInLocked(_seconds_until(locked_until, now))
         return None
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        return None
-    if not user.is_active:
-        return None
+    assert user is not None
+    session.execute(
+        delete(SignInThrottle)
+        .where(SignInThrottle.email_hash == key)
+        .execution_options(synchronize_session=False)
+    )
     user.failed_logins = 0
-    user.last_login_at = utcnow()
+    user.last_login_at = now
     return user
 
 
-def set_role(session: Session, user: User, role: str, council: str | None) -> None:
-    problems = check_new_account(user.email, "x" * MIN_PASSWORD, role, council, None)
+# --- sessions and password changes (ASVS 3.3) ---------------------------------------------
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account: a new token makes old session and remember-me
+    cookies (which carry the old one, see User.get_id) fail in the user loader."""
+    user.session_token = new_session_token()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password (checked as at registration) after checking the current one, and
+    end every other session; raises InputInvalid naming `current_password` or `password`."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise InputInvalid([Problem("current_password", "Your current password is not correct")])
+    problems = password_problems(new, user.email)
+    if not problems and check_password_hash(user.password_hash, new):
+        problems = [Problem("password", "Choose a password different from your current one")]
     if problems:
         raise InputInvalid(problems)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
+def register_applicant(session: Session, email: str, password: str) -> User | None:
+    """Self-registration: a new applicant account, or None when the address already has one.
+
+    The caller answers both alike, so registration does not reveal which addresses have
+    accounts (ASVS 2.5 / 3.1 enumeration); the existing account is left untouched. A
+    password is hashed on both paths so the two take the same time.
+    """
+    problems = check_new_account(email, password, Role.APPLICANT.value, None, None)
+    if problems:
+        raise InputInvalid(problems)
+    if get_user_by_email(session, email) is not None:
+        hash_password(password)
+        return None
+    return create_user(session, email, password)
+
+
+# --- role changes, always audited --------------------------------------------------------
+#
+# Every change of an account's role, council or active flag writes an AuditEvent (actor,
+# time, before and after) in the caller's transaction, so the change and its record commit
+# or roll back together. The actor is None for the operator's command line.
+
+
+def _audit_account(
+    session: Session,
+    actor: User | None,
+    user: User,
+    action: str,
+    before: Any,
+    after: Any,
+    via: str,
+) -> AuditEvent:
+    # Written here rather than through store.statements.record_event, whose module pulls in
+    # the assessment stack that account commands do not need.
+    event = AuditEvent(
+        statement_id=None,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        details={"user_id": user.id, "email": user.email, "from": before, "to": after, "via": via},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def set_role(
+    session: Session,
+    user: User,
+    role: str,
+    council: str | None,
+    *,
+    actor: User | None = None,
+    councils: set[str] | None = None,
+    via: str = "web",
+) -> AuditEvent | None:
+    """Give `user` this role and council, audited as 'set_role' with details
+    from/to = [role, council]; None when nothing changed. Raises InputInvalid for an invalid
+    pair (the caller checks the actor may grant it: web/authz.py `can_assign_role`)."""
+    problems = check_role(role, council, councils)
+    if problems:
+        raise InputInvalid(problems)
+    before = [user.role, user.council]
     user.role = role
     user.council = council or None
+    after = [user.role, user.council]
+    if after == before:
+        return None
+    return _audit_account(session, actor, user, "set_role", before, after, via)
+
+
+def set_active(
+    session: Session, user: User, active: bool, *, actor: User | None = None, via: str = "web"
+) -> AuditEvent | None:
+    """Disable (active False) or re-enable an account, audited as 'set_active' with
+    from/to booleans; None when nothing changed. A disabled account cannot sign in, its
+    sessions end at the next request and its API tokens stop working."""
+    before = user.is_active
+    if before == active:
+        return None
+    user.disabled_at = None if active else utcnow()
+    return _audit_account(session, actor, user, "set_active", before, active, via)
+
+
+def audit_account_created(
+    session: Session, user: User, *, actor: User | None = None, via: str = "cli"
+) -> AuditEvent:
+    """Record the role an account was created with ('create_user', from None)."""
+    return _audit_account(session, actor, user, "create_user", None, [user.role, user.council], via)
 
 
 def _token_hash(token: str) -> str:

@@ -62,10 +62,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         RATELIMIT_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,  # Retry-After (and X-RateLimit-*) on every 429
         RATELIMIT_STORAGE_URI="memory://",
         SIGN_IN_RATE_LIMIT="10/minute",
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session (long forms)
         SERVICE_NAME=SERVICE_NAME,
+        # Served over https (PLANNING_SV_HTTPS=1): https links, and HSTS on every response.
+        PREFERRED_URL_SCHEME="https" if os.environ.get("PLANNING_SV_HTTPS") == "1" else "http",
         # Base map tiles are off so maps work offline with no third-party requests; an
         # operator may set a tile URL template (https) and its attribution.
         MAP_TILES=os.environ.get("MAP_TILES") or None,
@@ -97,10 +100,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     WTFormsHelpers(app)
 
-    from planning_sv.web import authz, errors
+    from planning_sv.web import authz, errors, params
 
     authz.init_app(app)
     errors.init_app(app)
+    params.init_app(app)  # the bounded `int` URL converter, before any rule is added
     _register_blueprints(app)
     _register_assets(app)
 
@@ -118,6 +122,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["PREFERRED_URL_SCHEME"] == "https":
+            # Browsers keep to https for a year (ASVS 14.4.5); only when configured, as
+            # a plain-http install would lock its users out.
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         nonce = g.get("csp_nonce")
         if nonce and response.mimetype == "text/html":
             response.headers.setdefault(
@@ -132,6 +142,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     app.jinja_env.filters["plain"] = plain_value
+    app.jinja_env.filters["pretty_json"] = pretty_json
     # One way to print figures on every page (core/figures.py), macros included.
     app.jinja_env.globals.update(format_number=format_number, format_gbp=format_gbp)
 
@@ -184,6 +195,16 @@ def plain_value(value: Any) -> str:
     if value is None:
         return "–"
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def pretty_json(value: Any) -> str:
+    """JSON to read on a page, as plain text that Jinja escapes like any other text.
+
+    Not `|tojson`: that is for inside <script>, and shows < > & ' as \\u003c … on a page.
+    """
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def csp_nonce() -> str:

@@ -1,7 +1,10 @@
 """Administrators: accounts and roles, and the value sets councils' assessments use.
 
-An admin tied to a council manages that council's staff, applicants and value sets; an
-installation admin (no council) manages every council.
+Who may do what is decided in web/authz.py (`can_manage_user`, `can_assign_role`,
+`can_set_active`, `managed_councils`): an admin tied to a council manages that council's
+staff and value sets and may take applicants on as its staff; only an installation admin
+(no council) manages every council and makes or changes installation admins. Every change
+of role, council or active flag is audited in the same transaction (store/users.py).
 """
 
 from __future__ import annotations
@@ -14,18 +17,28 @@ from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.valuation.valuesets import (
     MAX_CSV_BYTES,
     OPEN_SET_NAME,
     ValueSet,
     ValueSetRegistry,
 )
-from planning_sv.core.workflow import Role
 from planning_sv.store.models import User
 from planning_sv.store.statements import record_event
-from planning_sv.store.users import set_role
+from planning_sv.store.users import set_active, set_role
 from planning_sv.web import assessor, db_session
-from planning_sv.web.authz import ADMIN, allow, current_actor
+from planning_sv.web.authz import (
+    ADMIN,
+    allow,
+    can_assign_role,
+    can_manage_user,
+    can_set_active,
+    current_actor,
+    is_installation_admin,
+    manageable_users_filter,
+    managed_councils,
+)
 from planning_sv.web.forms import (
     RoleForm,
     ValueSetChoiceForm,
@@ -33,34 +46,23 @@ from planning_sv.web.forms import (
     attach_problems,
     select_choices,
 )
+from planning_sv.web.params import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
 
 
-def _manageable(user: User) -> bool:
-    """An admin tied to a council manages its staff and applicants; one without, everyone."""
-    admin = current_actor()
-    return admin.council is None or user.council in (None, admin.council)
-
-
 def _managed_councils() -> dict[str, str]:
     """Council code -> name for the councils the signed-in admin manages."""
-    councils = assessor().councils()
-    admin = current_actor()
-    if admin.council is None:
-        return councils
-    return {admin.council: councils.get(admin.council, admin.council)}
+    return managed_councils(current_actor(), assessor().councils())
 
 
 @bp.get("/users")
 @allow(ADMIN)
 def users() -> ResponseReturnValue:
     admin = current_actor()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = select(User)
-    if admin.council is not None:
-        query = query.where((User.council == admin.council) | User.council.is_(None))
+    page = page_arg()  # bounded, ASCII digits (web/params.py); a bad value is a 400
+    query = select(User).where(manageable_users_filter(admin))
     session = db_session()
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(User.email).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
@@ -69,48 +71,70 @@ def users() -> ResponseReturnValue:
     )
 
 
+def _refusal(admin: User, user: User, role: str, council: str | None) -> tuple[str, str] | None:
+    """(field, message) when `admin` may not give `user` this role and council, else None."""
+    if user.id == admin.id and (role, council) != (user.role, user.council):
+        # Also keeps the last installation admin from demoting themselves by accident.
+        return "role", "You cannot change your own role or council"
+    if can_assign_role(admin, role, council):
+        return None
+    if role == ADMIN and council is None:
+        return "council", (
+            "Only an installation administrator can make an administrator with no council"
+        )
+    return "council", "Choose a council you administer"
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @allow(ADMIN)
 def edit_user(user_id: int) -> ResponseReturnValue:
     session = db_session()
-    user = session.get(User, user_id)
-    if user is None or not _manageable(user):
-        abort(404)
-    form = RoleForm(
-        data={"role": user.role, "council": user.council or ""} if request.method == "GET" else None
-    )
     admin = current_actor()
-    form.council.choices = select_choices(
-        {"": "None (applicants, installation admins)", **_managed_councils()}
+    user = session.get(User, user_id)
+    # 404, not 403, for accounts outside the admin's reach, so ids are not probed.
+    if user is None or not can_manage_user(admin, user):
+        abort(404)
+    may_set_active = can_set_active(admin, user)
+    form = RoleForm(
+        data={
+            "role": user.role,
+            "council": user.council or "",
+            "active": "yes" if user.is_active else "no",
+        }
+        if request.method == "GET"
+        else None
     )
+    none_label = (
+        "None (applicants, installation admins)"
+        if is_installation_admin(admin)
+        else "None (applicants)"
+    )
+    form.council.choices = select_choices({"": none_label, **_managed_councils()})
     if form.validate_on_submit():
-        if user.id == admin.id and form.role.data != Role.ADMIN.value:
-            form.role.errors = ["You cannot remove your own administrator role"]
+        role, council = form.role.data, form.council.data or None
+        active = {"yes": True, "no": False}.get(form.active.data or "")
+        refusal = _refusal(admin, user, role, council)
+        if refusal is not None:
+            getattr(form, refusal[0]).errors = [refusal[1]]
+        elif active is not None and active != user.is_active and not may_set_active:
+            form.active.errors = ["You cannot disable or enable this account"]
         else:
-            before = (user.role, user.council)
             try:
-                set_role(session, user, form.role.data, form.council.data or None)
-            except InputInvalid as exc:
+                # The changes and their audit events commit together, or not at all.
+                set_role(
+                    session, user, role, council, actor=admin, councils=set(assessor().councils())
+                )
+                if active is not None:
+                    set_active(session, user, active, actor=admin)
+            except InputInvalid as exc:  # raised before anything changed
                 attach_problems(form, exc.problems, {"role": "role", "council": "council"})
             else:
-                record_event(
-                    session,
-                    None,
-                    admin,
-                    "set_role",
-                    None,
-                    None,
-                    details={
-                        "user_id": user.id,
-                        "from": list(before),
-                        "to": [user.role, user.council],
-                    },
-                )
                 session.commit()
-                flash(f"{user.email} is now {user.role.replace('_', ' ')}", "success")
+                state = "" if user.is_active else " (disabled)"
+                flash(f"{user.email} is now {user.role.replace('_', ' ')}{state}", "success")
                 return redirect(url_for(".users"))
     return render_template(
-        "admin/edit_user.html", form=form, user=user
+        "admin/edit_user.html", form=form, user=user, may_set_active=may_set_active
     ), 400 if form.errors else 200
 
 
@@ -136,8 +160,11 @@ def _set_option(name: str, version: int | None) -> str:
 
 def _parse_set_option(value: str) -> tuple[str, int | None]:
     name, _, version = value.rpartition("@")
-    if name and version.isdigit():
-        return name, int(version)
+    if name:
+        try:
+            return name, parse_whole_number(version, minimum=1)
+        except ValueError:
+            pass
     return value, None
 
 

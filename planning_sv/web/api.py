@@ -8,17 +8,17 @@ RFC 9457 problem+json (see errors.py) with the JSON path of each invalid field.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from planning_sv import __version__
 from planning_sv.core.assessment import AssessmentOut
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.limits import INT64_MAX, load_json
 from planning_sv.core.statement import Statement as StatementModel
 from planning_sv.core.workflow import Status
 from planning_sv.store import statements as repo
@@ -30,11 +30,13 @@ from planning_sv.web.authz import (
     STAFF_ROLES,
     allow,
     can_edit,
+    can_read_working_draft,
     csrf,
     current_actor,
     statement_or_404,
 )
 from planning_sv.web.errors import problem
+from planning_sv.web.params import MAX_PAGE, int_arg, parse_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate here, so cross-site forms cannot ride a session.
@@ -46,6 +48,17 @@ MAX_PER_PAGE = 100
 # --- response models (also the OpenAPI components) ---------------------------------------
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; SQLite hands them back naive, so they gain the zone here and
+    every API timestamp is RFC 3339 with an offset (the schema's `date-time` requires one)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
+
+
 class Created(BaseModel):
     id: int
     status: str
@@ -54,7 +67,7 @@ class Created(BaseModel):
 
 class VersionSummary(BaseModel):
     number: int
-    submitted_at: dt.datetime
+    submitted_at: UtcDateTime
 
 
 class StatementSummary(BaseModel):
@@ -62,13 +75,16 @@ class StatementSummary(BaseModel):
     council: str
     status: str
     application_reference: str | None = None
-    updated_at: dt.datetime
+    updated_at: UtcDateTime
     versions: int
 
 
 class StatementDetail(StatementSummary):
     version_counter: int = Field(description="send as If-Match with PUT to avoid lost updates")
-    draft: dict[str, Any] = Field(description="the working statement@1 (may be incomplete)")
+    draft: dict[str, Any] = Field(
+        description="the working statement@1 (may be incomplete); owner only, {} for officers,"
+        " who read the submitted versions"
+    )
     submitted: list[VersionSummary]
     owner: bool = Field(description="whether the caller owns the statement")
 
@@ -113,7 +129,8 @@ def _detail(statement: Statement) -> dict[str, Any]:
     return StatementDetail(
         **_summary(statement),
         version_counter=statement.version_counter,
-        draft=statement.draft or {},
+        # The working draft is the owner's (web/authz.py); officers read submitted versions.
+        draft=(statement.draft or {}) if can_read_working_draft(actor, statement) else {},
         submitted=[
             VersionSummary(number=v.number, submitted_at=v.submitted_at) for v in statement.versions
         ],
@@ -122,32 +139,15 @@ def _detail(statement: Statement) -> dict[str, Any]:
 
 
 def _json_body() -> Any:
-    """The parsed JSON body, or InputInvalid at '$' for a wrong type or malformed JSON."""
+    """The parsed JSON body, or InputInvalid at '$' for a wrong type, malformed JSON or one
+    over the limits (core/limits.py: depth, integer digits, NaN/Infinity) — checked before
+    pydantic sees it."""
     if not request.is_json:
         raise InputInvalid(
             [Problem("$", "send the body as JSON with Content-Type: application/json")]
         )
     raw = request.get_data(cache=False)  # raises 413 above MAX_CONTENT_LENGTH
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = (
-            f" at line {exc.lineno} column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise InputInvalid([Problem("$", f"not valid JSON{where}")]) from None
-
-
-def _int_arg(name: str, default: int, problems: list[Problem]) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        problems.append(Problem(name, f"'{raw[:20]}' is not a whole number"))
-        return default
+    return load_json(raw)
 
 
 def _own_editable(statement_id: int) -> Statement:
@@ -177,19 +177,15 @@ def _statement_response(statement: Statement) -> Response:
 @bp.get("/openapi.json")
 @allow(PUBLIC)
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(assessor()))
 
 
 @bp.get("/statements")
 @allow(APPLICANT, *STAFF_ROLES)
 def list_statements() -> ResponseReturnValue:
     problems: list[Problem] = []
-    page = _int_arg("page", 1, problems)
-    per_page = _int_arg("per_page", 20, problems)
-    if page < 1 and not any(p.path == "page" for p in problems):
-        problems.append(Problem("page", "must be 1 or more"))
-    if not 1 <= per_page <= MAX_PER_PAGE and not any(p.path == "per_page" for p in problems):
-        problems.append(Problem("per_page", f"must be between 1 and {MAX_PER_PAGE}"))
+    page = int_arg("page", 1, problems, minimum=1, maximum=MAX_PAGE)
+    per_page = int_arg("per_page", 20, problems, minimum=1, maximum=MAX_PER_PAGE)
     statuses = [s for s in request.args.getlist("status") if s]
     known = {s.value for s in Status}
     problems += [Problem("status", f"unknown status '{s}'") for s in statuses if s not in known]
@@ -269,7 +265,7 @@ def get_version(statement_id: int, number: int) -> ResponseReturnValue:
     if match is None:
         return problem(404, f"statement {statement_id} has no version {number}")
     response = jsonify(match.data)
-    response.headers["X-Submitted-At"] = match.submitted_at.isoformat()
+    response.headers["X-Submitted-At"] = as_utc(match.submitted_at).isoformat()
     return response
 
 
@@ -278,15 +274,20 @@ def get_version(statement_id: int, number: int) -> ResponseReturnValue:
 def get_assessment(statement_id: int) -> ResponseReturnValue:
     """The assessment of the latest submitted version (or ?version=N); else of the draft."""
     statement = statement_or_404(statement_id)
-    number = request.args.get("version")
+    number = parse_int(request.args.get("version"), "version", minimum=1, maximum=INT64_MAX)
     if number is not None:
-        if not number.isdigit():
-            raise InputInvalid([Problem("version", "must be a version number like 1")])
-        match = statement.version(int(number))
+        match = statement.version(number)
         if match is None or match.assessment is None:
             return problem(404, f"statement {statement_id} has no version {number}")
         return jsonify(match.assessment.data)
-    record = repo.latest_assessment(db_session(), statement)
+    if can_read_working_draft(current_actor(), statement):
+        record = repo.latest_assessment(db_session(), statement)
+    else:
+        # Officers: the latest submitted version's, never the working draft's self-check.
+        latest = statement.latest_version
+        record = latest.assessment if latest is not None else None
+        if record is None:
+            return problem(404, f"statement {statement_id} has no assessed submitted version")
     if record is None:
         # The draft is incomplete: say what is missing rather than a bare 404.
         _data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
@@ -332,8 +333,24 @@ def _json(ref: str, description: str) -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    """OpenAPI 3.1, with schemas generated from the same pydantic models the code uses."""
+def _reference_enums(schemas: dict[str, Any], reference: Any) -> None:
+    """Narrow the generated request schema to the codes this server knows, so the document
+    says what a request must hold to be accepted (council, measure, unit), not just their
+    shape. A unit must still belong to its measure, which docs/WEB.md ("Limits") lists."""
+    council = schemas.get("Statement", {}).get("properties", {}).get("council")
+    if council is not None:
+        council["enum"] = sorted(reference.plans)
+    commitment = schemas.get("Commitment", {}).get("properties", {})
+    if "measure" in commitment:
+        commitment["measure"]["enum"] = sorted(reference.measures)
+    if "unit" in commitment:
+        units = {unit for m in reference.measures.values() for unit in m.units}
+        commitment["unit"]["enum"] = sorted(units)
+
+
+def openapi_document(reference: Any = None) -> dict[str, Any]:
+    """OpenAPI 3.1, with schemas generated from the same pydantic models the code uses;
+    with `reference` (the Assessor) the councils, measures and units it knows are enums."""
     _, defs = models_json_schema(
         [
             (StatementModel, "validation"),
@@ -347,12 +364,13 @@ def openapi_document() -> dict[str, Any]:
         ref_template="#/components/schemas/{model}",
         by_alias=True,
     )
-    id_param = {
-        "name": "statement_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer"},
-    }
+    schemas = defs.get("$defs", {})
+    if reference is not None:
+        _reference_enums(schemas, reference)
+    # What the server accepts, not just "integer": ids and versions are 64-bit (IdConverter
+    # answers 404 above that), pages are bounded (web/params.py).
+    id_schema = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+    id_param = {"name": "statement_id", "in": "path", "required": True, "schema": id_schema}
     statement_body = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Statement"}}},
@@ -366,7 +384,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
@@ -391,7 +409,12 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "page",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE,
+                                "default": 1,
+                            },
                         },
                         {
                             "name": "per_page",
@@ -457,12 +480,7 @@ def openapi_document() -> dict[str, Any]:
             "/statements/{statement_id}/versions/{number}": {
                 "parameters": [
                     id_param,
-                    {
-                        "name": "number",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    },
+                    {"name": "number", "in": "path", "required": True, "schema": id_schema},
                 ],
                 "get": {
                     "summary": "A submitted version, exactly as frozen",
@@ -475,7 +493,11 @@ def openapi_document() -> dict[str, Any]:
             "/statements/{statement_id}/assessment": {
                 "parameters": [
                     id_param,
-                    {"name": "version", "in": "query", "schema": {"type": "integer"}},
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
+                    },
                 ],
                 "get": {
                     "summary": "assessment@1 of the latest version (or ?version=N), else of the draft",

@@ -6,7 +6,6 @@ self-check. Routes parse input and call `store.statements`; the domain decides v
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -26,7 +25,8 @@ from werkzeug.datastructures import FileStorage
 
 from planning_sv.core.commitments_csv import next_commitment_id, parse_commitments_csv
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.statement import USE_CLASSES
+from planning_sv.core.limits import load_json
+from planning_sv.core.statement import USE_CLASSES, json_field_path
 from planning_sv.core.workflow import OPEN, Status
 from planning_sv.store import statements as repo
 from planning_sv.store.models import Statement
@@ -43,6 +43,7 @@ from planning_sv.web.forms import (
     attach_problems,
     select_choices,
 )
+from planning_sv.web.params import page_arg
 
 bp = Blueprint("applicant", __name__, url_prefix="/statements")
 
@@ -87,6 +88,29 @@ def _section_problems(problems: list[Problem], prefix: str) -> list[Problem]:
     return [p for p in problems if p.path.startswith(prefix)]
 
 
+def _sentence(field: Any, message: str) -> str:
+    """A domain message as a form error: 'must be 0 or more' under Quantity reads
+    'Quantity must be 0 or more'; others get a capital letter. The words stay the core's,
+    so the form, the CSV upload and the API say the same thing."""
+    if message.startswith(("must ", "give ")):
+        label = str(getattr(getattr(field, "label", None), "text", "") or "").strip()
+        label = label.removesuffix("(optional)").strip().rstrip("?")
+        return f"{label} {message}" if label else message[:1].upper() + message[1:]
+    return message[:1].upper() + message[1:]
+
+
+def _attach(form: Any, problems: list[Problem], fields: dict[str, str], *, fallback: str) -> None:
+    """Put domain problems on the fields their paths map to; any left over (e.g. the
+    statement's commitment limit) go on `fallback` so the error summary still lists them."""
+    worded = []
+    for item in problems:
+        name = next((f for prefix, f in fields.items() if item.path.startswith(prefix)), fallback)
+        worded.append(Problem(item.path, _sentence(getattr(form, name, None), item.message)))
+    for item in attach_problems(form, worded, fields):
+        target = getattr(form, fallback)
+        target.errors = [*list(target.errors or []), item.message]
+
+
 def _measures() -> dict[str, Any]:
     return dict(sorted(assessor().measures.items(), key=lambda kv: kv[1].label))
 
@@ -119,7 +143,7 @@ def _sections(statement: Statement) -> list[dict[str, Any]]:
 @bp.get("")
 @allow(APPLICANT)
 def index() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()  # bounded, ASCII digits (web/params.py); a bad value is a 400
     rows, total = repo.list_visible(db_session(), current_actor(), page=page, per_page=20)
     return render_template("applicant/index.html", statements=rows, total=total, page=page)
 
@@ -236,12 +260,13 @@ def _read_geojson(upload: FileStorage | None) -> tuple[dict[str, Any] | None, st
     if len(raw) > MAX_GEOJSON_BYTES:
         return None, "The GeoJSON file must be smaller than 1 MB"
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return (
-            None,
-            f"The selected file is not valid GeoJSON: {getattr(exc, 'msg', 'not UTF-8 text')}",
-        )
+        # core/limits.py: nesting depth, NaN/Infinity and huge integers refused, never a 500.
+        data = load_json(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return None, "The selected file is not valid GeoJSON: not UTF-8 text"
+    except InputInvalid as exc:
+        where = exc.problems[0]
+        return None, f"The selected file is not valid GeoJSON: {where.path}: {where.message}"
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []
         if len(features) != 1:
@@ -297,12 +322,14 @@ def site(statement_id: int) -> ResponseReturnValue:
             else:
                 new_site["geometry"] = geometry
         if not form.errors:
-            draft["site"] = new_site
-            _save(statement, draft)  # saved even if it cannot be placed: nothing is lost
+            # Placed before saving: a site that cannot be placed, or lies wholly in another
+            # council, is refused and the saved draft keeps its previous site.
             _placed, problems = assessor().place_site(statement.council, new_site)
             if not problems:
+                draft["site"] = new_site
+                _save(statement, draft)
                 return redirect(url_for(".site", statement_id=statement.id, saved=1))
-            attach_problems(
+            _attach(
                 form,
                 problems,
                 {
@@ -312,6 +339,7 @@ def site(statement_id: int) -> ResponseReturnValue:
                     "$.site": form.method.name,
                     "$": form.method.name,
                 },
+                fallback=form.method.name,
             )
     site_data = (statement.draft or {}).get("site")
     placed = None
@@ -402,16 +430,6 @@ def _form_data_for(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_unit(form: CommitmentForm) -> None:
-    measure = assessor().measures.get(form.measure.data)
-    if measure is not None and form.unit.data and form.unit.data not in measure.units:
-        accepted = ", ".join(measure.units.values())
-        form.unit.errors = [
-            *form.unit.errors,
-            f"Select a unit accepted for {measure.label}: {accepted}",
-        ]
-
-
 COMMITMENT_FIELDS = {
     ".where.postcode": "where_postcode",
     ".where.ward": "where_ward",
@@ -427,10 +445,11 @@ COMMITMENT_FIELDS = {
 
 def _commitment_problems(form: CommitmentForm, problems: list[Problem], index: int) -> None:
     base = f"$.commitments[{index}]"
-    attach_problems(
+    _attach(
         form,
-        _section_problems(problems, base),
+        problems,
         {base + suffix: name for suffix, name in COMMITMENT_FIELDS.items()},
+        fallback="measure",
     )
 
 
@@ -438,11 +457,13 @@ def _commitment_problems(form: CommitmentForm, problems: list[Problem], index: i
 @allow(APPLICANT)
 def commitments(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
-    _data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
+    data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
     return render_template(
         "applicant/commitments.html",
         statement=statement,
         commitments=(statement.draft or {}).get("commitments", []),
+        # Where each landed (local or not), once the statement is complete enough to place.
+        placed={c["id"]: c for c in (data or {}).get("commitments", [])},
         problems=_section_problems(problems, "$.commitments"),
         measures=assessor().measures,
         confirm=ConfirmForm(),
@@ -463,32 +484,33 @@ def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnV
             *select_choices({KEEP: "Keep the location as uploaded"}),
         ]
     if request.method == "POST" and form.validate_on_submit():
-        _check_unit(form)
-        if not form.unit.errors:
-            item_id = original["id"] if original is not None else next_commitment_id(items)
-            item = _commitment_from_form(form, item_id, original)
+        item_id = original["id"] if original is not None else next_commitment_id(items)
+        item = _commitment_from_form(form, item_id, original)
+        if original is not None:
+            # Fields the form does not show are kept as they were.
+            kept = ("start_date", "end_date", "stacks_on")
+            item = {**{k: v for k, v in original.items() if k in kept}, **item}
+        position = len(items) if index is None else index
+        others = [c for i, c in enumerate(items) if i != index]
+        # The same check as the CSV upload, JSON upload and API; nothing is saved unless it
+        # passes, so a refused form can be corrected and sent again without a duplicate.
+        problems = assessor().validate_commitments(
+            statement.council,
+            [item],
+            existing=others,
+            path=lambda _i, field: json_field_path(position, field),
+        )
+        if problems:
+            _commitment_problems(form, problems, position)
+        else:
             if index is None:
                 items.append(item)
-                position = len(items) - 1
             else:
-                items[index] = {
-                    **{
-                        k: v
-                        for k, v in items[index].items()
-                        if k in ("start_date", "end_date", "stacks_on")
-                    },
-                    **item,
-                }
-                position = index
+                items[index] = item
             draft["commitments"] = items
             _save(statement, draft)
-            _data, problems = repo.self_check(draft, assessor=assessor())
-            _commitment_problems(form, problems, position)
-            if not form.errors:
-                flash(f"Commitment {item_id} saved", "success")
-                return redirect(url_for(".commitments", statement_id=statement.id))
-            # Saved, but the location could not be placed: edit it in place.
-            index = position
+            flash(f"Commitment {item_id} saved", "success")
+            return redirect(url_for(".commitments", statement_id=statement.id))
     return render_template(
         "applicant/commitment_form.html",
         form=form,
@@ -580,7 +602,13 @@ def _upload_page(
 def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Response:
     draft = dict(statement.draft or {})
     existing = list(draft.get("commitments", []))
-    added = parse_commitments_csv(text, existing, assessor().measures)
+    added = parse_commitments_csv(
+        text,
+        existing,
+        assessor().measures,
+        council=assessor().plans[statement.council],
+        geo=assessor().placer(),
+    )
     draft["commitments"] = existing + added
     _save(statement, draft)
     flash(f"{len(added)} commitment(s) added from the CSV", "success")
@@ -588,12 +616,16 @@ def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Respo
 
 
 def _replace_statement(statement: Statement, text: str, form: UploadForm) -> Response | None:
-    data = assessor().parse(text).to_json_dict()
-    if data["council"] != statement.council:
-        form.file.errors = [
-            f"The file is for {data['council']}; this statement is for {statement.council}"
-        ]
+    # The council first: a file for another council would otherwise be refused for its
+    # places (they are in that council), which hides the real mistake.
+    try:
+        council = load_json(text).get("council")
+    except (InputInvalid, AttributeError):
+        council = None  # not a JSON object: parse below names the fault
+    if isinstance(council, str) and council.strip() != statement.council:
+        form.file.errors = [f"The file is for {council}; this statement is for {statement.council}"]
         return None
+    data = assessor().parse(text).to_json_dict()  # the same checks as the API, places included
     _save(statement, data)
     flash("The statement was replaced by the uploaded file", "success")
     return redirect(url_for(".check", statement_id=statement.id))

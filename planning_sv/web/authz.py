@@ -2,7 +2,8 @@
 
 Every view declares who may use it with `@allow(...)`; a `before_request` hook enforces the
 declaration for every endpoint and refuses any endpoint that has none (fail closed). Which
-statements a user may see is decided here too (`can_view`, `statement_or_404`).
+statements a user may see is decided here too (`can_view`, `statement_or_404`), and what an
+administrator may do to whom (`can_manage_user`, `can_assign_role`, `managed_councils`).
 
     @bp.get("/statements/<int:statement_id>")
     @allow(APPLICANT, *STAFF_ROLES)
@@ -14,7 +15,8 @@ Who:  PUBLIC (anyone, signed in or not), SIGNED_IN (any account), or role names
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hmac
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
@@ -22,9 +24,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import and_, false, or_, true
 
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status
 from planning_sv.store.models import Statement, User
+from planning_sv.store.statements import has_been_submitted
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -131,13 +135,28 @@ def _enforce() -> Any:
 # --- statements ---------------------------------------------------------------------------
 
 
+def is_private_draft(statement: Statement) -> bool:
+    """True until the applicant first submits: a draft (or one withdrawn before submission)
+    is the applicant's working paper, seen by its owner only, on every route."""
+    return not has_been_submitted(statement)
+
+
 def can_view(user: User | None, statement: Statement) -> bool:
-    """A statement is visible to its owner and to officers of its council only."""
-    if user is None:
+    """A statement is visible to its owner, and, once submitted, to officers of its council.
+
+    The SQL twin of this rule is `store.statements.visible_filter` (lists, the API's
+    `?status=` filter); tests/web/test_route_matrix.py checks both agree route by route.
+    """
+    if user is None or not user.is_active:
         return False
     if statement.owner_id == user.id:
         return True
-    return user.role in STAFF_ROLES and user.council == statement.council
+    return (
+        user.role in STAFF_ROLES
+        and user.council is not None
+        and user.council == statement.council
+        and not is_private_draft(statement)
+    )
 
 
 def can_edit(user: User | None, statement: Statement) -> bool:
@@ -149,11 +168,18 @@ def can_edit(user: User | None, statement: Statement) -> bool:
     )
 
 
+def can_read_working_draft(user: User | None, statement: Statement) -> bool:
+    """The working draft (unsubmitted edits, also while changes are requested) is the
+    owner's; officers read the frozen submitted versions instead."""
+    return user is not None and statement.owner_id == user.id
+
+
 def statement_or_404(statement_id: int) -> Statement:
     """Load a statement the current actor may see; 404 (not 403) so ids are not probed.
 
     Every view with a `statement_id` URL argument loads it through here; the route matrix
-    test checks that other applicants and other councils' officers get 404.
+    test checks that other applicants, other councils' officers and (for drafts) the
+    council's own officers get 404.
     """
     from planning_sv.web import db_session
 
@@ -161,6 +187,85 @@ def statement_or_404(statement_id: int) -> Statement:
     if statement is None or not can_view(current_actor(), statement):
         abort(404)
     return statement
+
+
+# --- administrators -----------------------------------------------------------------------
+#
+# An installation admin (role admin, council NULL) manages every account and council. A
+# council admin (role admin with a council) manages its council's staff and value sets, and
+# may take an applicant (who belongs to no council) on as its council's staff; it can never
+# create, promote to, edit or demote an installation admin, nor touch another council.
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and user.is_active and user.role == ADMIN
+
+
+def is_installation_admin(user: User | None) -> bool:
+    return is_admin(user) and user is not None and user.council is None
+
+
+def managed_councils(
+    actor: User | None, councils: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Council code -> name for the councils `actor` administers (default: every council
+    the service knows)."""
+    if not is_admin(actor):
+        return {}
+    if councils is None:
+        from planning_sv.web import assessor
+
+        councils = assessor().councils()
+    if is_installation_admin(actor):
+        return dict(councils)
+    assert actor is not None and actor.council is not None
+    return {code: name for code, name in councils.items() if code == actor.council}
+
+
+def can_manage_user(actor: User | None, target: User) -> bool:
+    """Whether `actor` may see and change `target`'s account (role, council)."""
+    if not is_admin(actor):
+        return False
+    assert actor is not None
+    if is_installation_admin(actor):
+        return True
+    if target.council is None:
+        # Council-less accounts are applicants and installation admins: only the former.
+        return target.role == APPLICANT
+    return target.council == actor.council
+
+
+def can_assign_role(actor: User | None, role: str, council: str | None) -> bool:
+    """Whether `actor` may give an account this role and council (validity of the pair,
+    e.g. an officer needs a council, is checked by store.users.check_role)."""
+    if not is_admin(actor) or role not in ALL_ROLES:
+        return False
+    assert actor is not None
+    if is_installation_admin(actor):
+        return True
+    if role == APPLICANT:
+        return not council
+    return council == actor.council  # never None: that would be an installation admin
+
+
+def can_set_active(actor: User | None, target: User) -> bool:
+    """Whether `actor` may disable or re-enable `target`. Never oneself; a council admin only
+    its own council's staff (an applicant's account serves every council)."""
+    if not can_manage_user(actor, target) or actor is None or actor.id == target.id:
+        return False
+    return is_installation_admin(actor) or target.council == actor.council
+
+
+def manageable_users_filter(actor: User) -> Any:
+    """SQL twin of `can_manage_user`, for the admin's list of accounts."""
+    if is_installation_admin(actor):
+        return true()
+    if not is_admin(actor):
+        return false()
+    return or_(
+        User.council == actor.council,
+        and_(User.council.is_(None), User.role == APPLICANT),
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -173,13 +278,23 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce)
     app.jinja_env.globals["can_view"] = can_view
     app.jinja_env.globals["can_edit"] = can_edit
+    app.jinja_env.globals["can_manage_user"] = can_manage_user
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The account a session (or remember-me cookie) names, while its token is current.
+
+    Sessions carry "<id>:<session token>" (User.get_id). Sign-out and a password change
+    replace the account's token, so a cookie copied before stops working (ASVS 3.3.1).
+    """
     from planning_sv.web import db_session
 
-    if not user_id.isdigit():
+    number, _, token = (user_id or "").partition(":")
+    if not number.isdigit() or not token:
         return None
-    user = db_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    user = db_session().get(User, int(number))
+    if user is None or not user.is_active:
+        return None
+    current = user.session_token.encode()
+    return user if hmac.compare_digest(current, token.encode()) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -67,18 +67,24 @@ def init_app(app: Flask) -> None:
             if status == 413:
                 limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
                 detail = f"the request body is larger than the {limit} MB limit"
-            return problem(status, detail)
+            response = problem(status, detail)
+            _keep_headers(exc, response)
+            return response
         if isinstance(exc, CSRFError):
             status = 400
-        return (
-            render_template(
-                "error.html",
-                status=status,
-                title=TITLES.get(status, exc.name),
-                detail=_page_detail(exc, status),
-            ),
-            status,
+        response = app.make_response(
+            (
+                render_template(
+                    "error.html",
+                    status=status,
+                    title=TITLES.get(status, exc.name),
+                    detail=_page_detail(exc, status),
+                ),
+                status,
+            )
         )
+        _keep_headers(exc, response)
+        return response
 
     @app.errorhandler(InputInvalid)
     def _invalid(exc: InputInvalid) -> ResponseReturnValue:
@@ -99,6 +105,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError) -> ResponseReturnValue:
+        _discard_failed_transaction()
         detail = "the statement was changed by someone else; reload it and try again"
         if is_api_request():
             return problem(409, detail)
@@ -107,6 +114,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
+        _discard_failed_transaction()
         if is_api_request():
             return problem(500, "an unexpected error occurred; nothing was changed")
         return render_template(
@@ -115,6 +123,22 @@ def init_app(app: Flask) -> None:
             title=TITLES[500],
             detail="Nothing you saved before this page has been lost. Try again later.",
         ), 500
+
+
+def _keep_headers(exc: HTTPException, response: Response) -> None:
+    """The exception's own headers (Allow on 405 as RFC 9110 requires, Retry-After on 429,
+    WWW-Authenticate) survive our replacement body; its Content-Type does not."""
+    for name, value in exc.get_headers(request.environ):
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers.setdefault(name, value)
+
+
+def _discard_failed_transaction() -> None:
+    """Roll back the request's database session before rendering an error page: after a
+    failed flush it refuses every read (the page reads the signed-in user) until then."""
+    session = g.get("_db_session")
+    if session is not None:
+        session.rollback()
 
 
 def _page_detail(exc: HTTPException, status: int) -> str:

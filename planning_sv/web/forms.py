@@ -7,6 +7,7 @@ placer) checks meaning, and its problems are attached back to the fields by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -43,9 +44,10 @@ from wtforms.validators import (
 )
 
 from planning_sv.core.errors import Problem
+from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.statement import USE_CLASSES
 from planning_sv.core.workflow import Role
-from planning_sv.store.users import MIN_PASSWORD
+from planning_sv.store.users import MAX_PASSWORD, MIN_PASSWORD
 
 # Larger numbers are typing mistakes or attacks, and would not survive a float or JSON.
 MAX_NUMBER = 10**15
@@ -57,21 +59,56 @@ def select_choices(options: Mapping[str, str] | Iterable[tuple[str, str]]) -> li
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+# A decimal as people type it, ASCII only: Decimal() and int() also take '٣', '1_000' and
+# 'nan', which are typing accidents or probes here (core/limits.py says the same for ints).
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
 class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses NaN, Infinity and absurd magnitudes ('nan' parses as a
-    Decimal, and comparing it raises), so hostile numbers become a field error, never a 500."""
+    """A DecimalField that refuses NaN, Infinity, non-ASCII digits and absurd magnitudes
+    ('nan' parses as a Decimal, and comparing it raises), so hostile numbers become a field
+    error, never a 500."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist and valuelist[0].strip() == "":
             self.data = None
             return
-        super().process_formdata(valuelist)
+        if valuelist and not _DECIMAL_TEXT.fullmatch(valuelist[0].strip()[:64]):
+            self.data = None
+            raise ValueError(self.gettext("Enter a number, like 1200 or 0.5"))
+        super().process_formdata([v.strip() for v in valuelist])
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Enter a number, like 1200 or 0.5"))
         if self.data is not None and abs(self.data) > MAX_NUMBER:
             self.data = None
             raise ValueError(self.gettext("Enter a number smaller than 1,000,000,000,000,000"))
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField read by core/limits.py: ASCII digits only (int() takes '٣' and '1_000')
+    and at most MAX_NUMBER, so the NumberRange validators see a sane int or none at all."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = parse_whole_number(
+                valuelist[0].strip(), minimum=-MAX_NUMBER, maximum=MAX_NUMBER
+            )
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Enter a whole number, like 12")) from None
+
+
+# Shape only; store.users.password_problems also refuses common passwords (every place a
+# password is set goes through it).
+_NEW_PASSWORD = [
+    InputRequired(message="Enter a password"),
+    Length(min=MIN_PASSWORD, message=f"Password must be at least {MIN_PASSWORD} characters"),
+    Length(max=MAX_PASSWORD, message=f"Password must be {MAX_PASSWORD} characters or fewer"),
+]
 
 
 class RegisterForm(FlaskForm):
@@ -91,14 +128,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter a password"),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=f"Password must be at least {MIN_PASSWORD} characters",
-            ),
-        ],
+        validators=_NEW_PASSWORD,
     )
     confirm = PasswordField(
         "Confirm password",
@@ -106,6 +136,21 @@ class RegisterForm(FlaskForm):
         validators=[EqualTo("password", message="Passwords must match")],
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=200)],
+    )
+    password = PasswordField("New password", widget=GovPasswordInput(), validators=_NEW_PASSWORD)
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", message="Passwords must match")],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
 class SignInForm(FlaskForm):
@@ -174,7 +219,7 @@ def _nonnegative(label: str) -> list:
 
 class DevelopmentForm(FlaskForm):
     application_reference = _application_reference_field()
-    dwellings = IntegerField(
+    dwellings = WholeNumberField(
         "Number of homes",
         widget=GovTextInput(),
         validators=[
@@ -192,7 +237,7 @@ class DevelopmentForm(FlaskForm):
             NumberRange(min=0, message="Build cost must be 0 or more"),
         ],
     )
-    construction_months = IntegerField(
+    construction_months = WholeNumberField(
         "Construction period in months (optional)",
         widget=GovTextInput(),
         validators=[
@@ -364,6 +409,14 @@ class RoleForm(FlaskForm):
         choices=select_choices((r.value, r.value.replace("_", " ")) for r in Role),
     )
     council = SelectField("Council", widget=GovSelect(), validators=[Optional()])
+    # Left out of the page (and of the POST) when the admin may not change it; then the
+    # account's current state is kept.
+    active = RadioField(
+        "Can this account sign in?",
+        widget=GovRadioInput(),
+        choices=select_choices({"yes": "Yes, active", "no": "No, disabled"}),
+        validators=[Optional()],
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -384,7 +437,7 @@ class ValueSetImportForm(FlaskForm):
             Length(max=200),
         ],
     )
-    target_price_year = IntegerField(
+    target_price_year = WholeNumberField(
         "Uprate to price year (optional)",
         widget=GovTextInput(),
         validators=[

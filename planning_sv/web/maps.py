@@ -24,23 +24,31 @@ API:
   every ward has a popup (name, code, value, optional link and rows) and a tooltip.
 - `point_layer(m, points, name=…, colour=…)`: circle markers with popups (`MapPoint`).
 - `render_parts(m, nonce)`: the map split into `head` (CSS/JS links and sizing style),
-  `html` (the map element followed by the visible attribution line) and `script` (for one
-  inline `<script nonce>` at the end of the page, as the app's CSP requires).
+  `html` (the map element, its data island and the visible attribution line) and `script`
+  (for one inline `<script nonce>` at the end of the page, as the app's CSP requires).
+- `map_data(html)`: the data island of a rendered map, decoded (tests).
 - `full_document(m)`: one standalone HTML document (tests, notebooks).
 
 Rules every map here follows: Leaflet comes from `static/vendor/leaflet/` only (folium's
 default CDN lists for jQuery, Bootstrap, awesome-markers … are replaced, because pages must
 work offline and load nothing from third parties); base tiles are off unless `MAP_TILES` is
 configured; the ONS/OS attribution is in Leaflet's attribution control and as text under
-the map; popup and tooltip text travels as JSON data and is put into the page with
-`textContent` (never innerHTML), and popups are bound by our own elements rather than
-folium.Popup/Tooltip (which need jQuery and put content in a JS template literal, where
-`${…}` would run).
+the map.
+
+User text (addresses, references, descriptions, ward names …) never goes through folium or
+branca: branca compiles every element's rendered output as a Jinja template again (see the
+note above `_Literal`), so text there would be *executed* on the server. Everything a map
+shows is in `LocalMap.data`, written by `render_parts` as a `<script type="application/json">`
+data island; one fixed script (`_MapScript`) draws it and puts popup and tooltip text into
+the page with `textContent` (never innerHTML). `render_parts` refuses any other element on
+the map (folium.Popup, Tooltip, GeoJson, Marker, Element …).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,9 +58,9 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
-from folium.utilities import JsCode
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from planning_sv.core.figures import format_number
@@ -194,8 +202,12 @@ def colour_for(value: float | None, legend: Sequence[LegendEntry]) -> str:
 def popup_data(
     title: str, rows: Iterable[tuple[str, str]] = (), link: tuple[str, str] | None = None
 ) -> dict[str, Any]:
-    """A popup as plain data; the browser builds it with textContent (see _PopupHelper), so
+    """A popup as plain data; the browser builds it with textContent (see _MapScript), so
     user text (titles, rows) is never parsed as HTML, whatever it contains."""
+    if link is not None and not str(link[1]).startswith("/"):
+        # Links are this site's own pages (url_for); anything else (javascript:, another
+        # site) is a programming error, not something to put into an href.
+        raise ValueError(f"popup links must be site-relative paths, not {link[1]!r}")
     return {
         "title": str(title),
         "rows": [[str(label), str(value)] for label, value in rows],
@@ -203,17 +215,61 @@ def popup_data(
     }
 
 
-class _PopupHelper(MacroElement):
-    """Defines, once per map, the JS that turns popup data into DOM nodes via textContent.
+# --- rendering without a second template pass ---------------------------------------------
+#
+# branca's MacroElement.render wraps each macro's *output* in `Element(output)`, and
+# Element(str) compiles its argument as a new Jinja template, rendered again with the page.
+# Any text a macro printed (even through |tojson) was therefore evaluated as Jinja: an
+# address of `{{ 7*7 }}` came out as 49, `{{` was a TemplateSyntaxError, and a longer
+# expression ran code on the server. So on these maps:
+# - user text never enters the folium element tree: it travels in the map's data island,
+#   a `<script type="application/json">` written by render_parts with script-safe JSON;
+# - our elements render their fixed templates once and hand the output to the page as
+#   literal text (_Literal), never as a template;
+# - render_parts refuses any element that is not ours (folium.Popup, Tooltip, GeoJson,
+#   Marker, Element(str) …), so nobody can bring the double evaluation back unnoticed.
 
-    Leaflet puts a *string* popup or tooltip into innerHTML; handing it nodes instead keeps
-    user text inert (the app's rule for map popups, docs/WEB.md). Added to the map before any
-    layer so the functions exist when layers bind them.
+
+class _Literal(Element):
+    """Already-rendered output: returned as it is, never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Literal"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _render_once(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """MacroElement.render, minus the re-compilation of the macros' output."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError("a map element can only be rendered inside a Figure")
+    module = element._template.module
+    for part in ("header", "html", "script"):
+        macro = getattr(module, part, None)
+        if macro is not None:
+            text = str(macro(element, kwargs))
+            getattr(figure, part).add_child(_Literal(text), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
+class _MapScript(MacroElement):
+    """Draws everything on the map from its data island, building popups and tooltips as DOM
+    nodes with textContent (Leaflet puts a *string* popup into innerHTML).
+
+    The template is fixed and takes no user text: only the map's variable name and the
+    island's id (both generated here). JSON.parse of the island yields plain strings, and
+    none of them is ever evaluated as HTML, JavaScript or a template.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        (function (map, data) {
             function appMapPopup(d) {
                 var root = document.createElement("div");
                 root.className = "app-map-popup";
@@ -247,77 +303,59 @@ class _PopupHelper(MacroElement):
                 span.textContent = text;
                 return span;
             }
+            function bind(layer, popup, tooltip, options) {
+                layer.bindPopup(function () { return appMapPopup(popup); });
+                if (tooltip) {
+                    layer.bindTooltip(function () { return appMapText(tooltip); }, options || {});
+                }
+            }
+            if (data.tiles) {
+                L.tileLayer(data.tiles.url, {attribution: data.tiles.attribution}).addTo(map);
+            }
+            if (data.wards) {
+                var wards = L.geoJSON(data.wards, {
+                    style: function (feature) { return feature.properties.style; },
+                    onEachFeature: function (feature, layer) {
+                        bind(layer, feature.properties.popup, feature.properties.tooltip,
+                             {sticky: true});
+                        layer.on("mouseover", function () { layer.setStyle(data.hover); });
+                        layer.on("mouseout", function () { wards.resetStyle(layer); });
+                    }
+                }).addTo(map);
+            }
+            data.points.forEach(function (group) {
+                var layer = L.featureGroup().addTo(map);
+                group.points.forEach(function (p) {
+                    var marker = L.circleMarker([p.lat, p.lon], group.style);
+                    bind(marker, p.popup, p.tooltip);
+                    marker.addTo(layer);
+                });
+            });
+            if (data.bounds) {
+                map.fitBounds(data.bounds, {padding: [8, 8]});
+            }
+            map.attributionControl.addAttribution(data.attribution);
+        })({{ this._parent.get_name() }},
+           JSON.parse(document.getElementById({{ this.island_id|tojson }}).textContent));
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, island_id: str) -> None:
         super().__init__()
-        self._name = "PopupHelper"
+        self._name = "MapScript"
+        self.island_id = island_id
 
-
-class _BindPopup(MacroElement):
-    """Bind popup data (and a tooltip) to the parent layer, built as DOM nodes in the browser.
-
-    tojson emits JSON with <, >, & and ' escaped, so no content can close the <script>
-    element, and it is an object literal, not a template literal where `${…}` would run.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindPopup(function () { return appMapPopup({{ this.data|tojson }}); });
-            {%- if this.tooltip %}
-            {{ this._parent.get_name() }}.bindTooltip(function () { return appMapText({{ this.tooltip|tojson }}); });
-            {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: dict[str, Any], tooltip: str | None = None):
-        super().__init__()
-        self._name = "BindPopup"
-        self.data = data
-        self.tooltip = tooltip
-
-
-class _Attribution(MacroElement):
-    """Add the data attribution to Leaflet's attribution control."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "Attribution"
-        self.text = str(escape(text))
-
-
-class _FitBounds(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {padding: [8, 8]});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]]):
-        super().__init__()
-        self._name = "FitBounds"
-        self.bounds = bounds
+    def render(self, **kwargs: Any) -> None:
+        _render_once(self, kwargs)
 
 
 # --- the map ----------------------------------------------------------------------------------
 
 
 class LocalMap(folium.Map):
-    """folium.Map with Leaflet from our own static files and no page-wide styles.
+    """folium.Map with Leaflet from our own static files, no page-wide styles, and its
+    content (wards, points, tiles, bounds) in `self.data`, the map's data island.
 
     folium's own header sets `html, body {height: 100%; margin: 0}` and an inline script
     for global switches; inside a GOV.UK page both are wrong (layout, CSP), so the header
@@ -342,8 +380,8 @@ class LocalMap(folium.Map):
         {% endmacro %}
 
         {% macro html(this, kwargs) %}
-            <div class="folium-map app-map" id={{ this.get_name()|tojson }} role="region"
-                 aria-label={{ this.aria_label|tojson }}></div>
+            <div class="folium-map app-map" id="{{ this.get_name()|e }}" role="region"
+                 aria-label="{{ this.aria_label|e }}"></div>
         {% endmacro %}
 
         {% macro script(this, kwargs) %}
@@ -371,7 +409,28 @@ class LocalMap(folium.Map):
         # Instance lists: folium's class-level lists are shared and point at CDNs.
         self.default_js = [("leaflet", f"{prefix}leaflet.js")]
         self.default_css = [("leaflet_css", f"{prefix}leaflet.css")]
-        self.aria_label = aria_label
+        self.aria_label = str(aria_label)
+        self.island_id = f"{self.get_name()}_data"
+        # Everything drawn on the map, as data (see _MapScript): the only place user text goes.
+        self.data: dict[str, Any] = {
+            "tiles": None,
+            "attribution": str(escape(ATTRIBUTION)),  # Leaflet's control inserts HTML
+            "wards": None,
+            "hover": {"weight": 3, "color": HIGHLIGHT_COLOUR},
+            "points": [],
+            "bounds": None,
+        }
+        _MapScript(self.island_id).add_to(self)
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("a map can only be rendered inside a Figure")
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        _render_once(self, kwargs)
 
 
 def base_map(
@@ -384,7 +443,7 @@ def base_map(
 ) -> LocalMap:
     """An empty map with the attribution, optional base tiles and our Leaflet."""
     m = LocalMap(
-        location=list(location),
+        location=[float(v) for v in location],
         zoom_start=12,
         tiles=None,
         height=height,
@@ -394,9 +453,7 @@ def base_map(
         scrollWheelZoom=False,
     )
     if tiles is not None:
-        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name="Base map").add_to(m)
-    _PopupHelper().add_to(m)
-    _Attribution(ATTRIBUTION).add_to(m)
+        m.data["tiles"] = {"url": tiles.url, "attribution": tiles.attribution}
     return m
 
 
@@ -409,6 +466,13 @@ class MapPoint:
     title: str
     rows: Sequence[tuple[str, str]] = field(default_factory=tuple)
     link: tuple[str, str] | None = None
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN or Infinity (JSON.parse would reject the whole island)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def ward_map(
@@ -427,7 +491,7 @@ def ward_map(
     height: int = 480,
     aria_label: str = "Map of wards",
 ) -> LocalMap:
-    """Wards drawn as one GeoJson layer, shaded by `values` when given (a choropleth).
+    """Wards drawn as one GeoJSON layer, shaded by `values` when given (a choropleth).
 
     `wards` has columns code, name and geometry in EPSG:4326 (e.g. `display_wards`).
     `links` maps a ward code to a URL shown in its popup; `extra_rows` adds popup rows;
@@ -439,7 +503,7 @@ def ward_map(
     features = []
     for code, name, geom in zip(wards["code"], wards["name"], wards.geometry, strict=True):
         code = str(code)
-        value = values.get(code) if values is not None else None
+        value = _finite_or_none(values.get(code)) if values is not None else None
         rows: list[tuple[str, str]] = [("Ward code", code)]
         if values is not None:
             rows.append((value_label, format_value(value or 0.0)))
@@ -471,53 +535,47 @@ def ward_map(
                 "geometry": shapely.geometry.mapping(geom),
             }
         )
-    layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Wards",
-        style_function=lambda feature: feature["properties"]["style"],
-        highlight_function=lambda feature: {"weight": 3, "color": HIGHLIGHT_COLOUR},
-        on_each_feature=JsCode(
-            "function(feature, layer) {"
-            " layer.bindPopup(function () { return appMapPopup(feature.properties.popup); });"
-            " layer.bindTooltip(function () { return appMapText(feature.properties.tooltip); },"
-            " {sticky: true}); }"
-        ),
-    )
-    layer.add_to(m)
+    m.data["wards"] = {"type": "FeatureCollection", "features": features}
     target = wards[wards["code"] == focus] if focus else wards
     if len(target):
-        minx, miny, maxx, maxy = target.total_bounds
-        _FitBounds([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
-        m.location = [float((miny + maxy) / 2), float((minx + maxx) / 2)]
+        minx, miny, maxx, maxy = (float(v) for v in target.total_bounds)
+        m.data["bounds"] = [[miny, minx], [maxy, maxx]]
+        m.location = [(miny + maxy) / 2, (minx + maxx) / 2]
     return m
 
 
 def point_layer(
-    m: folium.Map,
+    m: LocalMap,
     points: Iterable[MapPoint],
     *,
     name: str,
     colour: str = HIGHLIGHT_COLOUR,
     radius: int = 7,
-) -> folium.FeatureGroup:
-    """Circle markers (no icon images, so no extra assets) with popups and tooltips."""
-    group = folium.FeatureGroup(name=name)
-    for point in points:
-        marker = folium.CircleMarker(
-            location=[float(point.lat), float(point.lon)],
-            radius=radius,
-            color="#0b0c0c",
-            weight=2,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-        )
-        _BindPopup(popup_data(point.title, point.rows, point.link), tooltip=point.title).add_to(
-            marker
-        )
-        marker.add_to(group)
-    group.add_to(m)
-    return group
+) -> dict[str, Any]:
+    """Circle markers (no icon images, so no extra assets) with popups and tooltips; returns
+    the layer's data as it goes into the map's data island."""
+    layer: dict[str, Any] = {
+        "name": str(name),
+        "style": {
+            "radius": int(radius),
+            "color": "#0b0c0c",
+            "weight": 2,
+            "fill": True,
+            "fillColor": str(colour),
+            "fillOpacity": 0.9,
+        },
+        "points": [
+            {
+                "lat": float(point.lat),
+                "lon": float(point.lon),
+                "popup": popup_data(point.title, point.rows, point.link),
+                "tooltip": str(point.title),
+            }
+            for point in points
+        ],
+    }
+    m.data["points"].append(layer)
+    return layer
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -530,32 +588,82 @@ class MapParts:
     script: Markup
 
 
+_ISLAND_CLASS = "app-map-data"
+_ISLAND_PATTERN = re.compile(
+    r'<script type="application/json" id="([^"]+)" class="' + _ISLAND_CLASS + r'">(.*?)</script>',
+    re.DOTALL,
+)
+# What may hang in a rendered map's figure: Leaflet's links and our literal output.
+_ALLOWED_PARTS = (_Literal, JavascriptLink, CssLink)
+
+
 def _attribution_html() -> Markup:
     return Markup('<p class="govuk-body-s app-map__attribution">{}</p>').format(ATTRIBUTION)
 
 
+def _check_elements(m: folium.Map) -> None:
+    """Refuse any element that is not one of ours (see the note above _Literal)."""
+    if not isinstance(m, LocalMap):
+        raise TypeError("maps must be built with maps.base_map / maps.ward_map")
+    stack = list(m._children.values())
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, _MapScript):
+            raise TypeError(
+                f"{type(element).__name__} on a map: folium/branca elements compile their "
+                "output as a template; put the content in LocalMap.data instead"
+            )
+        stack.extend(element._children.values())
+
+
+def _island(m: LocalMap) -> Markup:
+    """The map's data as script-safe JSON (<, >, & and ' escaped) in an inert script element."""
+    body = htmlsafe_json_dumps(m.data, allow_nan=False)
+    return Markup('<script type="application/json" id="{}" class="{}">').format(
+        m.island_id, _ISLAND_CLASS
+    ) + Markup("{}</script>").format(body)
+
+
 def render_parts(m: folium.Map, nonce: str | None = None) -> MapParts:
     """Split the rendered map for a page template: `head` (links, sizing style), `html` (map
-    element and visible attribution), `script` (JS to put inside one `<script nonce>`)."""
+    element, its data island and the visible attribution), `script` (JS to put inside one
+    `<script nonce>`)."""
+    _check_elements(m)
+    assert isinstance(m, LocalMap)
     figure = m.get_root()
     figure.render()
     # folium's Figure adds a charset meta tag; the page already has one.
     figure.header._children.pop("meta_http", None)
+    for part in (figure.header, figure.html, figure.script):
+        for element in part._children.values():
+            if not isinstance(element, _ALLOWED_PARTS):
+                raise TypeError(f"{type(element).__name__} in a map's rendered output")
     head = figure.header.render()
     if nonce:
         # Any script in the head (Leaflet itself) must carry the page's CSP nonce.
         head = head.replace("<script ", f'<script nonce="{escape(nonce)}" ')
-    # folium's output is markup by construction; user strings reach it only as JSON (tojson,
-    # script-safe) and are put into the page with textContent.
+    # The fixed templates above were rendered once and hold no user text; user text is
+    # only in the island, as JSON.
     return MapParts(
         head=Markup(head),  # noqa: S704
-        html=Markup(figure.html.render()) + _attribution_html(),  # noqa: S704
+        html=Markup(figure.html.render()) + _island(m) + _attribution_html(),  # noqa: S704
         script=Markup(figure.script.render()),  # noqa: S704
     )
 
 
+def map_data(html: str) -> dict[str, Any]:
+    """The data island of the (first) map in a page or in `MapParts.html`, decoded."""
+    match = _ISLAND_PATTERN.search(html)
+    if match is None:
+        raise ValueError("no map data island in this HTML")
+    return json.loads(match.group(2))
+
+
 def full_document(m: folium.Map) -> str:
-    """The map as one standalone HTML page (as folium renders it), with the attribution."""
-    document = m.get_root().render()
-    # folium's body holds only the map element, so this puts the text under the map.
-    return document.replace("</body>", f"{_attribution_html()}\n</body>", 1)
+    """The map as one standalone HTML page, with the attribution (tests, notebooks)."""
+    parts = render_parts(m)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"{parts.head}\n</head>\n<body>\n{parts.html}\n"
+        f"<script>\n{parts.script}\n</script>\n</body>\n</html>\n"
+    )

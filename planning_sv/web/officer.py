@@ -23,12 +23,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
+from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import STATUS_LABELS
@@ -39,6 +41,7 @@ from planning_sv.store.models import Statement, StatementVersion, User
 from planning_sv.store.queue import council_queue
 from planning_sv.web import assessor, csp_nonce, db_session
 from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
+from planning_sv.web.params import MAX_PAGE, form_int, int_arg
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -82,9 +85,10 @@ def _version_arg() -> int | None:
     raw = request.args.get("version", "")
     if raw == "":
         return None
-    if not raw.isdigit():
+    try:
+        return parse_whole_number(raw, minimum=1)  # ASCII digits, 64-bit (core/limits.py)
+    except ValueError:
         abort(404)
-    return int(raw)
 
 
 def _assessment(version: StatementVersion) -> dict[str, Any]:
@@ -94,8 +98,7 @@ def _assessment(version: StatementVersion) -> dict[str, Any]:
 
 
 def _int_field(name: str) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return form_int(name)  # None when blank or not a whole number in range
 
 
 def _heads_of_terms(statement: Statement, version: StatementVersion) -> HeadsOfTerms:
@@ -111,6 +114,7 @@ def _heads_of_terms(statement: Statement, version: StatementVersion) -> HeadsOfT
         measures=assessor().measures,
         rule_measures=rule_measures,
         version=version.number,
+        accepted_engine=review_repo.accepted_at_recommendation(session, statement, version),
     )
 
 
@@ -189,9 +193,10 @@ def _review_context(
     is_latest = latest is not None and latest.id == version.id
     verdicts = review_repo.verdicts_for(session, version)
     previous = statement.version(version.number - 1)
-    # After a resubmission the officer starts afresh on the new version, but sees what was
-    # decided on the previous one, rule by rule.
+    # After a resubmission the previous version's verdicts are carried forward: shown beside
+    # each rule and pre-filled in the form, but a verdict on this version only once saved.
     previous_verdicts = review_repo.verdicts_for(session, previous) if previous else {}
+    carried = review_repo.carried_forward(session, statement, version)
     rule_ids = [str(r["id"]) for r in assessment.get("rules") or []]
     site = assessment.get("site") or {}
     social = assessment.get("social_value") or {}
@@ -210,6 +215,7 @@ def _review_context(
         "local_share": (local / total) if total and local is not None else None,
         "verdicts": verdicts,
         "previous_verdicts": previous_verdicts,
+        "carried": carried,
         "without_verdict": [r for r in rule_ids if r not in verdicts],
         "review_version": review_repo.current_review_version(session, version),
         "editable": is_latest and Status(statement.status) in review_repo.REVIEWABLE,
@@ -225,8 +231,22 @@ def _review_context(
         "error_list": [],
         "entered": {},
         "conflict": None,
+        "accept_engine": False,
         **extra,
     }
+
+
+def _conflict_now(
+    statement: Statement, version: StatementVersion, expected: int
+) -> review_repo.ReviewConflict:
+    """After losing a race: roll back, then read who changed what since `expected`.
+
+    The losing transaction may be unusable (PostgreSQL aborts it on a unique violation), so
+    the conflict's details are read afresh rather than inside it.
+    """
+    session = db_session()
+    session.rollback()
+    return review_repo.conflict_after(session, statement, version, expected)
 
 
 # --- queue --------------------------------------------------------------------------------
@@ -258,7 +278,7 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("sort", "choose how to sort from the list"))
         sort = "submitted"
     direction = "asc" if args.get("order") == "asc" else "desc"
-    page = args.get("page", "1")
+    page = int_arg("page", 1, problems, minimum=1, maximum=MAX_PAGE)  # web/params.py
     return {
         "status": status,
         "ward": ward,
@@ -267,7 +287,7 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         "to": dates["to"],
         "sort": sort,
         "order": direction,
-        "page": int(page) if page.isdigit() and int(page) > 0 else 1,
+        "page": page,
     }, problems
 
 
@@ -352,16 +372,12 @@ def save_verdicts(statement_id: int) -> ResponseReturnValue:
     except InputInvalid as exc:
         return again(400, errors={p.path: p.message for p in exc.problems}, error_list=exc.problems)
     except review_repo.ReviewConflict as exc:
-        return again(409, conflict=exc)
-    except StaleDataError:
-        # Someone saved between our version check and our write: same answer as above.
-        session.rollback()
-        conflict = review_repo.ReviewConflict(
-            expected,
-            review_repo.current_review_version(session, version),
-            review_repo.changes_since(db_session(), statement, version, expected),
-        )
-        return again(409, conflict=conflict)
+        return again(409, conflict=_conflict_now(statement, version, exc.expected))
+    except (StaleDataError, DBAPIError) as exc:
+        # Someone wrote the same rows between our check and our commit: same answer.
+        if not review_repo.is_concurrency_error(exc):
+            raise
+        return again(409, conflict=_conflict_now(statement, version, expected))
     flash(
         f"Saved {len(changed)} verdict{'s' if len(changed) != 1 else ''}."
         if changed
@@ -382,26 +398,44 @@ def act(statement_id: int) -> ResponseReturnValue:
     reason_field = ACTION_FIELDS.get(action, "note")
     reason = request.form.get(reason_field, "") or request.form.get("reason", "")
     expected = _int_field("review_version")
+    # The explicit "the engine's results stand for the rules I have not judged" checkbox.
+    accept_engine = action == "recommend" and request.form.get("accept_engine") == "yes"
     session = db_session()
 
     def again(status: int, **extra: Any) -> ResponseReturnValue:
         session.rollback()
-        context = _review_context(statement, version, **extra)
+        context = _review_context(statement, version, accept_engine=accept_engine, **extra)
         return render_template("officer/review.html", **context), status
 
     if action not in review_repo.OFFICER_ACTIONS:
         problem = Problem("action", "choose what to do with this statement")
+        return again(400, errors={"action": problem.message}, error_list=[problem])
+    if expected is None:
+        problem = Problem("action", "the form is incomplete: reload the page")
         return again(400, errors={"action": problem.message}, error_list=[problem])
     if len(reason) > 5000:
         problem = Problem(reason_field, "must be at most 5000 characters")
         return again(400, errors={reason_field: problem.message}, error_list=[problem])
     try:
         event = review_repo.officer_action(
-            session, statement, action, _officer(), reason, expected_version=expected
+            session,
+            statement,
+            action,
+            _officer(),
+            reason,
+            expected_version=expected,
+            accept_engine=accept_engine,
         )
         session.commit()
     except review_repo.ReviewConflict as exc:
-        return again(409, conflict=exc)
+        return again(409, conflict=_conflict_now(statement, version, exc.expected))
+    except (StaleDataError, DBAPIError) as exc:
+        # Another officer's decision committed between our check and our write.
+        if not review_repo.is_concurrency_error(exc):
+            raise
+        return again(409, conflict=_conflict_now(statement, version, expected))
+    except InputInvalid as exc:
+        return again(400, errors={p.path: p.message for p in exc.problems}, error_list=exc.problems)
     except IllegalTransition as exc:
         if exc.forbidden:
             raise

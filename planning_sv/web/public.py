@@ -1,8 +1,9 @@
 """Public pages for ward councillors and residents: where the promised social value lands.
 
 Anyone may read them (`@allow(PUBLIC)`); they show APPROVED statements only and never the
-applicant's account details (see store/public_queries.py). Every page, table and download is
-built from one `council_figures(...)` result, so they always agree.
+applicant's account details (see store/public_queries.py). The figures are computed in the
+core (core/public_figures.py) and kept in tables current with every approval
+(store/figures.py), so a page reads a ward's rows, never every statement's record.
 
     /councils                                   councils with public pages
     /councils/<council>/wards                   borough choropleth + table (?figure=…)
@@ -11,18 +12,33 @@ built from one `council_figures(...)` result, so they always agree.
     /councils/<council>/wards/<ward_code>.csv|.geojson
 
 Filters (`measure`, `theme`, `status`, `year`) are query parameters shared by all of them; a
-bad value is a 400 naming the parameter, an unknown council or ward a 404.
+bad value is a 400 naming the parameter, an unknown council or ward a 404. Downloads stream
+(generator responses reading rows in batches), whatever the number of schemes.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.geo.service import GeoService
+from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeInWard, WardRow
 from planning_sv.store import public_queries as pq
 from planning_sv.web import assessor, csp_nonce, db_session, maps
 from planning_sv.web.authz import PUBLIC, allow
@@ -34,7 +50,7 @@ SITE_COLOUR = "#d4351c"  # GOV.UK red
 COMMITMENT_COLOUR = "#ffdd00"  # GOV.UK yellow
 
 
-# --- helpers (kept small: the work is in store.public_queries and web.maps) ------------------
+# --- helpers (kept small: figures are core.public_figures, rows store.public_queries) --------
 
 
 def _plan(council: str) -> Any:
@@ -62,15 +78,7 @@ def _figure() -> pq.FigureDef:
         abort(400, description=f"Invalid query parameter '{exc.parameter}': {exc.message}")
 
 
-def _postcode_point(geo: GeoService) -> Any:
-    def lookup(text: str) -> tuple[float, float] | None:
-        point = geo.postcodes.lookup(text)
-        return (float(point.lon), float(point.lat)) if point is not None else None
-
-    return lookup
-
-
-def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, pq.CouncilFigures]:
+def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, CouncilFigures]:
     plan = _plan(council)
     geo = _geo()
     figures = pq.council_figures(
@@ -83,7 +91,6 @@ def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, pq.C
         population=geo.ward_population(plan.lad_code),
         measures=assessor().measures,
         filters=filters,
-        postcode_point=_postcode_point(geo),
     )
     return plan, figures
 
@@ -94,7 +101,7 @@ def _ward_geometries(plan: Any) -> dict[str, Any]:
     return dict(zip(frame["code"], frame.geometry, strict=True))
 
 
-def _ward_links(council: str, figures: pq.CouncilFigures, query: dict[str, Any]) -> dict[str, str]:
+def _ward_links(council: str, figures: CouncilFigures, query: dict[str, Any]) -> dict[str, str]:
     """Ward code -> its ward page, keeping the filters in force."""
     return {
         w.code: url_for(".ward", council=council, ward_code=w.code, **query) for w in figures.wards
@@ -118,7 +125,7 @@ def format_figure(key: str, value: float | None) -> str:
     return maps.format_tenths(value)
 
 
-def _filter_options(figures: pq.CouncilFigures) -> dict[str, list[tuple[str, str]]]:
+def _filter_options(figures: CouncilFigures) -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices for each filter select, in display order."""
     measures = assessor().measures
     return {
@@ -131,13 +138,6 @@ def _filter_options(figures: pq.CouncilFigures) -> dict[str, list[tuple[str, str
     }
 
 
-def _download(body: str, fmt: str, filename: str) -> Response:
-    response = Response(body, mimetype=DOWNLOAD_TYPES[fmt].split(";")[0])
-    response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.app_template_filter("figure")
 def _figure_filter(value: float | None, key: str) -> str:
     return format_figure(key, value)
@@ -146,6 +146,137 @@ def _figure_filter(value: float | None, key: str) -> str:
 @bp.app_template_filter("public_number")
 def _number_filter(value: float) -> str:
     return format_number(round(value, 2))
+
+
+# --- downloads: flat records, streamed --------------------------------------------------------
+
+WARD_COLUMNS = (
+    "ward_code",
+    "ward_name",
+    "population_mid2020",
+    "schemes",
+    "schemes_sited",
+    "schemes_shared",
+    "commitments",
+    *(f"{key}_promised" for key in pq.FIGURES),
+    *(f"{key}_delivered" for key in pq.FIGURES),
+    "delivery",
+)
+LINE_COLUMNS = (
+    "application_reference",
+    "commitment_id",
+    "measure",
+    "theme",
+    "quantity",
+    "unit",
+    "share_in_ward",
+    "quantity_in_ward",
+    "gbp_in_ward",
+    "borough_wide",
+    "status",
+    "delivered",
+    "description",
+)
+ATTRIBUTION = "Contains National Statistics and OS data © Crown copyright and database right 2025"
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in user text (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def ward_record(row: WardRow) -> dict[str, Any]:
+    """A ward's figures as a flat record (CSV row and GeoJSON properties)."""
+    record: dict[str, Any] = {
+        "ward_code": row.code,
+        "ward_name": row.name,
+        "population_mid2020": row.population,
+        "schemes": row.schemes,
+        "schemes_sited": row.schemes_sited,
+        "schemes_shared": row.schemes_shared,
+        "commitments": row.commitments,
+    }
+    for key in pq.FIGURES:
+        record[f"{key}_promised"] = _round(row.promised.get(key))
+    for key in pq.FIGURES:
+        record[f"{key}_delivered"] = _round(row.delivered.get(key))
+    record["delivery"] = pq.DELIVERY_NOT_REPORTED
+    return record
+
+
+def line_record(line: LineInWard) -> dict[str, Any]:
+    return {
+        "application_reference": line.reference,
+        "commitment_id": line.commitment_id,
+        "measure": line.measure,
+        "theme": line.theme,
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "share_in_ward": round(line.ward_share, 6),
+        "quantity_in_ward": _round(line.ward_quantity, 4),
+        "gbp_in_ward": _round(line.ward_gbp),
+        "borough_wide": line.borough_wide,
+        "status": line.status,
+        "delivered": pq.DELIVERY_NOT_REPORTED,
+        "description": line.description or "",
+    }
+
+
+def csv_lines(columns: Iterable[str], records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """CSV text, a header then one chunk per record (for a streamed response)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    yield buffer.getvalue()
+    for record in records:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow({k: csv_cell("" if v is None else v) for k, v in record.items()})
+        yield buffer.getvalue()
+
+
+def _metadata(figures: CouncilFigures, filters: pq.PublicFilters) -> dict[str, Any]:
+    return {
+        "council": figures.council,
+        "lad_code": figures.lad_code,
+        "boundary_vintage": figures.vintage,
+        "filters": filters.as_query(),
+        "statements": f"{pq.PUBLIC_STATUS} statements only",
+        "delivered": pq.DELIVERY_NOT_REPORTED,
+        "attribution": ATTRIBUTION,
+    }
+
+
+def feature_collection(metadata: Mapping[str, Any], features: Iterable[Any]) -> Iterator[str]:
+    """A GeoJSON FeatureCollection as text chunks, one feature at a time."""
+    yield '{"type": "FeatureCollection", "metadata": ' + json.dumps(metadata)
+    yield ', "features": ['
+    for index, feature in enumerate(features):
+        yield ("" if index == 0 else ", ") + json.dumps(feature)
+    yield "]}"
+
+
+def _geometry(geometry: Any) -> Any:
+    import shapely.geometry
+
+    return shapely.geometry.mapping(geometry) if geometry is not None else None
+
+
+def _point(lonlat: tuple[float, float] | None) -> dict[str, Any] | None:
+    return {"type": "Point", "coordinates": list(lonlat)} if lonlat else None
+
+
+def _download(body: Iterable[str], fmt: str, filename: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=DOWNLOAD_TYPES[fmt].split(";")[0])
+    response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -166,7 +297,7 @@ def wards(council: str) -> ResponseReturnValue:
     display = maps.display_wards(_geo(), plan.boundary_vintage, plan.lad_code)
     values = figures.values(figure.key)
     legend = maps.choropleth_bins(values.values(), fmt=lambda v: format_figure(figure.key, v))
-    query = figures.filters.as_query()
+    query = filters.as_query()
     m = maps.ward_map(
         display,
         values,
@@ -200,23 +331,39 @@ def wards(council: str) -> ResponseReturnValue:
 @allow(PUBLIC)
 def wards_download(council: str, fmt: str) -> ResponseReturnValue:
     filters = _filters()
-    plan, figures = _council_figures(council, filters)
+    plan, figures = _council_figures(council, filters)  # wards' aggregate rows only
+    records = (ward_record(row) for row in figures.wards)
     if fmt == "csv":
-        body = pq.wards_csv(figures)
-    else:
-        body = pq.wards_geojson(figures, _ward_geometries(plan))
+        return _download(csv_lines(WARD_COLUMNS, records), fmt, f"{council}-wards.{fmt}")
+    geometries = _ward_geometries(plan)
+    features = (
+        {
+            "type": "Feature",
+            "id": row.code,
+            "properties": ward_record(row),
+            "geometry": _geometry(geometries.get(row.code)),
+        }
+        for row in figures.wards
+    )
+    body = feature_collection(_metadata(figures, filters), features)
     return _download(body, fmt, f"{council}-wards.{fmt}")
 
 
-@bp.get("/<council>/wards/<ward_code>")
-@allow(PUBLIC)
-def ward(council: str, ward_code: str) -> ResponseReturnValue:
+def _ward_rows(council: str, ward_code: str) -> tuple[Any, CouncilFigures, WardRow, Any]:
+    """The plan, the council's figures, the ward's row and the filters; 404 for no ward."""
     filters = _filters()
     plan, figures = _council_figures(council, filters)
     row = figures.ward(ward_code)
     if row is None:
         abort(404)
-    query = figures.filters.as_query()
+    return plan, figures, row, filters
+
+
+@bp.get("/<council>/wards/<ward_code>")
+@allow(PUBLIC)
+def ward(council: str, ward_code: str) -> ResponseReturnValue:
+    plan, figures, row, filters = _ward_rows(council, ward_code)
+    query = filters.as_query()
     display = maps.display_wards(_geo(), plan.boundary_vintage, plan.lad_code)
     m = maps.ward_map(
         display,
@@ -227,8 +374,10 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         aria_label=f"Map of {row.name} ward with scheme sites and commitment locations",
         **_map_options(),
     )
-    schemes = figures.schemes_in(ward_code)
-    lines = figures.lines_in(ward_code)
+    schemes: list[SchemeInWard] = pq.ward_schemes(
+        db_session(), council, ward_code, filters, assessor().measures
+    )
+    lines = [line for scheme in schemes for line in scheme.lines]
     sites = [
         maps.MapPoint(
             lat=s.site_point[1],
@@ -240,7 +389,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
             ],
         )
         for s in schemes
-        if s.site_point and any(w["code"] == ward_code for w in s.site_wards)
+        if s.site_point and s.sited
     ]
     points = [
         maps.MapPoint(
@@ -283,12 +432,38 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
 @bp.get("/<council>/wards/<ward_code>.<any(csv, geojson):fmt>")
 @allow(PUBLIC)
 def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue:
-    filters = _filters()
-    plan, figures = _council_figures(council, filters)
-    if figures.ward(ward_code) is None:
-        abort(404)
+    plan, figures, row, filters = _ward_rows(council, ward_code)
+    session = db_session()
+    measures = assessor().measures
+    lines = pq.iter_ward_lines(session, council, ward_code, filters, measures)
     if fmt == "csv":
-        body = pq.ward_lines_csv(figures, ward_code)
-    else:
-        body = pq.ward_geojson(figures, ward_code, _ward_geometries(plan).get(ward_code))
+        records = (line_record(line) for line in lines)
+        return _download(csv_lines(LINE_COLUMNS, records), fmt, f"{council}-{ward_code}.{fmt}")
+    geometry = _ward_geometries(plan).get(ward_code)
+
+    def features() -> Iterator[dict[str, Any]]:
+        yield {
+            "type": "Feature",
+            "id": ward_code,
+            "properties": {"kind": "ward", **ward_record(row)},
+            "geometry": _geometry(geometry),
+        }
+        for line in lines:
+            yield {
+                "type": "Feature",
+                "properties": {"kind": "commitment", **line_record(line)},
+                "geometry": _point(line.point),
+            }
+        for site in pq.iter_ward_sites(session, council, ward_code, filters, measures):
+            yield {
+                "type": "Feature",
+                "properties": {
+                    "kind": "site",
+                    "application_reference": site.reference,
+                    "address": site.address or "",
+                },
+                "geometry": _point((site.site_lon, site.site_lat)),
+            }
+
+    body = feature_collection(_metadata(figures, filters), features())
     return _download(body, fmt, f"{council}-{ward_code}.{fmt}")

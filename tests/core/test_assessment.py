@@ -55,13 +55,32 @@ class FakeValuation:
         self.commitment_values = values
 
     def as_dict(self) -> dict[str, Any]:
+        # Every key of the strict social_value model (core/assessment.py SocialValueOut).
         total = sum(v for v in self.commitment_values.values() if v is not None)
         return {
+            "value_set": {
+                "name": "fake",
+                "version": 1,
+                "licence": "OGL-UK-3.0",
+                "owner": "tests",
+                "council": None,
+                "target_price_year": None,
+            },
+            "currency": "GBP",
+            "price_years": [],
             "total_gbp": total,
             "local_gbp": total / 2,
-            "by_ward": [{"code": "E05000001", "name": "Testward", "gbp": total}],
+            "by_ward": [
+                {"code": "E05000001", "name": "Testward", "gbp": total, "borough_wide_gbp": 0.0}
+            ],
+            "by_ward_basis": "all in one ward",
+            "unplaced_gbp": 0.0,
             "by_theme": {"skills": total},
+            "build_cost_gbp": 45_000_000.0,
             "per_million_build_cost": total / 45,
+            "commitments": [],
+            "unvalued": [],
+            "notes": [],
         }
 
 

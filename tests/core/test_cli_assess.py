@@ -18,7 +18,7 @@ from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.plans import read_plans
 
 FIXTURE_ROOT = Path(__file__).parent / "rules" / "fixtures" / "local_plans"
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
 
 class Placer:
@@ -163,7 +163,7 @@ def test_on_date_changes_rules(runner: CliRunner, tmp_path: Path) -> None:
                     }
                 ]
             ),
-            "error: $.commitments[0].quantity: Input should be greater than or equal to 0",
+            "error: $.commitments[0].quantity: must be 0 or more",
         ),
         (
             statement(
@@ -310,3 +310,15 @@ def test_schema_assessment() -> None:
     result = CliRunner().invoke(cli, ["schema", "assessment"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["$id"] == "planning-sv/assessment@1"
+
+
+def test_assess_refuses_a_site_in_another_council(tmp_path: Path, instance_dir: Path) -> None:
+    # The real placer: M5 4AD is a Salford postcode (Code-Point Open), so an Islington
+    # statement with its site there is bad input (exit 2), not an assessment.
+    data = json.loads((EXAMPLES / "islington_mixed_use.json").read_text())
+    data["site"] = {"postcode": "M5 4AD"}
+    result = CliRunner().invoke(cli, ["assess", write(tmp_path, data), "--on", "2026-01-01"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "error: $.site.postcode: This postcode is in Salford, not Islington"
+    )

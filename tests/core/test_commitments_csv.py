@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
+from planning_sv import config
 from planning_sv.core.commitments_csv import next_commitment_id, parse_commitments_csv
 from planning_sv.core.errors import InputInvalid
+from planning_sv.core.geo.service import GeoService
 from planning_sv.core.measures import load_measures
+from planning_sv.core.plans import load_plans
 
 
 def _problems(text: str, existing: list[dict] | None = None) -> list[str]:
@@ -40,24 +46,69 @@ def test_missing_columns_are_named() -> None:
     ]
 
 
-def test_each_bad_cell_is_named_by_row_and_column() -> None:
-    problems = _problems(
+def test_every_bad_cell_is_named_in_one_pass() -> None:
+    assert _problems(
         "id,measure,quantity,unit\n"
         "a,work_placement,lots,placements\n"
         "b,work_placement,-3,placements\n"
         "c,no_such_measure,1,placements\n"
         "d,work_placement,1,sqm\n"
-    )
-    assert problems[0] == "row 2, column quantity: 'lots' is not a number"
-    assert problems[1] == "row 3, column quantity: must be a number 0 or more"
-    assert len(problems) == 2  # rows 4 and 5 wait for the second pass (below)
-    # Number faults are reported first; measure and unit faults come once the numbers parse.
-    assert _problems("id,measure,quantity,unit\nc,no_such_measure,1,placements\n") == [
-        "row 2, column measure: unknown measure 'no_such_measure'"
+    ) == [
+        "row 2, column quantity: must be a number, not text ('lots')",
+        "row 3, column quantity: must be 0 or more",
+        "row 4, column measure: unknown measure 'no_such_measure'",
+        "row 5, column unit: unit 'sqm' is not accepted for measure 'work_placement' "
+        "(accepted: placements, weeks)",
     ]
-    assert _problems("id,measure,quantity,unit\nd,work_placement,1,sqm\n")[0].startswith(
-        "row 2, column unit: unit 'sqm' is not accepted for work_placement"
+
+
+def test_numbers_as_spreadsheets_write_them() -> None:
+    rows = parse_commitments_csv(
+        "measure,quantity,unit\n"
+        'local_supply_chain_spend,"£2,000",gbp\n'
+        'volunteering,"1,000",hours\n',
+        [],
+        load_measures(),
     )
+    assert [r["quantity"] for r in rows] == [2000.0, 1000.0]
+
+
+def test_the_three_bad_rows_add_nothing_and_are_all_named() -> None:
+    # An unknown postcode, a Salford ward in an Islington statement and 1e30 FTE-years.
+    geo = GeoService(config.data_dir(), Path(tempfile.mkdtemp()))
+    text = (
+        "measure,quantity,unit,postcode,ward\n"
+        "apprenticeship,2,starts,N1 9ZZ,\n"
+        "apprenticeship,2,starts,,E05013028\n"
+        "local_employment,1e30,fte_years,,\n"
+    )
+    with pytest.raises(InputInvalid) as caught:
+        parse_commitments_csv(text, [], load_measures(), council=load_plans()["islington"], geo=geo)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column postcode: unknown postcode 'N1 9ZZ' (not in "
+        "codepoint_open_2025-10_islington_salford_plus_1km.csv)",
+        "row 3, column ward: ward E05013028 is in Salford, not Islington; give one of "
+        "Islington's wards (2025 boundaries)",
+        "row 4, column quantity: must be at most 100,000 FTE-years; check the figure",
+    ]
+
+
+def test_the_cap_counts_the_commitments_already_there() -> None:
+    existing = [{"id": f"e{n}"} for n in range(499)]
+    text = "measure,quantity,unit\nvolunteering,5,hours\nvolunteering,6,hours\n"
+    assert _problems(text, existing) == [
+        "file: a statement can have at most 500 commitments; this would make 501 "
+        "(499 already, 2 more)"
+    ]
+
+
+def test_two_locations_in_one_row_are_refused() -> None:
+    assert _problems(
+        "measure,quantity,unit,postcode,ward\nvolunteering,5,hours,N7 8QP,E05013706\n"
+    ) == [
+        "row 2, columns postcode, ward, longitude, latitude: give exactly one of postcode, "
+        "ward, point, easting_northing, geometry or borough: true (got postcode, ward)"
+    ]
 
 
 def test_an_id_already_in_the_statement_is_a_duplicate() -> None:

@@ -17,7 +17,7 @@ from planning_sv.core.heads_of_terms import (
     trigger_text,
 )
 from planning_sv.core.heads_of_terms_docx import render_docx
-from planning_sv.core.verdicts import make_verdict
+from planning_sv.core.verdicts import carry_forward, make_verdict
 
 CITATION_B4 = {
     "document": "Islington Local Plan 2023",
@@ -276,6 +276,81 @@ def test_officer_override_changes_final_status_and_keeps_engine_status(
     }
     assert hot.committee.unmet == ()
     assert hot.obligations[0].policies[0].status == "pass"
+
+
+def test_committee_officer_column_says_not_reviewed_without_a_verdict(
+    assessment: dict[str, Any], statement: dict[str, Any]
+) -> None:
+    verdicts = {
+        "ISL-PLACEMENTS": make_verdict(
+            "ISL-PLACEMENTS", "partial", "override", "pass", "Fee in lieu agreed for the rest"
+        )
+    }
+    hot = build_heads_of_terms(assessment, statement, verdicts)
+    rows = {r.id: r for r in hot.committee.rules}
+    # No verdict: the Officer column never repeats the engine's result.
+    assert rows["ISL-B4"].officer_status is None
+    assert rows["ISL-B4"].officer_label == "Not reviewed"
+    assert rows["ISL-B4"].engine_label == "Pass"
+    assert rows["ISL-HOTEL"].officer_label == "Not reviewed"
+    assert rows["ISL-PLACEMENTS"].officer_label == "Pass"
+    assert [r.id for r in hot.committee.not_reviewed] == ["ISL-B4", "ISL-HOTEL"]
+    # The status that counts still falls back to the engine's: 2 pass, 1 not applicable.
+    assert rows["ISL-B4"].status == "pass"
+    assert hot.committee.summary == {
+        "pass": 2,
+        "partial": 0,
+        "fail": 0,
+        "not_applicable": 1,
+        "needs_evidence": 0,
+    }
+    assert (
+        "2 rule(s) have no officer verdict (shown as not reviewed); the engine's result is "
+        "counted for them."
+    ) in hot.notes
+
+
+def test_rules_accepted_at_recommendation_read_not_reviewed_with_the_acceptance(
+    assessment: dict[str, Any], statement: dict[str, Any]
+) -> None:
+    verdicts = {"ISL-B4": make_verdict("ISL-B4", "pass", "agree")}
+    # ISL-B4 has a verdict, so its listing among the accepted ones is ignored.
+    hot = build_heads_of_terms(
+        assessment, statement, verdicts, accepted_engine={"ISL-PLACEMENTS", "ISL-B4"}
+    )
+    labels = {r.id: r.officer_label for r in hot.committee.rules}
+    assert labels == {
+        "ISL-B4": "Pass",
+        "ISL-PLACEMENTS": "Not reviewed (engine result accepted at recommendation)",
+        "ISL-HOTEL": "Not reviewed",
+    }
+    document = Document(io.BytesIO(render_docx(hot)))
+    cells = {
+        row.cells[0].text.split("\n")[0]: row.cells[6].text for row in document.tables[0].rows[1:]
+    }
+    assert cells == labels
+
+
+def test_carry_forward_keeps_an_agreement_and_an_override() -> None:
+    agreed = make_verdict("R1", "partial", "agree", comment="Checked")
+    carried = carry_forward(agreed, "pass", 1)
+    # The officer agreed with the engine's reading; the new result is the engine's reading.
+    assert (carried.decision, carried.status, carried.comment) == ("agree", None, "Checked")
+    assert carried.engine_changed and carried.from_version == 1
+
+    overridden = make_verdict("R2", "fail", "override", "partial", "Fee in lieu")
+    carried = carry_forward(overridden, "fail", 3)
+    assert (carried.decision, carried.status, carried.reason) == (
+        "override",
+        "partial",
+        "Fee in lieu",
+    )
+    assert not carried.engine_changed and carried.from_version == 3
+    # The engine now gives the overridden status itself: an override must change the status,
+    # so it is carried as an agreement.
+    carried = carry_forward(overridden, "partial", 3)
+    assert (carried.decision, carried.status, carried.reason) == ("agree", None, None)
+    assert carried.previous.reason == "Fee in lieu"  # still shown beside the rule
 
 
 def test_an_override_to_not_applicable_drops_the_policy_citation(

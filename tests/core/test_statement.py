@@ -12,7 +12,7 @@ from planning_sv.core.measures import load_measures
 from planning_sv.core.plans import load_plans
 from planning_sv.core.statement import parse_statement, statement_json_schema
 
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
 
 def _problems(data: object) -> list[str]:
@@ -47,9 +47,10 @@ def test_structural_and_reference_problems_are_reported_together() -> None:
     )
     assert problems == [
         "$.development.build_cost_gbp: Input should be greater than or equal to 0",
-        "$.commitments[0].quantity: Input should be greater than or equal to 0",
         "$.council: unknown council 'nowhere' (known: islington, salford)",
+        # Commitments are worded by validate_commitments, as in the form and CSV upload.
         "$.commitments[0].measure: unknown measure 'jobs'",
+        "$.commitments[0].quantity: must be 0 or more",
         "$.commitments[1].id: duplicate commitment id 'a'",
         "$.commitments[1].unit: unit 'sqm' is not accepted for measure 'apprenticeship' "
         "(accepted: starts, weeks)",

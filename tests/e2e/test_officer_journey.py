@@ -1,7 +1,8 @@
 """Browser test of the whole officer journey (issue 6, item 7).
 
 Officer signs in, opens a submitted statement from the queue, overrides one rule with a
-reason and requests changes; the applicant resubmits; the officer recommends; the senior
+reason and requests changes; the applicant resubmits; the officer confirms the carried-forward
+verdict and recommends, accepting the engine's results for the other rules; the senior
 officer signs off; the heads of terms download and contain the obligations.
 """
 
@@ -132,12 +133,20 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     officer.locator(f'tr[data-statement-id="{sid}"]').get_by_role("link").click()
     officer.wait_for_url(re.compile(rf"/officer/statements/{sid}$"))
     assert '<strong aria-current="page">2</strong>' in officer.content()
-    # Version 2 starts without verdicts but shows the one recorded on version 1.
-    earlier = officer.locator(f'section[data-rule-id="{rule["id"]}"]').get_by_test_id(
-        "previous-verdict"
-    )
+    # Version 2 starts without verdicts but carries the one recorded on version 1 forward:
+    # shown and pre-filled, counted once the officer saves it.
+    section = officer.locator(f'section[data-rule-id="{rule["id"]}"]')
+    earlier = section.get_by_test_id("previous-verdict")
+    assert "Carried forward from version 1" in earlier.inner_text()
     assert "Shortfall covered by a fee in lieu" in earlier.inner_text()
-    officer.locator('form[data-action="recommend"]').get_by_role("button").click()
+    assert section.locator(f"#override-{rule['id']}").is_checked()
+    officer.get_by_test_id("save-verdicts").click()
+    officer.wait_for_load_state()
+    assert "Saved 1 verdict" in officer.content()
+    # The other rules have no verdict: recommending needs the explicit confirmation.
+    recommend = officer.locator('form[data-action="recommend"]')
+    recommend.get_by_test_id("accept-engine").check()
+    recommend.get_by_role("button").click()
     officer.wait_for_load_state()
     assert "Recommended" in officer.get_by_test_id("status").inner_text()
 
@@ -179,6 +188,7 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
         "request_changes",
         "resubmit",
         "start_review",
+        "verdict",
         "recommend",
         "sign_off",
     ]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 AXE = config.STATIC_DIR / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = config.PROJECT_ROOT / "test-artifacts"
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
 
 def _seed_demo(app: Any) -> None:

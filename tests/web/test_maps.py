@@ -3,12 +3,14 @@ test_explore.py): what a browser would receive, not folium's Python objects."""
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 
+import folium
 import geopandas as gpd
 import pytest
 import shapely
+from branca.element import Element
 from shapely.geometry import box
 
 from planning_sv.core.figures import format_gbp
@@ -31,10 +33,8 @@ def _asset_urls(html: str) -> list[str]:
 
 
 def _geojson_data(html: str) -> dict:
-    """The GeoJSON folium embeds in the script (`<name>_add({...});`)."""
-    match = re.search(r"_add\((\{.*\})\);", html)  # one line: the whole collection
-    assert match, "no embedded GeoJSON found"
-    return json.loads(match.group(1))
+    """The wards' GeoJSON from the map's data island (`<script type="application/json">`)."""
+    return maps.map_data(html)["wards"]
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_no_remote_assets_and_leaflet_from_vendor(toy_wards: gpd.GeoDataFrame) -
     for library in ("jquery", "bootstrap", "awesome-markers", "font-awesome", "cdn."):
         assert library not in html.lower()
     # No base tiles unless configured: the page works offline.
-    assert "L.tileLayer" not in html
+    assert maps.map_data(html)["tiles"] is None
 
 
 def test_tiles_only_when_configured(toy_wards: gpd.GeoDataFrame) -> None:
@@ -120,16 +120,19 @@ def test_tiles_only_when_configured(toy_wards: gpd.GeoDataFrame) -> None:
         }
     )
     html = maps.full_document(maps.ward_map(toy_wards, tiles=tiles))
-    assert "L.tileLayer" in html and "tiles.example" in html and "Example tiles" in html
+    assert maps.map_data(html)["tiles"] == {
+        "url": "https://tiles.example/{z}/{x}/{y}.png",
+        "attribution": "Example tiles",
+    }
+    assert "L.tileLayer(data.tiles.url" in html
 
 
 def test_attribution_in_leaflet_control_and_as_visible_text(toy_wards: gpd.GeoDataFrame) -> None:
     m = maps.ward_map(toy_wards)
     html = maps.full_document(m)
-    assert "attributionControl.addAttribution(" in html
-    # In the control (a JS string with © escaped as JSON may keep it literally) ...
-    control = re.search(r"addAttribution\((\".*?\")\);", html)
-    assert control and maps.ATTRIBUTION in json.loads(control.group(1))
+    assert "attributionControl.addAttribution(data.attribution)" in html
+    # In the control (from the data island) ...
+    assert maps.map_data(html)["attribution"] == maps.ATTRIBUTION
     # ... and as text under the map element.
     parts = maps.render_parts(maps.ward_map(toy_wards))
     assert maps.ATTRIBUTION in str(parts.html)
@@ -137,8 +140,8 @@ def test_attribution_in_leaflet_control_and_as_visible_text(toy_wards: gpd.GeoDa
 
 
 def _bound_popups(html: str) -> list[dict]:
-    """The popup data bound to point markers (`appMapPopup({...})`)."""
-    return [json.loads(m) for m in re.findall(r"return appMapPopup\((\{.*?\})\); \}\);", html)]
+    """The popup data of every point marker, from the map's data island."""
+    return [p["popup"] for layer in maps.map_data(html)["points"] for p in layer["points"]]
 
 
 def test_hostile_text_reaches_popups_only_as_inert_data(toy_wards: gpd.GeoDataFrame) -> None:
@@ -154,9 +157,13 @@ def test_hostile_text_reaches_popups_only_as_inert_data(toy_wards: gpd.GeoDataFr
     assert "<script>alert" not in html
     assert "</script> `" not in html
     assert "$(`" not in html and "bindPopup(`" not in html
+    # The only script that runs has no template literal at all (the island is inert JSON).
+    assert "`" not in str(maps.render_parts(m).script)
     # Popups and tooltips are built with textContent, never from an HTML string.
     assert "textContent = d.title" in html and "innerHTML" not in html
     assert "bindPopup(feature.properties" not in html
+    # In the island, the markup is JSON-escaped so it cannot close the script element.
+    assert "\\u003cscript\\u003ealert(\\u0027x\\u0027)\\u003c/script\\u003e" in html
     features = {f["id"]: f["properties"] for f in _geojson_data(html)["features"]}
     popup = features["E05000003"]["popup"]
     assert popup["title"] == HOSTILE  # decoded from script-safe JSON, shown as text
@@ -193,7 +200,7 @@ def test_highlight_and_focus_on_one_ward(islington: gpd.GeoDataFrame) -> None:
     styles = {f["id"]: f["properties"]["style"] for f in _geojson_data(html)["features"]}
     assert styles["E05013706"]["color"] == maps.HIGHLIGHT_COLOUR
     assert styles["E05013706"]["weight"] > styles["E05013705"]["weight"]
-    bounds = json.loads(re.search(r"fitBounds\((\[\[.*?\]\])", html).group(1))
+    bounds = maps.map_data(html)["bounds"]
     holloway = islington[islington["code"] == "E05013706"].total_bounds
     assert bounds[0] == pytest.approx([holloway[1], holloway[0]])
     assert bounds[1] == pytest.approx([holloway[3], holloway[2]])  # framed on Holloway alone
@@ -222,3 +229,106 @@ def test_display_boundaries_are_simplified_cached_and_still_a_coverage() -> None
     # And the shapes stay close to the originals (within 1% of each ward's area).
     for simple, exact in zip(display_bng.geometry, full_bng.geometry, strict=True):
         assert simple.area == pytest.approx(exact.area, rel=0.01)
+
+
+TEMPLATE_PAYLOADS = ("X{{7*7}}X", "X{% raw %}X", "X{{X", "X{#X", "X${alert(1)}X")
+
+
+@pytest.mark.parametrize("payload", TEMPLATE_PAYLOADS)
+def test_template_syntax_in_any_text_is_data_not_a_template(
+    toy_wards: gpd.GeoDataFrame, payload: str
+) -> None:
+    wards = toy_wards.assign(name=["Alpha", "Beta", payload])
+    m = maps.ward_map(
+        wards,
+        {"E05000003": 5.0},
+        value_label=payload,
+        extra_rows={"E05000003": [(payload, payload)]},
+        aria_label=payload,
+    )
+    maps.point_layer(
+        m, [maps.MapPoint(51.555, -0.095, payload, rows=[(payload, payload)])], name=payload
+    )
+    parts = maps.render_parts(m, nonce="n")
+    page = str(parts.head) + str(parts.html) + str(parts.script)
+    assert "X49X" not in page  # never evaluated by Jinja ...
+    data = maps.map_data(str(parts.html))
+    ward = next(f for f in data["wards"]["features"] if f["id"] == "E05000003")["properties"]
+    assert ward["popup"]["title"] == payload  # ... but carried verbatim as data
+    assert [payload, payload] in ward["popup"]["rows"]
+    assert ward["tooltip"] == f"{payload}: 5"
+    (layer,) = data["points"]
+    assert layer["points"][0]["popup"] == {
+        "title": payload,
+        "rows": [[payload, payload]],
+        "link": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        lambda: folium.Popup("X{{7*7}}X"),
+        lambda: folium.Tooltip("X{{7*7}}X"),
+        lambda: folium.Marker([51.555, -0.095]),
+        lambda: folium.GeoJson({"type": "FeatureCollection", "features": []}),
+        lambda: Element("X{{7*7}}X"),
+    ],
+    ids=["Popup", "Tooltip", "Marker", "GeoJson", "Element"],
+)
+def test_render_refuses_folium_and_branca_elements(
+    toy_wards: gpd.GeoDataFrame, element: Callable[[], Element]
+) -> None:
+    """Every folium/branca element's output is compiled as a template again, so a map
+    accepts none of them: content goes into the data island instead."""
+    m = maps.ward_map(toy_wards)
+    element().add_to(m)
+    with pytest.raises(TypeError, match="compile their output as a template"):
+        maps.render_parts(m)
+
+
+def test_branca_output_is_only_literal_text(toy_wards: gpd.GeoDataFrame) -> None:
+    """Something added straight to the figure (not the map) is refused too."""
+    m = maps.ward_map(toy_wards)
+    m.get_root().script.add_child(Element("X{{7*7}}X"))
+    with pytest.raises(TypeError, match="rendered output"):
+        maps.render_parts(m)
+
+
+# Source guard: nowhere in the app may text reach a Jinja/branca template source. Only
+# maps.py touches folium/branca, and there every Template(...) takes a string literal.
+_TEMPLATE_SINKS = re.compile(
+    r"\b(folium\.\w+|branca\b|Template\(|from_string\(|render_template_string|"
+    r"Environment\(|Html\(|IFrame\(|Popup\(|Tooltip\()"
+)
+
+
+def test_no_template_sink_outside_maps_and_only_literal_templates_inside() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(maps.__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "maps.py" and path.parent.name == "web":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if _TEMPLATE_SINKS.search(code):
+                offenders.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
+    assert offenders == []
+
+    tree = ast.parse(Path(maps.__file__).read_text(encoding="utf-8"))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None))
+        in ("Template", "Element", "Html", "Popup", "Tooltip", "GeoJson", "Marker")
+    ]
+    templates = [c for c in calls if getattr(c.func, "id", None) == "Template"]
+    assert len(templates) == 2  # _MapScript and LocalMap
+    for call in calls:
+        assert getattr(call.func, "id", None) == "Template", ast.unparse(call)
+        (arg,) = call.args
+        assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), ast.unparse(call)

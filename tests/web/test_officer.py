@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -63,10 +64,25 @@ def _events(app: Flask, statement: Statement) -> list[AuditEvent]:
         )
 
 
+def _review_version(client: FlaskClient, statement: Statement) -> str:
+    """The review's lock version as the officer's review page carries it in its forms."""
+    html = client.get(f"/officer/statements/{statement.id}").text
+    found = re.search(r'name="review_version" value="(\d+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
 def _act(
-    client: FlaskClient, statement: Statement, action: str, version: str = "1", **fields: str
+    client: FlaskClient,
+    statement: Statement,
+    action: str,
+    version: str | None = None,
+    **fields: str,
 ) -> TestResponse:
-    """Post a workflow decision from the review page, as taken on `version` of the review."""
+    """Post a workflow decision from the review page, as taken on `version` of the review
+    (by default the version the page shows now, as a browser would)."""
+    if version is None:
+        version = _review_version(client, statement)
     return client.post(
         f"/officer/statements/{statement.id}/actions",
         data={"action": action, "review_version": version, **fields},
@@ -365,64 +381,49 @@ def test_second_officer_gets_a_conflict_and_nothing_is_overwritten(
         assert session.scalars(select(ReviewState)).one().version == 2
 
     # A decision taken on a stale page is refused the same way.
-    stale = _act(bob, submitted, "recommend")
+    stale = _act(bob, submitted, "recommend", version="1")
     assert stale.status_code == 409
     assert _status(app, submitted) == "under_review"
 
 
 def test_stale_write_race_is_a_conflict(
-    app: Flask, people: dict[str, User], submitted: Statement
+    app: Flask, people: dict[str, User], submitted: Statement, monkeypatch: Any
 ) -> None:
-    """Two sessions pass the version check together; the database lock stops the second."""
-    from sqlalchemy.orm.exc import StaleDataError
-
+    """Two saves pass the version check together; `UPDATE ... WHERE version = 2` lets only
+    the first one in, and the second is a ReviewConflict, not a database error."""
     from planning_sv.store import review as review_repo
 
     db = app.extensions["planning_sv.db"]
-    rule = _rules(app, submitted)[0]
-    with db.session() as session:
-        version = session.get(Statement, submitted.id).latest_version  # type: ignore[union-attr]
-        review_repo.review_state(session, version)  # type: ignore[arg-type]
-    first, second = db.Session(), db.Session()
-    try:
-        loaded = []
-        for session in (first, second):
+    rules = _rules(app, submitted)
+
+    def save(user: User, rule_id: str, comment: str | None, expected: int) -> list[str]:
+        with db.session() as session:
             statement = session.get(Statement, submitted.id)
             version = statement.latest_version  # type: ignore[union-attr]
-            # Both read the review state at version 1 before either writes (kept referenced:
-            # the identity map is weak and would otherwise reload the fresh row).
-            state = review_repo.review_state(session, version)  # type: ignore[arg-type]
-            assert state.version == 1
-            loaded.append((session, statement, version, state))
-        session, statement, version, _state = loaded[0]
-        review_repo.save_verdicts(
-            session,
-            statement,
-            version,
-            version.assessment.data,
-            [review_repo.VerdictInput(rule["id"], "agree")],
-            session.get(User, people["officer"].id),
-            expected_version=1,
-        )
-        session.commit()
-        session, statement, version, _state = loaded[1]
-        with pytest.raises(StaleDataError):
-            review_repo.save_verdicts(
+            return review_repo.save_verdicts(
                 session,
-                statement,
-                version,
-                version.assessment.data,
-                [review_repo.VerdictInput(rule["id"], "agree", comment="late")],
-                session.get(User, people["officer2"].id),
-                expected_version=1,
+                statement,  # type: ignore[arg-type]
+                version,  # type: ignore[arg-type]
+                version.assessment.data,  # type: ignore[union-attr]
+                [review_repo.VerdictInput(rule_id, "agree", comment=comment)],
+                session.get(User, user.id),  # type: ignore[arg-type]
+                expected_version=expected,
             )
-        session.rollback()
-        (verdict,) = session.scalars(select(RuleVerdict)).all()
-        assert verdict.comment is None  # the first save stands
-        assert verdict.officer_id == people["officer"].id
-    finally:
-        first.close()
-        second.close()
+
+    assert save(people["officer"], rules[0]["id"], None, 1) == [rules[0]["id"]]  # row at 2
+    assert save(people["officer"], rules[1]["id"], None, 2) == [rules[1]["id"]]  # now 3
+    # The late save read version 2 before the other committed: make its read say so.
+    monkeypatch.setattr(review_repo, "current_review_version", lambda *_args: 2)
+    with pytest.raises(review_repo.ReviewConflict) as caught:
+        save(people["officer2"], rules[0]["id"], "late", 2)
+    assert (caught.value.expected, caught.value.current) == (2, 3)
+    with db.session() as session:
+        first = session.scalars(
+            select(RuleVerdict).where(RuleVerdict.rule_id == rules[0]["id"])
+        ).one()
+        assert first.comment is None  # the first save stands
+        assert first.officer_id == people["officer"].id
+        assert session.scalars(select(ReviewState.version)).one() == 3
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -466,7 +467,9 @@ def test_recommend_sign_off_four_eyes_return_and_approve(
 ) -> None:
     senior = _client(app, sign_in, people["senior"])
     senior2 = _client(app, sign_in, people["senior2"])
-    assert _act(senior, submitted, "recommend", note="Policy compliant").status_code == 302
+    assert (
+        _act(senior, submitted, "recommend", note="Policy compliant", accept_engine="yes")
+    ).status_code == 302
     assert _status(app, submitted) == "recommended"
 
     own = _act(senior, submitted, "sign_off")
@@ -479,7 +482,7 @@ def test_recommend_sign_off_four_eyes_return_and_approve(
     assert _status(app, submitted) == "under_review"
 
     officer = _client(app, sign_in, people["officer"])
-    _act(officer, submitted, "recommend")
+    assert _act(officer, submitted, "recommend", accept_engine="yes").status_code == 302
     assert _act(senior2, submitted, "sign_off").status_code == 302
     assert _status(app, submitted) == "signed_off"
     # Signed off: the heads of terms lose their draft mark.

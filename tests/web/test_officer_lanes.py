@@ -17,7 +17,7 @@ from planning_sv.store.review import ReviewState, RuleVerdict
 from planning_sv.store.users import create_user
 
 PASSWORD = "correct-horse-battery-lanes"
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
 
 def _example() -> dict[str, Any]:

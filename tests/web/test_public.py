@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from planning_sv.core.geo.service import GeoService
 from planning_sv.store.models import Statement, User
 from planning_sv.store.public_queries import FIGURES
+from planning_sv.web import maps
 
 HOSTILE = "<script>alert('pwned')</script>"
 LAD = {"islington": "E09000019", "salford": "E08000006"}
@@ -31,10 +32,8 @@ def _ward_codes(council: str) -> list[str]:
 
 
 def _map_features(html: str) -> dict[str, dict[str, Any]]:
-    """Ward code -> properties of the GeoJSON embedded in the page's map script."""
-    match = re.search(r"_add\((\{.*\})\);", html)
-    assert match, "the page has no map data"
-    return {f["id"]: f["properties"] for f in json.loads(match.group(1))["features"]}
+    """Ward code -> properties of the GeoJSON in the page's map data island."""
+    return {f["id"]: f["properties"] for f in maps.map_data(html)["wards"]["features"]}
 
 
 def _table_values(html: str, figure: str) -> dict[str, float]:
@@ -174,7 +173,9 @@ def test_ward_page_lists_schemes_commitments_and_compares_with_the_borough(
     assert average.group(1) == "£177,609"  # £3,019,350 over Islington's 17 wards
     # The site and the point commitment are drawn on the map.
     assert "Site: EXAMPLE/2026/0001/FUL" in html
-    assert html.count("L.circleMarker(") >= 2
+    layers = {layer["name"]: layer["points"] for layer in maps.map_data(html)["points"]}
+    assert [p["tooltip"] for p in layers["Scheme sites"]] == ["Site: EXAMPLE/2026/0001/FUL"]
+    assert len(layers["Commitments"]) == 1  # c5, the workspace placed by a point
 
 
 def test_user_text_is_escaped_everywhere(client: FlaskClient, public_data: dict[str, Any]) -> None:
@@ -182,7 +183,7 @@ def test_user_text_is_escaped_everywhere(client: FlaskClient, public_data: dict[
     assert HOSTILE not in html
     assert "alert(&#39;pwned&#39;)" in html  # the description, escaped, in the table
     # In the map script the point's popup is script-safe JSON, shown with textContent.
-    popups = [json.loads(p) for p in re.findall(r"return appMapPopup\((\{.*?\})\); \}\);", html)]
+    popups = [p["popup"] for layer in maps.map_data(html)["points"] for p in layer["points"]]
     assert ["Description", f"Workspace {HOSTILE}"] in [r for p in popups for r in p["rows"]]
     data = client.get("/councils/islington/wards/E05013706.geojson").get_json()
     descriptions = [f["properties"].get("description") for f in data["features"]]
@@ -374,7 +375,7 @@ def test_council_figures_query_on_each_database(
     """The aggregation's SQL (approval dates, JSON columns) on SQLite and PostgreSQL."""
     from planning_sv.core.measures import load_measures
     from planning_sv.store import statements as repo
-    from planning_sv.store.public_queries import PublicFilters, council_figures
+    from planning_sv.store.public_queries import PublicFilters, council_figures, ward_schemes
     from planning_sv.store.users import create_user
 
     database = db_app.extensions["planning_sv.db"]
@@ -410,11 +411,14 @@ def test_council_figures_query_on_each_database(
     with database.session() as session:
         figures = council_figures(session, **arguments)
         elsewhere = council_figures(session, **arguments, filters=PublicFilters(year=2001))
-    assert len(figures.schemes) == 1 and len(figures.wards) == 17
+        holloway = ward_schemes(
+            session, "islington", "E05013706", PublicFilters(), arguments["measures"]
+        )
+    assert figures.schemes == 1 and len(figures.wards) == 17
     assert figures.totals["gbp"] == pytest.approx(expected["total_gbp"])
     assert figures.years == [dt.date.today().year]
-    assert figures.schemes[0].approved_on == dt.date.today()
-    assert elsewhere.schemes == [] and elsewhere.totals["gbp"] == 0
+    assert [s.approved_on for s in holloway] == [dt.date.today()]
+    assert elsewhere.schemes == 0 and elsewhere.totals["gbp"] == 0
 
 
 def test_filters_parse_and_name_the_bad_parameter() -> None:
@@ -448,16 +452,16 @@ def test_filters_parse_and_name_the_bad_parameter() -> None:
 
 def test_quantities_convert_to_the_figure_unit_and_csv_cells_are_neutralised() -> None:
     from planning_sv.core.measures import load_measures
-    from planning_sv.store import public_queries as pq
+    from planning_sv.web.public import csv_lines
 
     measures = load_measures()
     # 104 apprenticeship weeks are 2 starts (1 start = 52 weeks, as the catalogue declares).
-    assert pq._convert(measures["apprenticeship"], 104, "weeks", "starts") == pytest.approx(2)
-    assert pq._convert(measures["apprenticeship"], 3, "starts", "starts") == 3
+    assert measures["apprenticeship"].convert(104, "weeks", "starts") == pytest.approx(2)
+    assert measures["apprenticeship"].convert(3, "starts", "starts") == 3
     # 200 sqm-years of workspace are 10 sqm at the catalogue's 20 years per sqm.
-    assert pq._convert(measures["affordable_workspace"], 200, "sqm_years", "sqm") == 10
+    assert measures["affordable_workspace"].convert(200, "sqm_years", "sqm") == 10
     # People employed cannot be turned into FTE-years: not counted rather than guessed.
-    assert pq._convert(measures["local_employment"], 5, "people", "fte_years") is None
-    text = pq._csv(["a", "b"], [{"a": '=HYPERLINK("http://x")', "b": "@SUM(1)"}])
+    assert measures["local_employment"].convert(5, "people", "fte_years") is None
+    text = "".join(csv_lines(["a", "b"], [{"a": '=HYPERLINK("http://x")', "b": "@SUM(1)"}]))
     # Spreadsheets would run these as formulas; a leading apostrophe keeps them text.
     assert list(csv.reader(io.StringIO(text)))[1] == ['\'=HYPERLINK("http://x")', "'@SUM(1)"]

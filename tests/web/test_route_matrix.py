@@ -5,7 +5,12 @@ The test walks `app.url_map`, so a new route is covered automatically; a route w
 
 - not allowed by role: anonymous → redirect to sign-in (pages) or 401 (API); signed in → 403;
 - allowed, but the URL names a statement the actor may not see → 404;
+- allowed, but the URL names another council's account or value sets → 404 (council admins);
 - allowed and visible → neither 401/403/404 nor a 5xx.
+
+A second pass walks every statement route with a private draft (never submitted: a draft,
+and one withdrawn before submission), where only the owner gets in; a third checks which
+accounts and councils each kind of administrator reaches.
 
 URL arguments are filled from SAMPLES; a route with a new argument name fails with a
 message asking for a sample value (add one below).
@@ -19,8 +24,9 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from planning_sv.store.models import Statement, User
+from planning_sv.store.models import AuditEvent, Statement, User
 from planning_sv.store.users import create_token
 from planning_sv.web.authz import allowed_for, can_view, role_allowed
 
@@ -31,8 +37,11 @@ ACTORS = (
     "officer_same_council",
     "senior_same_council",
     "officer_other_council",
-    "admin",
+    "council_admin_same",  # admin of the statement's council (islington)
+    "council_admin_other",  # admin of another council (salford)
+    "installation_admin",  # admin with no council
 )
+ADMINS = ("council_admin_same", "council_admin_other", "installation_admin")
 
 # Written by hand, not read from the declarations, so a wrong @allow(...) fails here:
 # who may see a statement (owner and its council's staff) ...
@@ -46,6 +55,12 @@ BLUEPRINT_ROLES = {
     "api": {"applicant", "officer", "senior_officer"},
     "auth": {"signed_in"},
 }
+# URLs the main pass fills with Islington's officer (user_id) and council (council): an
+# admin of another council is allowed by role but must not reach them.
+NOT_THEIRS = {
+    ("admin.edit_user", "council_admin_other"),
+    ("admin.council_value_set", "council_admin_other"),
+}
 EXCEPTIONS = {
     "api.create_statement": {"applicant"},
     "api.put_statement": {"applicant"},
@@ -58,15 +73,16 @@ EXCEPTIONS = {
 }
 
 
-def _samples(statement: Statement, owner: User) -> dict[str, Any]:
-    """A value for every URL argument name used by the app's routes."""
+def _samples(statement: Statement, account: User) -> dict[str, Any]:
+    """A value for every URL argument name used by the app's routes (`account`: the one
+    admin pages edit)."""
     return {
         "statement_id": statement.id,
         "commitment_id": "c1",
         "number": 1,
         "version": 1,
         "token_id": 1,
-        "user_id": owner.id,
+        "user_id": account.id,
         "filename": "manifest.json",
         "council": "islington",
         "ward": "E05013706",
@@ -86,6 +102,22 @@ def _routes(app: Flask) -> list[tuple[str, str, Any]]:
             out.append((rule.endpoint, method, rule))
     # Sign-out last: it ends the shared clients' sessions.
     return sorted(out, key=lambda r: (r[0] == "auth.sign_out", r[0], r[1]))
+
+
+def _clients(
+    app: Flask,
+    users: dict[str, User | None],
+    sign_in: Callable[[FlaskClient, User], FlaskClient],
+) -> tuple[dict[str, FlaskClient], dict[str, str]]:
+    """A signed-in page client and an API token per actor."""
+    clients: dict[str, FlaskClient] = {}
+    tokens: dict[str, str] = {}
+    for name, user in users.items():
+        clients[name] = app.test_client() if user is None else sign_in(app.test_client(), user)
+        if user is not None:
+            with app.extensions["planning_sv.db"].session() as session:
+                tokens[name] = create_token(session, session.get(User, user.id))[1]
+    return clients, tokens
 
 
 def test_every_route_declares_who_may_use_it(app: Flask) -> None:
@@ -123,15 +155,11 @@ def test_route_matrix(
         "officer_same_council": make_user("officer", "islington"),
         "senior_same_council": make_user("senior_officer", "islington"),
         "officer_other_council": make_user("officer", "salford"),
-        "admin": make_user("admin"),
+        "council_admin_same": make_user("admin", "islington"),
+        "council_admin_other": make_user("admin", "salford"),
+        "installation_admin": make_user("admin"),
     }
-    clients: dict[str, FlaskClient] = {}
-    tokens: dict[str, str] = {}
-    for name, user in users.items():
-        clients[name] = app.test_client() if user is None else sign_in(app.test_client(), user)
-        if user is not None:
-            with app.extensions["planning_sv.db"].session() as session:
-                tokens[name] = create_token(session, session.get(User, user.id))[1]
+    clients, tokens = _clients(app, users, sign_in)
     owner = users["applicant_owner"]
     staff = {
         "start_review": users["officer_same_council"],
@@ -157,7 +185,7 @@ def test_route_matrix(
         statement = make_statement(
             owner, "islington", actions=("submit", "start_review", "request_changes"), staff=staff
         )
-        samples = _samples(statement, owner)
+        samples = _samples(statement, users["officer_same_council"])  # type: ignore[arg-type]
         unknown = [arg for arg in rule.arguments if arg not in samples]
         if unknown:
             failures.append(
@@ -194,6 +222,9 @@ def test_route_matrix(
             elif "statement_id" in rule.arguments and not can_view(user, statement):
                 if status != 404:
                     failures.append(f"{where} (expected 404: statement not visible)")
+            elif (endpoint, actor) in NOT_THEIRS:
+                if status != 404:
+                    failures.append(f"{where} (expected 404: another council's)")
             elif status in (401, 403, 404) or status >= 500:
                 failures.append(f"{where} (expected access)")
     assert not failures, "route matrix failures:\n" + "\n".join(failures)
@@ -206,3 +237,218 @@ def test_api_ignores_session_cookies(login_as: Callable[..., FlaskClient], path:
     response = client.get(path)
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
+
+
+# --- private drafts -----------------------------------------------------------------------
+
+# A statement never submitted (a draft, or withdrawn before its first submission) is its
+# applicant's alone. Expected status per route audience and actor, by hand: "ok" means
+# neither 401/403/404 nor a 5xx; "sign-in" a redirect to the sign-in page.
+_REFUSED = {
+    "council_admin_same": 403,
+    "council_admin_other": 403,
+    "installation_admin": 403,
+}
+DRAFT_EXPECTED: dict[str, dict[str, int | str]] = {
+    "applicant": {
+        "anonymous": "sign-in",
+        "applicant_owner": "ok",
+        "other_applicant": 404,
+        "officer_same_council": 403,
+        "senior_same_council": 403,
+        "officer_other_council": 403,
+        **_REFUSED,
+    },
+    "officer": {
+        "anonymous": "sign-in",
+        "applicant_owner": 403,
+        "other_applicant": 403,
+        "officer_same_council": 404,
+        "senior_same_council": 404,
+        "officer_other_council": 404,
+        **_REFUSED,
+    },
+    "api_read": {
+        "anonymous": 401,
+        "applicant_owner": "ok",
+        "other_applicant": 404,
+        "officer_same_council": 404,
+        "senior_same_council": 404,
+        "officer_other_council": 404,
+        **_REFUSED,
+    },
+    "api_write": {
+        "anonymous": 401,
+        "applicant_owner": "ok",
+        "other_applicant": 404,
+        "officer_same_council": 403,
+        "senior_same_council": 403,
+        "officer_other_council": 403,
+        **_REFUSED,
+    },
+}
+DRAFT_AUDIENCE = {"api.put_statement": "api_write", "api.submit_statement": "api_write"}
+# A draft has no version 1, so even its owner finds none there.
+NO_VERSION_YET = {"applicant.version", "api.get_version"}
+
+
+def _matches(expected: int | str, status: int, location: str | None) -> bool:
+    if expected == "ok":
+        return status not in (401, 403, 404) and status < 500
+    if expected == "sign-in":
+        return status == 302 and "/sign-in" in (location or "")
+    return status == expected
+
+
+@pytest.mark.parametrize("withdrawn", [False, True], ids=["draft", "withdrawn-unsubmitted"])
+def test_private_drafts_on_every_statement_route(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_statement: Callable[..., Statement],
+    sign_in: Callable[[FlaskClient, User], FlaskClient],
+    withdrawn: bool,
+) -> None:
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "applicant_owner": make_user("applicant"),
+        "other_applicant": make_user("applicant"),
+        "officer_same_council": make_user("officer", "islington"),
+        "senior_same_council": make_user("senior_officer", "islington"),
+        "officer_other_council": make_user("officer", "salford"),
+        "council_admin_same": make_user("admin", "islington"),
+        "council_admin_other": make_user("admin", "salford"),
+        "installation_admin": make_user("admin"),
+    }
+    clients, tokens = _clients(app, users, sign_in)
+    owner = users["applicant_owner"]
+    assert owner is not None
+    actions = ("withdraw",) if withdrawn else ()
+
+    def private() -> Statement:
+        return make_statement(owner, "islington", actions=actions, staff={"withdraw": owner})
+
+    probe = private()
+    assert probe.status == ("withdrawn" if withdrawn else "draft")
+    with app.extensions["planning_sv.db"].session() as session:
+        loaded = session.get(Statement, probe.id)
+        for actor, user in users.items():
+            if user is not None:
+                assert can_view(user, loaded) == (actor == "applicant_owner"), actor
+
+    failures: list[str] = []
+    checked = 0
+    for endpoint, method, rule in _routes(app):
+        if "statement_id" not in rule.arguments:
+            continue
+        audience = DRAFT_AUDIENCE.get(endpoint) or (
+            "api_read" if endpoint.startswith("api.") else endpoint.split(".")[0]
+        )
+        statement = private()  # fresh: submit or withdraw on one route cannot touch the next
+        samples = _samples(statement, owner)
+        with app.test_request_context():
+            url = url_for(endpoint, **{a: samples[a] for a in rule.arguments})
+        for actor in ACTORS:
+            expected = DRAFT_EXPECTED[audience][actor]
+            if actor == "applicant_owner" and endpoint in NO_VERSION_YET:
+                expected = 404
+            user = users[actor]
+            headers = (
+                {"Authorization": f"Bearer {tokens[actor]}"}
+                if audience.startswith("api") and user
+                else {}
+            )
+            response = clients[actor].open(url, method=method, headers=headers)
+            checked += 1
+            if not _matches(expected, response.status_code, response.location):
+                failures.append(
+                    f"{actor:<22} {method:<6} {url} -> {response.status_code} (expected {expected})"
+                )
+    assert checked > 20 * len(ACTORS)
+    assert not failures, "private draft failures:\n" + "\n".join(failures)
+
+    # Lists never show another's private draft, whatever the filter asks for.
+    mine = probe.id
+    status = "withdrawn" if withdrawn else "draft"
+    for actor in ("officer_same_council", "senior_same_council"):
+        api = (
+            clients[actor]
+            .get(
+                f"/api/v1/statements?status={status}&per_page=100",
+                headers={"Authorization": f"Bearer {tokens[actor]}"},
+            )
+            .get_json()
+        )
+        assert (api["total"], api["items"]) == (0, []), actor
+        queue = clients[actor].get(f"/officer/?status={status}")
+        # 'draft' is not a queue status at all (400 with a message); withdrawn is, but
+        # only for statements that were submitted.
+        assert queue.status_code == (400 if status == "draft" else 200), actor
+        assert f'data-statement-id="{mine}"' not in queue.text
+    owners = (
+        clients["applicant_owner"]
+        .get(
+            f"/api/v1/statements?status={status}&per_page=100",
+            headers={"Authorization": f"Bearer {tokens['applicant_owner']}"},
+        )
+        .get_json()
+    )
+    assert mine in {item["id"] for item in owners["items"]}
+
+
+# --- administrators -----------------------------------------------------------------------
+
+# Which accounts each administrator reaches (GET the account page, POST an unchanged role):
+# 200/302 in reach, 404 out of reach. Written by hand from the policy in web/authz.py.
+ADMIN_REACH: dict[str, dict[str, int]] = {
+    #                        islington admin, salford admin, installation admin
+    "islington_officer": {"council_admin_same": 200, "council_admin_other": 404, "installation_admin": 200},
+    "salford_officer": {"council_admin_same": 404, "council_admin_other": 200, "installation_admin": 200},
+    "applicant": {"council_admin_same": 200, "council_admin_other": 200, "installation_admin": 200},
+    "islington_admin_peer": {"council_admin_same": 200, "council_admin_other": 404, "installation_admin": 200},
+    "other_installation_admin": {"council_admin_same": 404, "council_admin_other": 404, "installation_admin": 200},
+}  # fmt: skip
+COUNCIL_REACH: dict[str, dict[str, int]] = {
+    "islington": {"council_admin_same": 200, "council_admin_other": 404, "installation_admin": 200},
+    "salford": {"council_admin_same": 404, "council_admin_other": 200, "installation_admin": 200},
+}  # fmt: skip
+
+
+def test_admin_reach_by_council(
+    app: Flask,
+    make_user: Callable[..., User],
+    sign_in: Callable[[FlaskClient, User], FlaskClient],
+) -> None:
+    admins = {
+        "council_admin_same": make_user("admin", "islington"),
+        "council_admin_other": make_user("admin", "salford"),
+        "installation_admin": make_user("admin"),
+    }
+    targets = {
+        "islington_officer": make_user("officer", "islington"),
+        "salford_officer": make_user("officer", "salford"),
+        "applicant": make_user("applicant"),
+        "islington_admin_peer": make_user("admin", "islington"),
+        "other_installation_admin": make_user("admin"),
+    }
+    clients = {name: sign_in(app.test_client(), user) for name, user in admins.items()}
+    failures = []
+    for target_name, target in targets.items():
+        unchanged = {"role": target.role, "council": target.council or ""}
+        for actor, expected in ADMIN_REACH[target_name].items():
+            client = clients[actor]
+            got = client.get(f"/admin/users/{target.id}").status_code
+            posted = client.post(f"/admin/users/{target.id}", data=unchanged).status_code
+            listed = target.email in client.get("/admin/users?page=1").text
+            want = (expected, 302 if expected == 200 else 404, expected == 200)
+            if (got, posted, listed) != want:
+                failures.append(f"{actor} -> {target_name}: {(got, posted, listed)} != {want}")
+    for council, reach in COUNCIL_REACH.items():
+        for actor, expected in reach.items():
+            got = clients[actor].get(f"/admin/value-sets/{council}").status_code
+            listed = f"/admin/value-sets/{council}" in clients[actor].get("/admin/value-sets").text
+            if (got, listed) != (expected, expected == 200):
+                failures.append(f"{actor} -> value sets of {council}: {(got, listed)}")
+    assert not failures, "\n".join(failures)
+    # Nothing was changed by posting unchanged roles, so nothing was audited.
+    with app.extensions["planning_sv.db"].session() as session:
+        assert list(session.scalars(select(AuditEvent.action))) == []

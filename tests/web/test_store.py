@@ -245,14 +245,19 @@ def test_visibility_filter(
         other = _owner(s, "other@example.com")
         isl = create_user(s, "isl@council.example", PASSWORD, "officer", "islington")
         admin = create_user(s, "admin@council.example", PASSWORD, "admin")
-        repo.create_statement(s, owner, "islington", islington_example)
+        draft = repo.create_statement(s, owner, "islington", islington_example)
         repo.create_statement(s, owner, "salford", salford_example)
         assert repo.list_visible(s, owner)[1] == 2
         assert repo.list_visible(s, other)[1] == 0
-        rows, total = repo.list_visible(s, isl)
-        assert total == 1 and rows[0].council == "islington"
         assert repo.list_visible(s, admin)[1] == 0
         assert repo.list_visible(s, owner, page=2, per_page=1)[0][0].council == "islington"
+        # Drafts are private to their owner, even from their council's officers.
+        assert repo.list_visible(s, isl) == ([], 0)
+        assert repo.list_visible(s, isl, statuses=["draft"]) == ([], 0)
+        repo.submit(s, draft, owner)
+        rows, total = repo.list_visible(s, isl)
+        assert total == 1 and rows[0].council == "islington"
+        assert repo.list_visible(s, isl, statuses=["draft"]) == ([], 0)
 
 
 def test_draft_assessment_is_replaced_on_each_save(

@@ -1,7 +1,25 @@
-"""Geography: boundary vintages, the fast ward locator, postcodes, local areas, batch locate."""
+"""Geography: boundary vintages, the fast ward locator, postcodes, local areas, batch locate.
 
-from planning_sv.core.geo.locator import PolygonLocator
-from planning_sv.core.geo.postcodes import PostcodeIndex, normalise_postcode
-from planning_sv.core.geo.service import GeoService, clear_cache
+The names below are imported on first use (PEP 562): `planning_sv.core.geo.batch` and the
+locator must not pay for geopandas, which the service needs and a cached batch does not.
+"""
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "GeoService": "planning_sv.core.geo.service",
+    "clear_cache": "planning_sv.core.geo.service",
+    "PolygonLocator": "planning_sv.core.geo.locator",
+    "PostcodeIndex": "planning_sv.core.geo.postcodes",
+    "normalise_postcode": "planning_sv.core.geo.postcodes",
+}
 __all__ = ["GeoService", "PolygonLocator", "PostcodeIndex", "clear_cache", "normalise_postcode"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,11 @@ coordinates are empty or not numbers get empty ward columns rather than stopping
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.geo.boundaries import read_boundary_file
-from planning_sv.core.geo.coords import bng_to_lonlat
+from planning_sv.core.files import replacing
+from planning_sv.core.geo import locator as locator_module
 from planning_sv.core.geo.locator import PolygonLocator
 
 
@@ -40,13 +43,59 @@ class WardLookup:
     locator: PolygonLocator
 
     @classmethod
-    def from_file(cls, path: Path) -> WardLookup:
+    def from_file(cls, path: Path, cache_dir: Path | None = None) -> WardLookup:
+        """The lookup for a boundary file; with `cache_dir`, built once per file content.
+
+        The grid takes seconds to build for England's wards and a fraction of a second to
+        read back, so a one-off `planning-sv locate` pays for it only the first time. The
+        cache is keyed by the file's bytes and the grid parameters; a missing, corrupt or
+        outdated cache file is rebuilt.
+        """
+        cached = cache_dir / f"wards-{cache_key(path)}.npz" if cache_dir is not None else None
+        if cached is not None and cached.is_file():
+            try:
+                return cls.load(cached)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                pass  # corrupt or from another version: rebuilt and replaced below
+        from planning_sv.core.geo.boundaries import read_boundary_file
+
         frame, _ = read_boundary_file(path, lad_code="")
-        return cls(
+        lookup = cls(
             codes=frame["code"].to_numpy(dtype=object),
             names=frame["name"].to_numpy(dtype=object),
             locator=PolygonLocator(frame.geometry.values),
         )
+        if cached is not None:
+            # A read-only cache folder only costs the next run a rebuild.
+            with contextlib.suppress(OSError):
+                lookup.save(cached)
+        return lookup
+
+    def save(self, path: Path) -> None:
+        """Write the lookup as one .npz (no pickles), atomically."""
+        arrays = self.locator.to_arrays()
+        with replacing(path) as handle:
+            np.savez(
+                handle,
+                format=np.array([locator_module.GRID_PARAMETERS]),
+                codes=self.codes.astype(str),
+                names=self.names.astype(str),
+                **arrays,
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> WardLookup:
+        """Read a saved lookup; ValueError when it is from another format or inconsistent."""
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["format"][0]) != locator_module.GRID_PARAMETERS:
+                raise ValueError(f"{path} was written by another version of the locator")
+            arrays = {name: saved[name] for name in saved.files}
+        codes = arrays.pop("codes").astype(object)
+        names = arrays.pop("names").astype(object)
+        locator = PolygonLocator.from_arrays(arrays)
+        if not len(codes) == len(names) == len(locator):
+            raise ValueError(f"{path}: codes, names and polygons differ in number")
+        return cls(codes=codes, names=names, locator=locator)
 
     def lookup(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         index = self.locator.locate(lon, lat)
@@ -56,6 +105,21 @@ class WardLookup:
         codes[found] = self.codes[index[found]]
         names[found] = self.names[index[found]]
         return codes, names
+
+
+def cache_key(path: Path) -> str:
+    """sha256 of the boundary file's bytes (a shapefile's sidecar files too) and the grid
+    parameters: a changed file, or a changed locator, never reuses an old grid."""
+    digest = hashlib.sha256(locator_module.GRID_PARAMETERS.encode())
+    parts = [path]
+    if path.suffix.lower() == ".shp":
+        parts = sorted(p for p in path.parent.glob(f"{path.stem}.*") if p.is_file())
+    for part in parts:
+        digest.update(part.suffix.lower().encode())
+        with part.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:32]
 
 
 def locate_csv(
@@ -110,6 +174,8 @@ def locate_csv(
             x = pd.to_numeric(chunk[x_column].str.strip(), errors="coerce").to_numpy(float)
             y = pd.to_numeric(chunk[y_column].str.strip(), errors="coerce").to_numpy(float)
             if easting_northing:
+                from planning_sv.core.geo.coords import bng_to_lonlat
+
                 ok = np.isfinite(x) & np.isfinite(y)
                 lon = np.full(len(x), np.nan)
                 lat = np.full(len(x), np.nan)

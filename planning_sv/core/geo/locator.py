@@ -30,6 +30,7 @@ as the boundary files do, so the answers equal sjoin on those files).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,35 @@ import shapely
 # that a reference point sits exactly on an edge or a vertex.
 _REF_FX = 0.5037231
 _REF_FY = 0.4962917
+
+
+_CELLS_PER_POLYGON = 4_000
+_MIN_CELLS = 10_000
+_MAX_CELLS = 16_000_000
+# What decides the grid built from given polygons: a saved locator is only reused when these
+# are unchanged (bump FORMAT when the build or the saved arrays change meaning).
+FORMAT = 1
+GRID_PARAMETERS = (
+    f"format={FORMAT} cells_per_polygon={_CELLS_PER_POLYGON} min_cells={_MIN_CELLS} "
+    f"max_cells={_MAX_CELLS} ref={_REF_FX},{_REF_FY}"
+)
+
+# The arrays a built locator is made of, saved by `to_arrays` (each as `_<name>`).
+_STATE_ARRAYS = (
+    "grid",
+    "b_cell",
+    "b_start",
+    "b_count",
+    "b_ref_label",
+    "b_slow",
+    "e_ax",
+    "e_ay",
+    "e_bx",
+    "e_by",
+    "e_poly",
+    "e_ref_side",
+)
+_GRID_ARRAYS = ("grid_shape", "grid_origin", "grid_stats", "wkb_data", "wkb_offsets")
 
 
 @dataclass(frozen=True)
@@ -61,8 +91,9 @@ class PolygonLocator:
         geoms = np.asarray(geometries, dtype=object)
         if geoms.ndim != 1 or len(geoms) == 0:
             raise ValueError("need at least one polygon")
-        self.geometries = geoms
-        self._tree = shapely.STRtree(geoms)
+        self._geometries: np.ndarray | None = geoms
+        self._wkb: tuple[np.ndarray, np.ndarray] | None = None
+        self._tree_cache: shapely.STRtree | None = None
         shapely.prepare(geoms)
 
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
@@ -70,7 +101,7 @@ class PolygonLocator:
         if cell_size is None:
             # About 4,000 cells per polygon, at most 16M cells (64 MB): a trade between the
             # share of points needing the exact test and the memory of the grid.
-            target = min(16_000_000, max(10_000, 4_000 * len(geoms)))
+            target = min(_MAX_CELLS, max(_MIN_CELLS, _CELLS_PER_POLYGON * len(geoms)))
             cell_size = math.sqrt(max(width * height, 1e-12) / target)
         # Pad by half a cell so no vertex sits on the outer grid edge.
         self.x0 = xmin - cell_size / 2
@@ -81,6 +112,92 @@ class PolygonLocator:
 
         ax, ay, bx, by, epoly = _edges(geoms)
         self._build(ax, ay, bx, by, epoly)
+
+    def __len__(self) -> int:
+        """How many polygons the locator answers for."""
+        if self._geometries is not None:
+            return len(self._geometries)
+        assert self._wkb is not None
+        return len(self._wkb[1]) - 1
+
+    @property
+    def geometries(self) -> np.ndarray:
+        """The polygons, in the order `locate` indexes them (read back lazily from a cache)."""
+        if self._geometries is None:
+            assert self._wkb is not None
+            data, offsets = self._wkb
+            self._geometries = shapely.from_wkb(
+                [data[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(offsets) - 1)]
+            )
+            shapely.prepare(self._geometries)
+        return self._geometries
+
+    @property
+    def _tree(self) -> shapely.STRtree:
+        # Only overlapping input needs the tree (cells answered by shapely), so it is made on
+        # first use: a locator read from a cache may never need the geometries at all.
+        if self._tree_cache is None:
+            self._tree_cache = shapely.STRtree(self.geometries)
+        return self._tree_cache
+
+    # ------------------------------------------------------------------ save / load
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Everything `from_arrays` needs, as plain numeric arrays (no pickles)."""
+        wkb = shapely.to_wkb(self.geometries)
+        offsets = np.zeros(len(wkb) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(b) for b in wkb])
+        arrays = {name: getattr(self, f"_{name}") for name in _STATE_ARRAYS}
+        arrays.update(
+            grid_shape=np.array([self.nx, self.ny], dtype=np.int64),
+            grid_origin=np.array([self.x0, self.y0, self.dx, self.dy], dtype=np.float64),
+            grid_stats=np.array(
+                [
+                    self.stats.cells,
+                    self.stats.boundary_cells,
+                    self.stats.edges,
+                    self.stats.cell_edge_pairs,
+                ],
+                dtype=np.int64,
+            ),
+            wkb_data=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+            wkb_offsets=offsets,
+        )
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> PolygonLocator:
+        """A locator from `to_arrays`'s output; ValueError when it is incomplete or inconsistent."""
+        missing = [n for n in (*_STATE_ARRAYS, *_GRID_ARRAYS) if n not in arrays]
+        if missing:
+            raise ValueError(f"locator arrays lack {', '.join(missing)}")
+        self = cls.__new__(cls)
+        nx, ny = (int(v) for v in arrays["grid_shape"])
+        self.nx, self.ny = nx, ny
+        self.x0, self.y0, self.dx, self.dy = (float(v) for v in arrays["grid_origin"])
+        for name in _STATE_ARRAYS:
+            setattr(self, f"_{name}", np.asarray(arrays[name]))
+        self.stats = LocatorStats(*(int(v) for v in arrays["grid_stats"]))
+        offsets = np.asarray(arrays["wkb_offsets"], dtype=np.int64)
+        data = np.asarray(arrays["wkb_data"], dtype=np.uint8)
+        boundary = len(self._b_cell)
+        entries = len(self._e_poly)
+        consistent = (
+            self._grid.shape == (nx * ny,)
+            and all(len(getattr(self, f"_{n}")) == boundary for n in _STATE_ARRAYS if n[:2] == "b_")
+            and all(len(getattr(self, f"_{n}")) == entries for n in _STATE_ARRAYS if n[:2] == "e_")
+            and len(offsets) >= 2
+            and offsets[-1] == len(data)
+            and bool(np.all(np.diff(offsets) > 0))
+            and (not boundary or int((self._b_start + self._b_count).max()) <= entries)
+            and int(self._grid.max(initial=-1)) < len(offsets) - 1
+        )
+        if not consistent:
+            raise ValueError("locator arrays do not fit together")
+        self._geometries = None
+        self._wkb = (data, offsets)
+        self._tree_cache = None
+        return self
 
     # ------------------------------------------------------------------ build
 

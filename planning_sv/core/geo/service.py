@@ -32,12 +32,20 @@ from planning_sv.core.geo.coords import (
 from planning_sv.core.geo.locator import PolygonLocator
 from planning_sv.core.geo.postcodes import PostcodeIndex, looks_like_postcode
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
-from planning_sv.core.statement import Statement, Where
+from planning_sv.core.statement import Site, Statement, Where
 
 WARD_CODE = re.compile(r"^[EWSN]05\d{6}$")
 BOROUGH_SPREAD_NOTE = "spread by ward population (ONS mid-2020, best-fit from LSOAs)"
 # Area shares below this are slivers from generalised boundaries, not real overlap.
 _MIN_SHARE = 1e-6
+
+# National reference layers, used only to say where a place is when it is not in the council:
+# every English ward with its LAD (20 m generalised) and every UK LAD (for "not in England").
+_ENGLAND_WARDS = "wards_2025_bgc_england.geojson"
+_UK_LADS = "lad2024_buc_uk.geojson"
+_COUNTRY_BY_PREFIX = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+# How the refusal of a site wholly outside the council names what was given.
+_SITE_WHAT = {"postcode": "This postcode", "point": "This point", "geometry": "This site"}
 
 # Built-in vintages: (vintage, file pattern). The LAD code comes from the file name.
 _BUILTIN = (
@@ -100,6 +108,12 @@ class GeoService:
         self._postcodes: PostcodeIndex | None = None
         self._population: dict[str, dict[str, int]] | None = None
         self._lsoa: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, PolygonLocator]] = {}
+        self._england: _NationalLayer | None = None
+        self._uk_lads: _NationalLayer | None = None
+        # Borough-wide placement per (vintage, LAD): the same for every commitment, and its
+        # outline union was most of the time of assessing a statement.
+        self._borough: dict[tuple[str, str], Placement] = {}
+        self._outlines: dict[tuple[str, str], shapely.Geometry] = {}
 
     @classmethod
     def from_data_dir(
@@ -190,7 +204,11 @@ class GeoService:
 
     def council_outline(self, lad_code: str, vintage: str = "2025") -> shapely.Geometry:
         """The council's area in EPSG:4326, dissolved from its wards (matches the ward layer)."""
-        return shapely.union_all(self.council(vintage, lad_code).geoms)
+        key = (vintage, lad_code)
+        with self._lock:
+            if key not in self._outlines:
+                self._outlines[key] = shapely.union_all(self.council(vintage, lad_code).geoms)
+            return self._outlines[key]
 
     # ------------------------------------------------------------ reference data
 
@@ -246,31 +264,69 @@ class GeoService:
                 self._lsoa[lad_code] = (codes, dec, bng, PolygonLocator(geoms))
             return self._lsoa[lad_code]
 
+    # ------------------------------------------------------------ where in the country
+
+    def _national(self, which: str) -> _NationalLayer:
+        """The English wards (with their LADs) or the UK LADs, loaded on first use."""
+        with self._lock:
+            if which == "england":
+                if self._england is None:
+                    frame = gpd.read_file(
+                        self.data_dir / "boundaries" / _ENGLAND_WARDS,
+                        columns=["WD25CD", "LAD25CD", "LAD25NM"],
+                    )
+                    self._england = _NationalLayer.of(frame, "LAD25CD", "LAD25NM", "WD25CD")
+                return self._england
+            if self._uk_lads is None:
+                frame = gpd.read_file(self.data_dir / "boundaries" / _UK_LADS)
+                self._uk_lads = _NationalLayer.of(frame, "LAD24CD", "LAD24NM")
+            return self._uk_lads
+
+    def lad_name(self, lad_code: str) -> str:
+        """The local authority's name ('Islington') from the national LAD layer, else the code."""
+        try:
+            layer = self._national("uk")
+        except (OSError, ValueError):  # no national layer: the code still identifies it
+            return lad_code
+        return layer.name_by_code.get(lad_code, lad_code)
+
+    def council_at(self, lon: float, lat: float) -> tuple[str, str] | None:
+        """(LAD code, name) of the local authority containing a lon/lat point, or None.
+
+        English wards first (20 m generalised: right near borough edges), then the UK LADs
+        for Wales, Scotland and Northern Ireland (500 m generalised, enough to name them).
+        """
+        point = shapely.Point(lon, lat)
+        for which in ("england", "uk"):
+            try:
+                layer = self._national(which)
+            except (OSError, ValueError):
+                continue
+            hit = layer.at(point)
+            if hit is not None:
+                return hit
+        return None
+
+    def _elsewhere(self, what: str, lon: float, lat: float, own_lad: str) -> str:
+        """'This postcode is in Salford, not Islington', or that it is not in England."""
+        own = self.lad_name(own_lad)
+        found = self.council_at(lon, lat)
+        if found is None:
+            return f"{what} is not in England; this statement is for {own}"
+        code, name = found
+        country = _COUNTRY_BY_PREFIX.get(code[:1], "England")
+        if country != "England":
+            return f"{what} is in {name}, {country}, not in England; this statement is for {own}"
+        return f"{what} is in {name}, not {own}"
+
     # ------------------------------------------------------------ placing
 
     def place_statement(self, statement: Statement, plan: PlanLike) -> StatementPlacement:
         """Place the site, then every commitment; raise InputInvalid with all problems."""
         problems: list[Problem] = []
-        site = statement.site
-        # The most precise location given wins: drawn geometry, then point, then postcode.
-        if site.geometry is not None:
-            site_where = Where(geometry=site.geometry)
-        elif site.point is not None:
-            site_where = Where(point=site.point)
-        else:
-            site_where = Where(postcode=site.postcode)
-        site_path = "$.site"
         site_located: _Located | None = None
         try:
-            site_located = self._place(
-                site_where,
-                lad_code=plan.lad_code,
-                vintage=plan.boundary_vintage,
-                local_definition=plan.local_definition,
-                site_geom=None,
-                path=site_path,
-                is_site=True,
-            )
+            site_located = self._locate_site(statement.site, plan, "$.site")
         except InputInvalid as exc:
             problems.extend(exc.problems)
         placed: dict[str, Placement] = {}
@@ -291,6 +347,37 @@ class GeoService:
             raise InputInvalid(problems)
         assert site_located is not None
         return StatementPlacement(site=site_located.placement, commitments=placed)
+
+    def place_site(self, site: Site, plan: PlanLike, *, path: str = "$.site") -> Placement:
+        """Place a site; InputInvalid when it cannot be placed or lies wholly outside the
+        council's area (the message names the council it is in). A polygon partly outside is
+        placed, with `outside_share` and a warning saying how much."""
+        return self._locate_site(site, plan, path).placement
+
+    def _locate_site(self, site: Site, plan: PlanLike, path: str) -> _Located:
+        # The most precise location given wins: drawn geometry, then point, then postcode.
+        if site.geometry is not None:
+            where = Where(geometry=site.geometry)
+        elif site.point is not None:
+            where = Where(point=site.point)
+        else:
+            where = Where(postcode=site.postcode)
+        located = self._place(
+            where,
+            lad_code=plan.lad_code,
+            vintage=plan.boundary_vintage,
+            local_definition=plan.local_definition,
+            site_geom=None,
+            path=path,
+            is_site=True,
+        )
+        if not located.placement.inside_council:
+            # A statement is assessed against one council's plan; a site in another council
+            # belongs in that council's statement, so say which council that is.
+            lon, lat = _lonlat_inside(located)
+            message = self._elsewhere(_SITE_WHAT[where.kind], lon, lat, plan.lad_code)
+            raise InputInvalid([Problem(f"{path}.{where.kind}", message)])
+        return located
 
     def place(
         self,
@@ -508,10 +595,8 @@ class GeoService:
             if vintage == wards.vintage:
                 frame = self._vintage_frame(vintage)
                 if code in set(frame["code"]):
-                    other = frame.loc[frame["code"] == code, "lad_code"].iloc[0]
-                    raise InputInvalid(
-                        [Problem(path, f"ward {code} is in council {other}, not {wards.lad_code}")]
-                    )
+                    other = str(frame.loc[frame["code"] == code, "lad_code"].iloc[0])
+                    raise InputInvalid([Problem(path, self._other_ward(code, other, wards))])
                 continue
             frame = self._vintage_frame(vintage)
             match = frame[frame["code"] == code]
@@ -548,11 +633,37 @@ class GeoService:
                 ),
                 old_bng,
             )
+        # Not in any vintage loaded for placing: perhaps another English council's ward.
+        other_lad = self._england_ward_lad(code)
+        if other_lad is not None:
+            raise InputInvalid([Problem(path, self._other_ward(code, other_lad, wards))])
         raise InputInvalid(
             [Problem(path, f"unknown ward code {code} (not in any loaded boundary vintage)")]
         )
 
+    def _england_ward_lad(self, code: str) -> str | None:
+        try:
+            layer = self._national("england")
+        except (OSError, ValueError):
+            return None
+        return layer.lad_by_key.get(code)
+
+    def _other_ward(self, code: str, other_lad: str, wards: CouncilWards) -> str:
+        own = self.lad_name(wards.lad_code)
+        return (
+            f"ward {code} is in {self.lad_name(other_lad)}, not {own}; give one of "
+            f"{own}'s wards ({wards.vintage} boundaries)"
+        )
+
     def _place_borough(self, wards: CouncilWards) -> _Located:
+        key = (wards.vintage, wards.lad_code)
+        placement = self._borough.get(key)
+        if placement is None:
+            placement = self._borough[key] = self._borough_placement(wards)
+        # A fresh _Located: callers replace its placement (local verdict, warnings).
+        return _Located(placement, None)
+
+    def _borough_placement(self, wards: CouncilWards) -> Placement:
         population = self.ward_population(wards.lad_code)
         weights = np.array([population.get(c, 0) for c in wards.codes], dtype=float)
         note = f"borough-wide: {BOROUGH_SPREAD_NOTE}"
@@ -562,15 +673,12 @@ class GeoService:
             note = "borough-wide: spread by ward area (no ward population for these wards)"
         # In code order (not by size) so borough-wide records read like the ward list.
         by_size = {w.code: w for w in _shares(wards, np.arange(len(wards.codes)), weights)}
-        return _Located(
-            Placement(
-                method="borough",
-                vintage=wards.vintage,
-                wards=tuple(by_size[str(code)] for code in wards.codes),
-                point=_rep_point(shapely.union_all(wards.geoms)),
-                warnings=(note,),
-            ),
-            None,
+        return Placement(
+            method="borough",
+            vintage=wards.vintage,
+            wards=tuple(by_size[str(code)] for code in wards.codes),
+            point=_rep_point(self.council_outline(wards.lad_code, wards.vintage)),
+            warnings=(note,),
         )
 
     # ------------------------------------------------------------ local
@@ -669,3 +777,50 @@ def _shares(wards: CouncilWards, indices: np.ndarray, weights: np.ndarray) -> tu
     return tuple(
         wards.share(int(indices[i]), float(r)) for i, r in zip(order, rounded, strict=True)
     )
+
+
+def _lonlat_inside(located: _Located) -> tuple[float, float]:
+    """A lon/lat inside what was placed (a polygon's centroid can fall outside it)."""
+    geom = located.geom_bng
+    if geom is not None and geom.geom_type != "Point":
+        p = geom.representative_point()
+        lon, lat = bng_to_lonlat(p.x, p.y)
+        return float(lon), float(lat)
+    assert located.placement.point is not None
+    return located.placement.point
+
+
+@dataclass
+class _NationalLayer:
+    """Polygons naming a local authority each (one row per ward or per LAD)."""
+
+    codes: np.ndarray
+    names: np.ndarray
+    tree: shapely.STRtree
+    geoms: np.ndarray
+    name_by_code: dict[str, str]
+    lad_by_key: dict[str, str]  # ward code -> LAD code (empty for a LAD layer)
+
+    @classmethod
+    def of(
+        cls, frame: gpd.GeoDataFrame, code: str, name: str, key: str | None = None
+    ) -> _NationalLayer:
+        frame = frame.to_crs("EPSG:4326") if frame.crs is not None else frame
+        geoms = np.asarray(list(frame.geometry), dtype=object)
+        codes = frame[code].to_numpy(dtype=str)
+        names = frame[name].to_numpy(dtype=str)
+        return cls(
+            codes=codes,
+            names=names,
+            tree=shapely.STRtree(geoms),
+            geoms=geoms,
+            name_by_code=dict(zip(codes, names, strict=True)),
+            lad_by_key=dict(zip(frame[key].to_numpy(dtype=str), codes, strict=True)) if key else {},
+        )
+
+    def at(self, point: shapely.Point) -> tuple[str, str] | None:
+        hits = self.tree.query(point, predicate="intersects")
+        if len(hits) == 0:
+            return None
+        index = int(min(hits))  # a point on a shared edge: either side is a fair answer
+        return str(self.codes[index]), str(self.names[index])

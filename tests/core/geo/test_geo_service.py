@@ -16,7 +16,7 @@ from planning_sv.core.errors import InputInvalid
 from planning_sv.core.geo.coords import bng_to_lonlat
 from planning_sv.core.geo.service import GeoService
 from planning_sv.core.placement import Placement
-from planning_sv.core.statement import Where, parse_statement
+from planning_sv.core.statement import Site, Where, parse_statement
 
 ISLINGTON = "E09000019"
 SALFORD = "E08000006"
@@ -312,7 +312,13 @@ def test_unknown_and_other_council_ward_codes(service):
     assert "unknown ward code" in caught.value.problems[0].message
     with pytest.raises(InputInvalid) as caught:
         place(service, ward="E05013028")  # Ordsall, Salford
-    assert "not E09000019" in caught.value.problems[0].message
+    assert caught.value.problems[0].message == (
+        "ward E05013028 is in Salford, not Islington; give one of Islington's wards "
+        "(2025 boundaries)"
+    )
+    with pytest.raises(InputInvalid) as caught:
+        place(service, ward="E05009367")  # a Hackney ward: named from the national file
+    assert caught.value.problems[0].message.startswith("ward E05009367 is in Hackney, not ")
     with pytest.raises(InputInvalid) as caught:
         place(service, ward="Highbury")
     assert "not a ward GSS code" in caught.value.problems[0].message
@@ -502,3 +508,69 @@ def test_place_within_metres_of_a_placed_site(service):
     )
     assert placement.local
     assert placement.local_reason.startswith("2351 m from the site")
+
+
+# ---------------------------------------------------------------- the site must be in the council
+
+
+@pytest.mark.parametrize(
+    ("site", "field", "message"),
+    [
+        # Code-Point Open: M5 4AD at (381468, 398512) is in Salford; E8 1AB at
+        # (534431, 184625) is in Hackney.
+        ({"postcode": "M5 4AD"}, "postcode", "This postcode is in Salford, not Islington"),
+        ({"postcode": "E8 1AB"}, "postcode", "This postcode is in Hackney, not Islington"),
+        # Salford's Ordsall ward label point (LONG, LAT in the 2025 ward file).
+        ({"point": [-2.272852, 53.47676]}, "point", "This point is in Salford, not Islington"),
+        # Cardiff city centre: in Great Britain, not in England.
+        (
+            {"point": [-3.18, 51.48]},
+            "point",
+            "This point is in Cardiff, Wales, not in England; this statement is for Islington",
+        ),
+    ],
+)
+def test_site_wholly_in_another_council_is_refused(service, make_plan, site, field, message):
+    with pytest.raises(InputInvalid) as caught:
+        service.place_site(Site(**site), make_plan(ISLINGTON))
+    assert [(p.path, p.message) for p in caught.value.problems] == [(f"$.site.{field}", message)]
+
+
+def test_salford_polygon_site_for_islington_is_refused(service, make_plan):
+    # The 100 m square of test_site_polygon_in_salford (Boothstown / Higher Irlam, Salford).
+    site = Site(geometry=bng_box_geojson((372425, 397691, 372525, 397791)))
+    with pytest.raises(InputInvalid) as caught:
+        service.place_site(site, make_plan(ISLINGTON))
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("$.site.geometry", "This site is in Salford, not Islington")
+    ]
+    # The same square is a good site for Salford.
+    assert service.place_site(site, make_plan(SALFORD)).inside_council
+
+
+def test_partly_outside_polygon_site_is_placed_with_its_share(service, make_plan):
+    # Two equal 100 m squares, one round Arsenal's label point (Islington), one round
+    # NW5 1TL (Camden): half the site is outside, by construction.
+    site = Site(
+        geometry=bng_box_geojson((531270, 185808, 531370, 185908), (528671, 185475, 528771, 185575))
+    )
+    placement = service.place_site(site, make_plan(ISLINGTON))
+    assert codes(placement) == ["E05013697"]
+    assert placement.outside_share == pytest.approx(0.5, abs=1e-3)
+    assert any("50.0% of the polygon" in w for w in placement.warnings)
+
+
+def test_place_statement_refuses_a_site_in_another_council(service, make_plan):
+    statement = parse_statement(
+        {
+            "council": "islington",
+            "site": {"postcode": "M5 4AD"},
+            "development": {"build_cost_gbp": 1_000_000},
+            "commitments": [],
+        }
+    )
+    with pytest.raises(InputInvalid) as caught:
+        service.place_statement(statement, make_plan(ISLINGTON))
+    assert [str(p) for p in caught.value.problems] == [
+        "$.site.postcode: This postcode is in Salford, not Islington"
+    ]

@@ -12,7 +12,7 @@ from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Statement, parse_statement
 from planning_sv.core.valuation import ValueRow, ValueSet
 
-EXAMPLES = config.examples_dir()
+EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
 
 def load_example(name: str) -> Statement:
