@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/planning-sv db upgrade
 .venv/bin/planning-sv demo seed
+# Public figures of statements approved before the figure tables existed (idempotent).
+.venv/bin/planning-sv figures rebuild
 exec .venv/bin/planning-sv serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from planning_sv import config
+from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
 from planning_sv.store.migrate import upgrade
 from planning_sv.store.models import Statement, User
@@ -26,6 +27,27 @@ from planning_sv.store.models import Statement, User
 PASSWORD = "correct-horse-battery"
 EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# --- the assessor -------------------------------------------------------------------------
+
+_SHARED: list[Assessor] = []
+
+
+def shared_assessor() -> Assessor:
+    """One assessor for the whole test run, so the boundaries and postcodes load once.
+
+    The apps and databases the fixtures build carry it (`ASSESSOR`, `Database(assessor=)`);
+    production apps build their own. It places with the open data and a fixed instance
+    folder of its own, whatever folder a test points PLANNING_SV_INSTANCE_DIR at; the
+    value sets come from each test's database.
+    """
+    if not _SHARED:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="planning-sv-test-instance-"))
+        _SHARED.append(Assessor(instance_dir=folder))
+    return _SHARED[0]
 
 
 # --- databases ----------------------------------------------------------------------------
@@ -77,7 +99,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def database(db_url: str) -> Iterator[Database]:
     """A Database (engine + sessions) on each lane."""
-    db = Database(db_url)
+    db = Database(db_url, assessor=shared_assessor())
     yield db
     db.dispose()
 
@@ -97,6 +119,7 @@ def make_app(url: str, **overrides: Any) -> Flask:
         "RATELIMIT_ENABLED": False,  # test_auth.py checks the sign-in limit
         "SESSION_COOKIE_SECURE": False,  # the test client talks plain http
         "REMEMBER_COOKIE_SECURE": False,
+        "ASSESSOR": shared_assessor(),
     }
     config.update(overrides)
     return create_app(config)

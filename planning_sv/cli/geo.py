@@ -39,7 +39,6 @@ def geo_import(
 ) -> None:
     """Import a ward boundary FILE (GeoJSON, GeoPackage, shapefile) as VINTAGE."""
     from planning_sv.core.geo.boundaries import BoundaryRegistry
-    from planning_sv.core.geo.service import clear_cache
 
     registry = BoundaryRegistry(config.instance_dir())
     try:
@@ -53,7 +52,8 @@ def geo_import(
         )
     except InputInvalid as exc:
         fail(exc.problems, heading=f"cannot import {file}")
-    clear_cache()
+    # Running apps see the new vintage on their next placement: their GeoCache notices
+    # the rewritten registry (core/geo/service.py).
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     lads = ", ".join(entry.lad_codes[:10]) + (" …" if len(entry.lad_codes) > 10 else "")

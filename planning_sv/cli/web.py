@@ -29,10 +29,14 @@ url_option = click.option("--url", envvar="DATABASE_URL", help="database URL")
 
 @contextmanager
 def _session(url: str | None) -> Iterator[Session]:
-    """A session on DATABASE_URL (or --url), committed on success; the engine is disposed."""
+    """A session on DATABASE_URL (or --url), committed on success; the engine is disposed.
+
+    The command's own assessor rides on the session (store/db.py), for what assesses.
+    """
+    from planning_sv.store.assessments import Assessor
     from planning_sv.store.db import Database
 
-    database = Database(url)
+    database = Database(url, assessor=Assessor())
     try:
         with database.session() as session:
             yield session
@@ -254,7 +258,7 @@ def serve(host: str, port: int, threads: int) -> None:
         fail([str(exc)], exit_code=1)
     # Load rule packs, boundaries and postcodes now, so the first request is not slow.
     try:
-        app.extensions["planning_sv.assessor"].services()
+        app.extensions["planning_sv"].assessor.services()
     except Exception as exc:  # the app still serves pages; assessments will report it
         click.echo(f"warning: assessment services not loaded: {exc}", err=True)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")

@@ -15,9 +15,12 @@ from typing import Any
 
 from planning_sv.core.errors import InputInvalid, Problem, json_path
 
-# The largest integer both SQLite and PostgreSQL (BIGINT) store: ids, pages and offsets
-# above it would overflow in the driver, so they are refused (or are "not found") first.
+# The largest integer SQLite and PostgreSQL BIGINT store (and what OFFSET takes).
 INT64_MAX = 2**63 - 1
+# The largest id or number our tables hold: their columns are INTEGER, 32-bit on PostgreSQL
+# (SQLite's are wider). A larger value in a URL or query would overflow in the driver (a
+# 500), so it is refused, or simply "not found", before any query.
+MAX_ID = 2**31 - 1
 # JSON bodies: a statement is at most 6 levels deep (a MultiPolygon's coordinates inside
 # site.geometry); 32 leaves room for foreign GeoJSON members and stays far from Python's
 # recursion limit (json and pydantic both recurse).

@@ -8,7 +8,10 @@ counting, and cross-references to other frameworks' codes (references only, neve
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,6 +21,7 @@ import yaml
 
 from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import format_number
 
 Valuation = Literal["valued", "record_only"]
 # A unit without a row in measures.yaml's `max_quantity` gets the largest ceiling there (the £
@@ -27,13 +31,130 @@ VALUATIONS: tuple[str, ...] = ("valued", "record_only")
 STACKING_KINDS: tuple[str, ...] = ("additional", "subset")
 
 
+# How sure the catalogue is of a conversion value. verified: the figure was read in the
+# source; unverified: the best-supported figure, not confirmed in a source read; convention:
+# the catalogue's own counting choice (the source says where the figure comes from).
+CONVERSION_CONFIDENCE: tuple[str, ...] = ("verified", "unverified", "convention")
+
+
+class ConversionError(ValueError):
+    """A conversion the catalogue cannot make: unknown unit, no declared conversion, or no
+    value on the date. The message says which, in words an officer or pack author can act on."""
+
+
+@dataclass(frozen=True)
+class ConversionSource:
+    title: str
+    url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "url": self.url}
+
+
+@dataclass(frozen=True)
+class ConversionValue:
+    """`1 <unit> = factor <to>` from `start` (until the next value starts)."""
+
+    start: dt.date
+    factor: float
+    source: ConversionSource
+    confidence: str
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "factor": self.factor,
+            "source": self.source.as_dict(),
+            "confidence": self.confidence,
+            "note": self.note,
+        }
+
+
 @dataclass(frozen=True)
 class UnitConversion:
-    """`1 <unit> = factor <to>`, used when a value set has no row for the unit itself."""
+    """A declared conversion `1 <unit> = factor <to>`, its factor dated like a parameter.
 
+    Only one direction is declared; `Measure.convert` also reads it backwards and chains
+    conversions, so each relation between two units is written down once."""
+
+    unit: str
     to: str
-    factor: float
-    note: str = ""
+    values: tuple[ConversionValue, ...]  # oldest first
+
+    def value_on(self, on: dt.date) -> ConversionValue | None:
+        """The value in force on `on`: the latest one starting on or before it."""
+        found = None
+        for value in self.values:
+            if value.start <= on:
+                found = value
+        return found
+
+
+@dataclass(frozen=True)
+class ConversionStep:
+    """One declared conversion used on the way, read forwards or backwards."""
+
+    unit: str
+    to: str
+    factor: float  # 1 <unit> = factor <to>, after reading backwards when `inverse`
+    inverse: bool
+    value: ConversionValue
+
+    def declared(self) -> str:
+        """'1 start = 52 weeks', as the catalogue declares it (whichever way it was read)."""
+        unit, to = (self.to, self.unit) if self.inverse else (self.unit, self.to)
+        return f"{format_number(1, unit)} = {format_number(self.value.factor, to)}"
+
+    def sentence(self) -> str:
+        """'1 start = 52 weeks (note; Source <url>; from 2000-01-01, unverified)'."""
+        declared = self.declared()
+        source = self.value.source.title + (
+            f" <{self.value.source.url}>" if self.value.source.url else ""
+        )
+        note = f"{self.value.note}; " if self.value.note else ""
+        return (
+            f"{declared} ({note}source: {source}; from {self.value.start.isoformat()}, "
+            f"{self.value.confidence})"
+        )
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A quantity converted by the catalogue, with how: `basis_text` is what an officer reads."""
+
+    value: float
+    factor: float  # 1 <unit> = factor <to>, over every step
+    unit: str
+    to: str
+    steps: tuple[ConversionStep, ...] = ()
+
+    @property
+    def basis_text(self) -> str:
+        if not self.steps:
+            return f"no conversion: already in {self.to}"
+        return "; then ".join(step.sentence() for step in self.steps)
+
+    @property
+    def summary(self) -> str:
+        """'1 start = 52 weeks (from 2025-08-01, convention)': the short form for a count."""
+        return "; ".join(
+            f"{s.declared()} (from {s.value.start.isoformat()}, {s.value.confidence})"
+            for s in self.steps
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "factor": self.factor,
+            "unit": self.unit,
+            "to": self.to,
+            "basis": self.basis_text,
+            "values": [
+                {"unit": s.unit, "to": s.to, "inverse": s.inverse, **s.value.as_dict()}
+                for s in self.steps
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -77,20 +198,87 @@ class Measure:
     def valued(self) -> bool:
         return self.valuation == "valued"
 
-    def convert(self, quantity: float, unit: str, target: str) -> float | None:
-        """`quantity unit` in `target` units by this measure's declared conversion (either
-        direction), else None: a unit with no declared conversion is not guessed at.
+    def convert(
+        self, quantity: float, unit: str, to: str, *, on: dt.date | None = None
+    ) -> Converted:
+        """`quantity unit` in `to` units by this measure's declared conversions, with the
+        values in force on `on` (default: today).
 
-        The one conversion used outside valuation (public figures count, e.g., apprenticeship
-        weeks as starts by the same 52 weeks per start valuation uses)."""
-        if unit == target:
-            return quantity
-        forward = self.conversions.get(unit)
-        if forward is not None and forward.to == target:
-            return quantity * forward.factor
-        backward = self.conversions.get(target)
-        if backward is not None and backward.to == unit:
-            return quantity / backward.factor
+        THE unit conversion: the rule engine, valuation and public figures all call it, so a
+        unit means the same everywhere unless a rule names an override. A declared
+        conversion is read in either direction (1 start = 52 weeks also gives 104 weeks = 2
+        starts) and conversions chain (a -> b -> c), by the fewest steps. Raises
+        ConversionError for a unit the measure does not have, for two units with no path of
+        declared conversions between them (nothing is guessed at) and for a date before the
+        first value.
+        """
+        for name in (unit, to):
+            if name not in self.units:
+                raise ConversionError(
+                    f"measure '{self.code}' has no unit '{name}' "
+                    f"(its units: {', '.join(self.units)})"
+                )
+        if unit == to:
+            return Converted(value=quantity, factor=1.0, unit=unit, to=to)
+        path = self._conversion_path(unit, to)
+        if path is None:
+            raise ConversionError(
+                f"the measures catalogue has no conversion between {unit} and {to} for "
+                f"'{self.code}'"
+            )
+        when = on or dt.date.today()
+        steps: list[ConversionStep] = []
+        factor = 1.0
+        for conversion, inverse in path:
+            value = conversion.value_on(when)
+            if value is None:
+                raise ConversionError(
+                    f"the conversion {conversion.unit} -> {conversion.to} of '{self.code}' has "
+                    f"no value on {when.isoformat()} (its first value is from "
+                    f"{conversion.values[0].start.isoformat()})"
+                )
+            step_factor = 1.0 / value.factor if inverse else value.factor
+            frm, dest = (
+                (conversion.to, conversion.unit) if inverse else (conversion.unit, conversion.to)
+            )
+            steps.append(ConversionStep(frm, dest, step_factor, inverse, value))
+            factor *= step_factor
+        # Divide rather than multiply by a reciprocal for one backwards step, so 104 weeks at
+        # 52 a start is exactly 2 starts (104 * (1/52) is 1.9999999999999998).
+        if len(steps) == 1 and steps[0].inverse:
+            value_out = quantity / steps[0].value.factor
+        else:
+            value_out = quantity * factor
+        return Converted(value=value_out, factor=factor, unit=unit, to=to, steps=tuple(steps))
+
+    def can_convert(self, unit: str, to: str) -> bool:
+        """Whether declared conversions link the two units (whatever the date)."""
+        return (
+            unit in self.units
+            and to in self.units
+            and (unit == to or self._conversion_path(unit, to) is not None)
+        )
+
+    def _conversion_path(
+        self, unit: str, to: str
+    ) -> tuple[tuple[UnitConversion, bool], ...] | None:
+        """The declared conversions from `unit` to `to` (each with `inverse`), fewest first."""
+        edges: dict[str, list[tuple[str, UnitConversion, bool]]] = {}
+        for conversion in self.conversions.values():
+            edges.setdefault(conversion.unit, []).append((conversion.to, conversion, False))
+            edges.setdefault(conversion.to, []).append((conversion.unit, conversion, True))
+        queue: deque[tuple[str, tuple[tuple[UnitConversion, bool], ...]]] = deque([(unit, ())])
+        seen = {unit}
+        while queue:
+            at, path = queue.popleft()
+            for nxt, conversion, inverse in edges.get(at, ()):
+                if nxt in seen:
+                    continue
+                step = (*path, (conversion, inverse))
+                if nxt == to:
+                    return step
+                seen.add(nxt)
+                queue.append((nxt, step))
         return None
 
     def quantity_limit(self, unit: str) -> float:
@@ -107,7 +295,7 @@ class Measure:
             "valuation": self.valuation,
             "local_economic": self.local_economic,
             "conversions": {
-                unit: {"to": c.to, "factor": c.factor, "note": c.note}
+                unit: {"to": c.to, "values": [v.as_dict() for v in c.values]}
                 for unit, c in self.conversions.items()
             },
             "stacking": None
@@ -207,25 +395,9 @@ def _parse_measure(
     valuation = row.get("valuation", "valued")
     if valuation not in VALUATIONS:
         problems.append(Problem(f"{where}.valuation", f"must be one of {', '.join(VALUATIONS)}"))
-    conversions: dict[str, UnitConversion] = {}
-    for unit, spec in (row.get("conversions") or {}).items():
-        if unit not in units or spec.get("to") not in units:
-            problems.append(
-                Problem(
-                    f"{where}.conversions.{unit}",
-                    "conversion must be between two of the measure's units",
-                )
-            )
-            continue
-        factor = spec.get("factor")
-        if not isinstance(factor, (int, float)) or factor <= 0:
-            problems.append(
-                Problem(f"{where}.conversions.{unit}.factor", "must be a positive number")
-            )
-            continue
-        conversions[unit] = UnitConversion(
-            to=spec["to"], factor=float(factor), note=str(spec.get("note", "")).strip()
-        )
+    conversions = _parse_conversions(
+        row.get("conversions"), units, f"{where}.conversions", problems
+    )
     stacking = None
     spec = row.get("stacking")
     if spec:
@@ -261,3 +433,103 @@ def _parse_measure(
         external_refs=refs,
         max_quantity={u: (limits or {}).get(u, DEFAULT_MAX_QUANTITY) for u in units},
     )
+
+
+def _parse_conversions(
+    raw: Any, units: dict[str, str], where: str, problems: list[Problem]
+) -> dict[str, UnitConversion]:
+    """`conversions: {unit: {to, values: [{from, factor, source: {title, url}, confidence,
+    note}]}}`, each problem reported with its place."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, "must map a unit to {to, values}"))
+        return {}
+    conversions: dict[str, UnitConversion] = {}
+    linked: set[frozenset[str]] = set()
+    for unit, spec in raw.items():
+        here = f"{where}.{unit}"
+        if not isinstance(spec, dict):
+            problems.append(Problem(here, "must be {to, values}"))
+            continue
+        if unit not in units or spec.get("to") not in units or spec.get("to") == unit:
+            problems.append(Problem(here, "conversion must be between two of the measure's units"))
+            continue
+        pair = frozenset((unit, spec["to"]))
+        if pair in linked:
+            # Both directions declared could disagree; the API reads one backwards instead.
+            problems.append(
+                Problem(here, f"{unit} and {spec['to']} are already linked the other way")
+            )
+            continue
+        unknown = sorted(set(spec) - {"to", "values"})
+        if unknown:
+            problems.append(
+                Problem(
+                    here,
+                    f"unknown key(s) {', '.join(unknown)}: a conversion has `to` and dated "
+                    "`values` ([{from, factor, source: {title, url}, confidence, note}])",
+                )
+            )
+            continue
+        values = _parse_conversion_values(spec.get("values"), f"{here}.values", problems)
+        if values:
+            linked.add(pair)
+            conversions[unit] = UnitConversion(unit=unit, to=spec["to"], values=values)
+    return conversions
+
+
+def _parse_conversion_values(
+    raw: Any, where: str, problems: list[Problem]
+) -> tuple[ConversionValue, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(where, "give at least one dated value"))
+        return ()
+    values: list[ConversionValue] = []
+    before = len(problems)
+    for index, item in enumerate(raw):
+        here = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(here, "must be {from, factor, source, confidence, note}"))
+            continue
+        unknown = sorted(set(item) - {"from", "factor", "source", "confidence", "note"})
+        if unknown:
+            problems.append(Problem(here, f"unknown key(s): {', '.join(map(str, unknown))}"))
+        start = item.get("from")
+        if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+            problems.append(Problem(f"{here}.from", "must be a date (YYYY-MM-DD)"))
+        factor = item.get("factor")
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, (int, float))
+            or not math.isfinite(factor)
+            or factor <= 0
+        ):
+            problems.append(Problem(f"{here}.factor", "must be a positive number"))
+        confidence = item.get("confidence")
+        if confidence not in CONVERSION_CONFIDENCE:
+            problems.append(
+                Problem(f"{here}.confidence", f"must be one of {', '.join(CONVERSION_CONFIDENCE)}")
+            )
+        source = item.get("source")
+        title = source.get("title") if isinstance(source, dict) else None
+        url = source.get("url") if isinstance(source, dict) else None
+        if not isinstance(title, str) or not title.strip():
+            problems.append(Problem(f"{here}.source.title", "give the source's title"))
+        if url is not None and (not isinstance(url, str) or not re.match(r"^https?://\S+$", url)):
+            problems.append(Problem(f"{here}.source.url", f"not a web address: {url!r}"))
+        if len(problems) > before:
+            continue
+        values.append(
+            ConversionValue(
+                start=start,
+                factor=float(factor),
+                source=ConversionSource(title=title.strip(), url=url),
+                confidence=confidence,
+                note=" ".join(str(item.get("note") or "").split()),
+            )
+        )
+    starts = [v.start for v in values]
+    if len(problems) == before and (starts != sorted(starts) or len(set(starts)) != len(starts)):
+        problems.append(Problem(where, "values must be in date order, oldest first, one per date"))
+    return tuple(values) if len(problems) == before else ()

@@ -34,7 +34,12 @@ class Valuation(Protocol):
 @runtime_checkable
 class Valuer(Protocol):
     def value_statement(
-        self, statement: Statement, placement: StatementPlacement, plan: CouncilPlan
+        self,
+        statement: Statement,
+        placement: StatementPlacement,
+        plan: CouncilPlan,
+        *,
+        on: dt.date | None = None,
     ) -> Valuation: ...
 
 
@@ -45,9 +50,13 @@ def assess_statement(
     plans: Mapping[str, CouncilPlan],
     placer: Placer,
     valuer: Valuer | None = None,
+    value_set: Any = None,
     now: dt.datetime | None = None,
 ) -> Assessment:
     """Assess `statement` against its council's rules in force on `on`.
+
+    `value_set` (a `core.valuation.ValueSet`) is the set the council has chosen, which the
+    caller reads from wherever it keeps it; None leaves the valuer to its default.
 
     Raises InputInvalid for an unknown council or missing development facts a rule needs
     (and whatever the placer raises for locations it cannot place).
@@ -60,7 +69,10 @@ def assess_statement(
     values: Mapping[str, float | None] = {}
     social_value: dict[str, Any] | None = None
     if valuer is not None:
-        valuation = valuer.value_statement(statement, placement, plan)
+        # The same date as the rules, so both convert units by the catalogue's same values.
+        # The council's chosen set only when the caller gave one: fakes need not take it.
+        extra = {} if value_set is None else {"value_set": value_set}
+        valuation = valuer.value_statement(statement, placement, plan, on=on, **extra)
         values = valuation.commitment_values
         social_value = valuation.as_dict()
     return Assessment(
@@ -82,7 +94,10 @@ def assess_statement(
 
 
 def default_services() -> tuple[Placer, Valuer]:
-    """The real placer and valuer over the shared open data and the open value set.
+    """A new real placer and valuer over the shared open data and the open value set.
+
+    Each call loads its own; a long-lived caller (the web app, store.assessments.Assessor)
+    keeps what it builds.
 
     Imported here, not at module load, so the rules core works without the geo stack and
     a missing data folder only matters to callers that actually place statements.
@@ -90,4 +105,4 @@ def default_services() -> tuple[Placer, Valuer]:
     from planning_sv.core.geo import GeoService
     from planning_sv.core.valuation import Valuer as DefaultValuer
 
-    return GeoService.from_data_dir(), DefaultValuer.default()
+    return GeoService.from_data_dir(), DefaultValuer()

@@ -20,12 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem, json_path
-from planning_sv.core.measures import Measure, load_measures
+from planning_sv.core.measures import ConversionError, Measure, load_measures
 from planning_sv.core.rules.expressions import Expression, ExpressionError, compile_expression
 from planning_sv.core.rules.model import (
-    CONVERT_NAMES,
+    COMMITMENTS_UNIT,
     DEVELOPMENT_NAMES,
     GRADING_NAMES,
+    ROUNDINGS,
+    ConvertOverride,
     Counts,
     Grading,
     Rule,
@@ -52,6 +54,8 @@ class CouncilPlan:
     rules: tuple[Rule, ...]
     parameters: dict[str, Parameter]
     folder: Path | None = field(default=None, compare=False)
+    # The measures catalogue the pack was checked against; the engine converts units by it.
+    measures: dict[str, Measure] = field(default_factory=dict, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -107,12 +111,21 @@ class ParametersSpec(_Spec):
 Text = str | int | float
 
 
+class OverrideSpec(_Spec):
+    per: Text
+    rounding: Literal[ROUNDINGS] = "none"  # type: ignore[valid-type]
+    reason: NonEmpty
+
+
 class CountsSpec(_Spec):
     measures: Annotated[list[NonEmpty], Field(min_length=1)]
     units: list[NonEmpty] | None = None
     phase: Literal["construction", "end_use", "operation"] | None = None
     local_only: bool = False
-    convert: dict[str, Text] = Field(default_factory=dict)
+    each: Literal["commitment"] | None = None
+    convert_override: dict[str, OverrideSpec] = Field(default_factory=dict)
+    # Replaced by the measures catalogue: accepted here only to say so (see _load_counts).
+    convert: Any = None
 
 
 class GradingSpec(_Spec):
@@ -284,59 +297,14 @@ def _load_rule(
         problems,
     )
 
-    counts = spec.counts
-    for position, code in enumerate(counts.measures):
-        measure = measures.get(code)
-        if measure is None:
-            problems.append(
-                Problem(
-                    f"{where}.counts.measures[{position}]",
-                    f"unknown measure '{code}' (known: {', '.join(sorted(measures))})",
-                )
-            )
-            continue
-        if counts.units is None and len(measure.units) > 1:
-            uncovered = [u for u in measure.units if u not in counts.convert]
-            if len(uncovered) > 1:
-                problems.append(
-                    Problem(
-                        f"{where}.counts.units",
-                        f"measure '{code}' accepts several units ({', '.join(measure.units)}); "
-                        "say which count (units) and convert the others (convert)",
-                    )
-                )
-    known_units = {u for code in counts.measures if code in measures for u in measures[code].units}
-    for position, unit in enumerate(counts.units or ()):
-        if known_units and unit not in known_units:
-            problems.append(
-                Problem(
-                    f"{where}.counts.units[{position}]", f"no counted measure has unit '{unit}'"
-                )
-            )
-    convert: dict[str, Expression] = {}
-    for unit, text in counts.convert.items():
-        if known_units and unit not in known_units:
-            problems.append(
-                Problem(f"{where}.counts.convert.{unit}", f"no counted measure has unit '{unit}'")
-            )
-        compiled = _compile(
-            text,
-            facts | CONVERT_NAMES,
-            f"{where}.counts.convert.{unit}",
-            spec.id,
-            f"counts.convert.{unit}",
-            problems,
-        )
-        if compiled is not None:
-            convert[unit] = compiled
-
+    overrides = _load_counts(spec, measures, facts, where, problems)
     # A parameter used by the rule must have a value for the whole time the rule is in force.
     checked = [
         ("applies_when", applies),
         ("requires", requires),
         ("grading.pass", grade_pass),
         ("grading.partial", grade_partial),
-        *((f"counts.convert.{unit}", expr) for unit, expr in convert.items()),
+        *((f"counts.convert_override.{unit}.per", o.per) for unit, o in overrides.items()),
     ]
     for field_name, expression in checked:
         if expression is None:
@@ -364,17 +332,143 @@ def _load_rule(
         requires=requires,
         unit=spec.unit,
         counts=Counts(
-            measures=tuple(counts.measures),
-            units=tuple(counts.units) if counts.units is not None else None,
-            phase=counts.phase,
-            local_only=counts.local_only,
-            convert=convert,
+            measures=tuple(spec.counts.measures),
+            units=tuple(spec.counts.units) if spec.counts.units is not None else None,
+            phase=spec.counts.phase,
+            local_only=spec.counts.local_only,
+            each=spec.counts.each,
+            overrides=overrides,
         ),
         grading=Grading(pass_=grade_pass, partial=grade_partial),
         evidence=spec.evidence,
         description=spec.description,
         notes=spec.notes,
     )
+
+
+def _load_counts(
+    spec: RuleSpec,
+    measures: dict[str, Measure],
+    facts: frozenset[str],
+    where: str,
+    problems: list[Problem],
+) -> dict[str, ConvertOverride]:
+    """Check `counts` against the measures catalogue; the rule's overrides, compiled.
+
+    Every quantity that counts must reach the rule's unit: as it is, by the catalogue's
+    conversion (with a value on the rule's effective_from), or by a named override. Rules in
+    `commitments` count commitments (`each: commitment`) and nothing else does.
+    """
+    counts = spec.counts
+    here = f"{where}.counts"
+    if counts.convert is not None:
+        problems.append(
+            Problem(
+                f"{here}.convert",
+                "`convert` expressions are replaced by the measures catalogue: list the unit in "
+                "`units` (converted by local_plans/measures.yaml), name a `convert_override` "
+                "where the policy counts differently, or count commitments with "
+                "`each: commitment`",
+            )
+        )
+    if counts.each is not None and spec.unit != COMMITMENTS_UNIT:
+        problems.append(
+            Problem(
+                f"{here}.each",
+                f"`each: commitment` counts commitments: the rule's unit must be "
+                f"'{COMMITMENTS_UNIT}', not '{spec.unit}'",
+            )
+        )
+    if counts.each is None and spec.unit == COMMITMENTS_UNIT:
+        problems.append(
+            Problem(
+                f"{here}.each",
+                f"a rule in '{COMMITMENTS_UNIT}' must count them with `each: commitment` "
+                "(quantities would otherwise be added up as if each were a commitment)",
+            )
+        )
+    if counts.each is not None and counts.convert_override:
+        problems.append(
+            Problem(
+                f"{here}.convert_override",
+                "`each: commitment` counts one per commitment: nothing is converted",
+            )
+        )
+
+    known_units: set[str] = set()
+    for position, code in enumerate(counts.measures):
+        measure = measures.get(code)
+        if measure is None:
+            problems.append(
+                Problem(
+                    f"{here}.measures[{position}]",
+                    f"unknown measure '{code}' (known: {', '.join(sorted(measures))})",
+                )
+            )
+            continue
+        known_units.update(measure.units)
+        if counts.each is not None or spec.unit == COMMITMENTS_UNIT:
+            continue  # nothing is converted (a missing `each` is reported above)
+        if counts.units is None and len(measure.units) > 1:
+            problems.append(
+                Problem(
+                    f"{here}.units",
+                    f"measure '{code}' accepts several units ({', '.join(measure.units)}); say "
+                    "which count (units): those not in the rule's unit are converted by the "
+                    "measures catalogue or a convert_override",
+                )
+            )
+            continue
+        for unit in measure.units:
+            if counts.units is not None and unit not in counts.units:
+                continue
+            if unit == spec.unit or unit in counts.convert_override:
+                continue
+            _check_catalogue_conversion(measure, unit, spec, f"{here}.units", problems)
+
+    for position, unit in enumerate(counts.units or ()):
+        if known_units and unit not in known_units:
+            problems.append(
+                Problem(f"{here}.units[{position}]", f"no counted measure has unit '{unit}'")
+            )
+
+    overrides: dict[str, ConvertOverride] = {}
+    for unit, item in counts.convert_override.items():
+        at = f"{here}.convert_override.{unit}"
+        if known_units and unit not in known_units:
+            problems.append(Problem(at, f"no counted measure has unit '{unit}'"))
+        elif counts.units is not None and unit not in counts.units:
+            problems.append(Problem(at, f"'{unit}' is not one of the counted units (units)"))
+        elif unit == spec.unit:
+            problems.append(Problem(at, f"'{unit}' is already the rule's unit: nothing to convert"))
+        per = _compile(
+            item.per, facts, f"{at}.per", spec.id, f"counts.convert_override.{unit}.per", problems
+        )
+        if per is not None:
+            overrides[unit] = ConvertOverride(
+                per=per, rounding=item.rounding, reason=" ".join(item.reason.split())
+            )
+    return overrides
+
+
+def _check_catalogue_conversion(
+    measure: Measure, unit: str, spec: RuleSpec, where: str, problems: list[Problem]
+) -> None:
+    """The catalogue converts `unit` of `measure` into the rule's unit from effective_from."""
+    if not measure.can_convert(unit, spec.unit):
+        problems.append(
+            Problem(
+                where,
+                f"{spec.id} counts {measure.code} in {unit}, but the measures catalogue has no "
+                f"conversion from {unit} to {spec.unit}: add one to measures.yaml, name a "
+                "convert_override, or leave the unit out of `units`",
+            )
+        )
+        return
+    try:
+        measure.convert(1.0, unit, spec.unit, on=spec.effective_from)
+    except ConversionError as exc:
+        problems.append(Problem(where, f"{spec.id}: {exc}"))
 
 
 def _load_pack(
@@ -442,6 +536,7 @@ def _load_pack(
         rules=tuple(rules),
         parameters=parameters,
         folder=folder,
+        measures=measures,
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from planning_sv.core.assessment import AssessmentRecord, CommitmentOut
-from planning_sv.core.measures import Measure
+from planning_sv.core.measures import ConversionError, Measure
 
 PUBLIC_STATUS = "approved"  # core.workflow.Status.APPROVED
 DELIVERY_NOT_REPORTED = "not yet reported"
@@ -159,9 +159,14 @@ class PublicScheme(_Facts):
 
 
 def figure_amounts(
-    measure: Measure | None, measure_code: str, quantity: float, unit: str
+    measure: Measure | None,
+    measure_code: str,
+    quantity: float,
+    unit: str,
+    on: dt.date | None = None,
 ) -> dict[str, float]:
-    """The commitment in each quantity figure's unit, by the catalogue's conversions."""
+    """The commitment in each quantity figure's unit, by the catalogue's conversions in force
+    on `on` (the assessment date: the values its rules and valuation used)."""
     out: dict[str, float] = {}
     if measure is None:
         return out
@@ -169,9 +174,10 @@ def figure_amounts(
         fig = FIGURES[key]
         if fig.measure != measure_code or fig.unit is None:
             continue
-        amount = measure.convert(quantity, unit, fig.unit)
-        if amount is not None:
-            out[key] = amount
+        try:
+            out[key] = measure.convert(quantity, unit, fig.unit, on=on).value
+        except ConversionError:
+            continue  # not counted rather than guessed
     return out
 
 
@@ -207,7 +213,9 @@ def _line(
         gbp=total,
         status=delivery_status(commitment),
         point=point,
-        amounts=figure_amounts(measure, commitment.measure, commitment.quantity, commitment.unit),
+        amounts=figure_amounts(
+            measure, commitment.measure, commitment.quantity, commitment.unit, record.assessed_on
+        ),
         wards=tuple(
             WardPart(
                 code=w.code,

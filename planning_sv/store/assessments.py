@@ -1,7 +1,10 @@
 """The one place the store and web app call the assessment engine.
 
-Rule packs, measures, the geo placer and the valuer are loaded once per process and shared,
-because loading boundaries and postcodes per request would be slow.
+An `Assessor` holds the long-lived services (rule packs, measures, the geo placer, the
+valuer), loaded once and shared by the requests of the app that built it
+(`app.extensions["planning_sv"]`) or the CLI command that built it. There is no
+process-wide instance: two apps in one process (tests, several tenants) keep their own.
+The value set comes from the database at each assessment (`assess(..., session=)`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planning_sv.core.assessment import parse_assessment, site_dict
 from planning_sv.core.errors import InputInvalid, Problem
@@ -21,15 +25,38 @@ from planning_sv.core.statement import (
     validate_commitments,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from planning_sv.core.geo.service import GeoCache, GeoService
+    from planning_sv.core.valuation import ValueSet
+
+# The key under which a Database's sessions carry the assessor of their owner (store/db.py).
+SESSION_KEY = "planning_sv.assessor"
+
 
 class Assessor:
-    """Parses and assesses statement@1 data with the app's long-lived services."""
+    """Parses and assesses statement@1 data with the app's long-lived services.
 
-    def __init__(self) -> None:
+    `data_dir`/`instance_dir` default to the configured folders when first needed. The geo
+    service comes from `geo_cache` (a `core.geo.GeoCache`; the assessor makes its own when
+    none is given), which rebuilds it when a new boundary vintage is imported.
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path | None = None,
+        instance_dir: Path | None = None,
+        geo_cache: GeoCache | None = None,
+    ) -> None:
         self._lock = threading.Lock()
+        self.data_dir = data_dir
+        self.instance_dir = instance_dir
+        self._geo_cache = geo_cache
         self._plans: Mapping[str, Any] | None = None
         self._measures: Mapping[str, Any] | None = None
-        self._services: tuple[Any, Any] | None = None
+        self._valuer: Any = None
 
     @property
     def plans(self) -> Mapping[str, Any]:
@@ -52,12 +79,35 @@ class Assessor:
         return dict(sorted(((c, p.name) for c, p in self.plans.items()), key=lambda kv: kv[1]))
 
     def services(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._services is None:
-                from planning_sv.core.pipeline import default_services
+        """(placer, valuer): the geo service for the configured folders and the valuer."""
+        return self.placer(), self.valuer()
 
-                self._services = default_services()
-            return self._services
+    def placer(self) -> GeoService:
+        """The geo service that places sites and commitments (core.geo.GeoService)."""
+        with self._lock:
+            if self._geo_cache is None:
+                from planning_sv.core.geo.service import GeoCache
+
+                self._geo_cache = GeoCache()
+            cache = self._geo_cache
+        return cache.get(self.data_dir, self.instance_dir)
+
+    def valuer(self) -> Any:
+        with self._lock:
+            if self._valuer is None:
+                from planning_sv.core.valuation import Valuer
+
+                self._valuer = Valuer()
+            return self._valuer
+
+    def value_set(self, council: str, session: Session | None) -> ValueSet | None:
+        """The council's chosen set, read from the database in `session`; None without one
+        (the valuer's default, the shipped open set)."""
+        if session is None:
+            return None
+        from planning_sv.store.value_sets import chosen
+
+        return chosen(session, council)
 
     def parse(self, data: Any, *, locations: bool = True) -> Statement:
         """A valid Statement or InputInvalid naming every bad field by JSON path.
@@ -68,10 +118,6 @@ class Assessor:
         """
         geo = self.placer() if locations else None
         return parse_statement(data, councils=self.plans, measures=self.measures, geo=geo)
-
-    def placer(self) -> Any:
-        """The geo service that places sites and commitments (core.geo.GeoService)."""
-        return self.services()[0]
 
     def validate_commitments(
         self,
@@ -94,8 +140,19 @@ class Assessor:
             list_path=list_path,
         )
 
-    def assess(self, data: Any, on: dt.date | None = None) -> dict[str, Any]:
-        """The assessment@1 record of `data`; InputInvalid for bad input or unplaceable sites."""
+    def assess(
+        self,
+        data: Any,
+        on: dt.date | None = None,
+        *,
+        session: Session | None = None,
+        value_set: ValueSet | None = None,
+    ) -> dict[str, Any]:
+        """The assessment@1 record of `data`; InputInvalid for bad input or unplaceable sites.
+
+        Valued with `value_set` when given; else, with `session`, the set the council has
+        chosen (read in that session); else the shipped open set.
+        """
         from planning_sv.core.pipeline import assess_statement
 
         statement = self.parse(data, locations=False)  # placing below checks every place
@@ -107,6 +164,7 @@ class Assessor:
                 plans=self.plans,
                 placer=placer,
                 valuer=valuer,
+                value_set=value_set or self.value_set(statement.council, session),
             )
         except (KeyError, LookupError) as exc:  # reference data the placer could not find
             raise InputInvalid([Problem("$", f"cannot place this statement: {exc}")]) from None
@@ -164,11 +222,12 @@ def _finite(value: Any) -> bool:
     return True
 
 
-_assessor: Assessor | None = None
-
-
-def get_assessor() -> Assessor:
-    global _assessor
-    if _assessor is None:
-        _assessor = Assessor()
-    return _assessor
+def assessor_of(session: Session) -> Assessor:
+    """The assessor of the app or command that owns `session`'s Database (store/db.py)."""
+    found = session.info.get(SESSION_KEY)
+    if found is None:
+        raise RuntimeError(
+            "this session's Database has no assessor: build it as Database(url, "
+            "assessor=...) or pass assessor= to the store function"
+        )
+    return found

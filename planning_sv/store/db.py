@@ -53,13 +53,19 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 class Database:
-    """One engine and its session factory; the app and the CLI each hold one."""
+    """One engine and its session factory; the app and the CLI each hold one.
 
-    def __init__(self, url: str | None = None):
+    `assessor` (store.assessments.Assessor) is the owner's assessment service: every
+    session carries it in `session.info`, so the store functions that assess
+    (store/statements.py) use the app's or command's own services, never a process-wide one.
+    """
+
+    def __init__(self, url: str | None = None, *, assessor: Any = None):
         self.url = url or default_database_url()
         self.engine = make_engine(self.url)
+        info = {} if assessor is None else {"planning_sv.assessor": assessor}
         # expire_on_commit=False: objects stay readable after commit (templates render them).
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -13,7 +13,7 @@ from planning_sv.core.errors import InputInvalid
 from planning_sv.core.workflow import Role
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
-from planning_sv.store.assessments import get_assessor
+from planning_sv.store.assessments import assessor_of
 from planning_sv.store.models import Statement, User
 from planning_sv.store.users import create_user, get_user_by_email
 
@@ -125,7 +125,7 @@ def seed(
     session: Session, examples: Mapping[str, Mapping[str, Any]]
 ) -> tuple[list[tuple[str, str | None, str]], int]:
     """Create what is missing; returns the accounts and how many statements were created."""
-    assessor = get_assessor()
+    assessor = assessor_of(session)
     councils = sorted(assessor.plans)
     accounts = demo_accounts(councils)
     users: dict[str, User] = {}
@@ -176,7 +176,7 @@ def _create(
     actor_for: Mapping[str, User],
 ) -> None:
     """One demo statement taken through `actions`; all or nothing (a savepoint)."""
-    assessor = get_assessor()
+    assessor = assessor_of(session)
     savepoint = session.begin_nested()
     try:
         statement = repo.create_statement(session, owner, council, data, assessor=assessor)

@@ -127,7 +127,7 @@ def _rows(scheme: pf.PublicScheme) -> Iterator[Any]:
         year=scheme.year,
         site_lon=scheme.site_point[0] if scheme.site_point else None,
         site_lat=scheme.site_point[1] if scheme.site_point else None,
-        selections=pf.selection_keys(scheme),
+        selections="".join(f";{key}" for key in pf.selection_keys(scheme)) + ";",
         facts=scheme.model_dump(mode="json"),
     )
     positions = {line.commitment_id: index for index, line in enumerate(scheme.lines)}

@@ -127,11 +127,39 @@ class Statement(Base):
     )
     # Optimistic locking: a stale save (two tabs, two API clients) raises StaleDataError.
     version_counter: Mapped[int] = mapped_column(Integer, default=1)
+    # Denormalised for the queue and lists (store/queue.py), which filter and sort by indexed
+    # columns instead of reading versions or assessment JSON: `submit` keeps the first two
+    # current in its transaction, the "set" listener below keeps `reference_key` current.
+    # 0 / None until the first submission; versions are numbered 1..N, so N is also the count.
+    latest_version_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    # application_reference or "": a never-NULL sort key, so keyset pagination compares
+    # plain values and both databases order the same rows the same way.
+    reference_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012
+    __table_args__ = (
+        # The queue's filters and sorts: council first, then the status filter (optional),
+        # then the sort key and id, so a page is one index range scan (store/queue.py).
+        Index("ix_statements_queue_submitted", "council", "submitted_at", "id"),
+        Index("ix_statements_queue_status_submitted", "council", "status", "submitted_at", "id"),
+        Index("ix_statements_queue_updated", "council", "updated_at", "id"),
+        Index("ix_statements_queue_status_updated", "council", "status", "updated_at", "id"),
+        Index("ix_statements_queue_reference", "council", "reference_key", "id"),
+        # An applicant's own list (the API and their statements page), newest first.
+        Index("ix_statements_owner_updated", "owner_id", "updated_at", "id"),
+    )
 
     owner: Mapped[User] = relationship()
     versions: Mapped[list[StatementVersion]] = relationship(
         back_populates="statement", order_by="StatementVersion.number"
+    )
+    # The wards of the latest submitted version's site, in the assessment's order.
+    site_wards: Mapped[list[StatementSiteWard]] = relationship(
+        order_by="StatementSiteWard.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     @property
@@ -141,6 +169,37 @@ class Statement(Base):
     def version(self, number: int) -> StatementVersion | None:
         """Submitted version `number` (1, 2, …), or None."""
         return next((v for v in self.versions if v.number == number), None)
+
+
+def _keep_reference_key(target: Statement, value: str | None, *_args: Any) -> None:
+    target.reference_key = (value or "")[:200]
+
+
+# Fires on every assignment, the constructor's included, so no code path can forget it.
+event.listen(Statement.application_reference, "set", _keep_reference_key)
+
+
+class StatementSiteWard(Base):
+    """A ward the latest submitted version's site is in (its assessment's `site.wards`).
+
+    Written by `store.statements.submit` in the submission's transaction, so the queue's ward
+    filter is an index lookup and its ward list a short index walk, never JSON extraction.
+    Only submitted statements have rows: a private draft's wards never reach the queue.
+    """
+
+    __tablename__ = "statement_site_wards"
+    __table_args__ = (
+        Index("ix_statement_site_wards_ward", "ward_code", "statement_id"),
+        Index("ix_statement_site_wards_council", "council", "ward_code", "ward_name"),
+    )
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    council: Mapped[str] = mapped_column(String(64))
+    ward_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StatementVersion(Base):
@@ -245,8 +304,9 @@ class PublicSchemeRow(Base):
     year: Mapped[int] = mapped_column(Integer)
     site_lon: Mapped[float | None] = mapped_column(Float, default=None)
     site_lat: Mapped[float | None] = mapped_column(Float, default=None)
-    # "status|filter" keys of the public filters under which the scheme shows anything.
-    selections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # ";status|filter;…;": the public filter selections under which the scheme shows
+    # anything (core.public_figures.selection_keys), matched with LIKE by the ward page.
+    selections: Mapped[str] = mapped_column(Text, default="")
     # core.public_figures.PublicScheme as JSON: what was added to the aggregates, so a
     # change subtracts exactly that (read only when the scheme's figures change).
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -351,6 +411,46 @@ class CouncilFiguresRow(Base):
     filter_key: Mapped[str] = mapped_column(String(120))
     year: Mapped[int] = mapped_column(Integer)
     schemes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- value sets (store/value_sets.py): councils' imported sets and the choice of each ------
+# In the database, not the instance folder, so the set, the choice and their audit rows are
+# written in one transaction and every app instance sharing the database sees the choice.
+
+
+class ValueSetRow(Base):
+    """One version of a council's imported value set. Versions are never changed."""
+
+    __tablename__ = "value_sets"
+    __table_args__ = (UniqueConstraint("council", "slug", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64))  # the name as a key: re-imports add versions
+    version: Mapped[int] = mapped_column(Integer)
+    licence: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text, default="")  # the uploaded file's name
+    target_price_year: Mapped[int | None] = mapped_column(Integer, default=None)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_on: Mapped[dt.date] = mapped_column(Date)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # Every row as ValueRow.as_dict(): a set is at most 5,000 rows and always read whole.
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class ValueSetChoice(Base):
+    """The set a council's assessments use. No row: the shipped open set."""
+
+    __tablename__ = "value_set_choices"
+
+    council: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64))  # "open" for the shipped set
+    version: Mapped[int | None] = mapped_column(Integer, default=None)  # None: the latest
+    chosen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
 class ImmutableRecord(Exception):

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from planning_sv.core import public_figures as pf
@@ -216,27 +216,61 @@ def _figures_of(row: WardFiguresRow) -> WardFigures:
     )
 
 
+def _line_filters(selection: Selection, lines: Any = PublicLineRow) -> list[Any]:
+    """SQL twin of `Selection.matches` on public_lines."""
+    conditions = []
+    if selection.status is not None:
+        conditions.append(lines.status == selection.status)
+    if selection.measure is not None:
+        conditions.append(lines.measure == selection.measure)
+    if selection.theme is not None:
+        conditions.append(lines.theme == selection.theme)
+    return conditions
+
+
+_LINE_COLUMNS = (
+    PublicLineRow.statement_id,
+    PublicLineRow.ward_code,
+    PublicLineRow.commitment_id,
+    PublicLineRow.measure,
+    PublicLineRow.measure_label,
+    PublicLineRow.theme,
+    PublicLineRow.quantity,
+    PublicLineRow.unit,
+    PublicLineRow.unit_label,
+    PublicLineRow.description,
+    PublicLineRow.borough_wide,
+    PublicLineRow.gbp,
+    PublicLineRow.status,
+    PublicLineRow.lon,
+    PublicLineRow.lat,
+    PublicLineRow.ward_share,
+    PublicLineRow.ward_gbp,
+    PublicLineRow.ward_quantity,
+    PublicSchemeRow.reference,
+)
+
+
 def _lines_query(council: str, ward_code: str, selection: Selection, year: int | None) -> Any:
+    # Plain columns, not ORM objects: a busy ward's download has tens of thousands of lines.
     query = (
-        select(PublicLineRow, PublicSchemeRow.reference)
+        select(*_LINE_COLUMNS)
         .join(PublicSchemeRow, PublicSchemeRow.statement_id == PublicLineRow.statement_id)
-        .where(PublicLineRow.council == council, PublicLineRow.ward_code == ward_code)
+        .where(
+            PublicLineRow.council == council,
+            PublicLineRow.ward_code == ward_code,
+            *_line_filters(selection),
+        )
     )
     if year is not None:
         query = query.where(PublicLineRow.year == year)
-    if selection.status is not None:
-        query = query.where(PublicLineRow.status == selection.status)
-    if selection.measure is not None:
-        query = query.where(PublicLineRow.measure == selection.measure)
-    if selection.theme is not None:
-        query = query.where(PublicLineRow.theme == selection.theme)
     return query.order_by(PublicLineRow.statement_id, PublicLineRow.position)
 
 
-def _line(row: PublicLineRow, reference: str) -> LineInWard:
+def _line(row: Any) -> LineInWard:
     return LineInWard(
         statement_id=row.statement_id,
-        reference=reference,
+        reference=row.reference,
         ward_code=row.ward_code,
         commitment_id=row.commitment_id,
         measure=row.measure,
@@ -268,8 +302,36 @@ def iter_ward_lines(
     if selection is None:
         return
     query = _lines_query(council, ward_code, selection, filters.year)
-    for row, reference in session.execute(query.execution_options(yield_per=BATCH)):
-        yield _line(row, reference)
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield _line(row)
+
+
+def _listed(council: str, ward_code: str, selection: Selection, year: int | None) -> Any:
+    """Conditions for a scheme's row in the ward to be listed under the selection.
+
+    The SQL twin of `core.public_figures.ward_schemes`: with a commitment filter, the scheme
+    must have a selected commitment somewhere, and here either its site or such a commitment.
+    """
+    conditions = [
+        PublicSchemeWardRow.council == council,
+        PublicSchemeWardRow.ward_code == ward_code,
+    ]
+    if year is not None:
+        conditions.append(PublicSchemeWardRow.year == year)
+    if selection.filters_lines:
+        key = f";{selection.status_key}|{selection.filter_key};"
+        here = (
+            select(PublicLineRow.id)
+            .where(
+                PublicLineRow.statement_id == PublicSchemeWardRow.statement_id,
+                PublicLineRow.ward_code == ward_code,
+                *_line_filters(selection),
+            )
+            .exists()
+        )
+        conditions.append(PublicSchemeRow.selections.contains(key, autoescape=True))
+        conditions.append(or_(PublicSchemeWardRow.sited.is_(True), here))
+    return conditions
 
 
 def ward_schemes(
@@ -278,48 +340,57 @@ def ward_schemes(
     ward_code: str,
     filters: PublicFilters,
     measures: Mapping[str, Any],
-) -> list[SchemeInWard]:
-    """The schemes the ward page lists, each with its selected lines in the ward.
-
-    Reads the ward's rows only (index on council, ward, year).
-    """
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[SchemeInWard], int]:
+    """One page of the schemes the ward page lists (each with its selected lines in the
+    ward), and how many there are in all. Reads the ward's rows only (index on council,
+    ward, year), and only the lines of the schemes on the page."""
     selection = selection_of(filters, measures)
     if selection is None:
-        return []
-    query = (
-        select(PublicSchemeWardRow, PublicSchemeRow)
-        .join(PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id)
-        .where(PublicSchemeWardRow.council == council, PublicSchemeWardRow.ward_code == ward_code)
-        .order_by(PublicSchemeWardRow.statement_id)
+        return [], 0
+    conditions = _listed(council, ward_code, selection, filters.year)
+    joined = select(PublicSchemeWardRow, PublicSchemeRow).join(
+        PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id
     )
-    if filters.year is not None:
-        query = query.where(PublicSchemeWardRow.year == filters.year)
+    total = session.scalar(
+        select(func.count())
+        .select_from(PublicSchemeWardRow)
+        .join(PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id)
+        .where(*conditions)
+    )
+    query = joined.where(*conditions).order_by(PublicSchemeWardRow.statement_id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    found = session.execute(query).all()
+    ids = [part.statement_id for part, _scheme in found]
     lines: dict[int, list[LineInWard]] = {}
-    for row, reference in session.execute(
-        _lines_query(council, ward_code, selection, filters.year)
-    ):
-        lines.setdefault(row.statement_id, []).append(_line(row, reference))
-    key = f"{selection.status_key}|{selection.filter_key}"
-    parts = []
-    selected: dict[int, bool] = {}
-    for part, scheme in session.execute(query):
-        selected[part.statement_id] = key in (scheme.selections or [])
-        parts.append(
-            SchemeInWard(
-                statement_id=part.statement_id,
-                reference=scheme.reference,
-                address=scheme.address,
-                approved_on=scheme.approved_on,
-                ward_code=part.ward_code,
-                ward_name=part.ward_name,
-                sited=part.sited,
-                site_point=(scheme.site_lon, scheme.site_lat)
-                if scheme.site_lon is not None and scheme.site_lat is not None
-                else None,
-                lines=tuple(lines.get(part.statement_id, ())),
-            )
+    if ids:
+        in_page = _lines_query(council, ward_code, selection, filters.year).where(
+            PublicLineRow.statement_id.in_(ids)
         )
-    return pf.ward_schemes(parts, selection, selected)
+        for row in session.execute(in_page):
+            lines.setdefault(row.statement_id, []).append(_line(row))
+    parts = [
+        SchemeInWard(
+            statement_id=part.statement_id,
+            reference=scheme.reference,
+            address=scheme.address,
+            approved_on=scheme.approved_on,
+            ward_code=part.ward_code,
+            ward_name=part.ward_name,
+            sited=part.sited,
+            site_point=(scheme.site_lon, scheme.site_lat)
+            if scheme.site_lon is not None and scheme.site_lat is not None
+            else None,
+            lines=tuple(lines.get(part.statement_id, ())),
+        )
+        for part, scheme in found
+    ]
+    # The SQL above already applied the selection; the core keeps the lines it selects.
+    listed = pf.ward_schemes(parts, selection, dict.fromkeys(ids, True))
+    return listed, int(total or 0)
 
 
 def iter_ward_sites(
@@ -333,20 +404,14 @@ def iter_ward_sites(
     selection = selection_of(filters, measures)
     if selection is None:
         return
-    key = f"{selection.status_key}|{selection.filter_key}"
     query = (
         select(PublicSchemeRow)
         .join(PublicSchemeWardRow, PublicSchemeWardRow.statement_id == PublicSchemeRow.statement_id)
         .where(
-            PublicSchemeWardRow.council == council,
-            PublicSchemeWardRow.ward_code == ward_code,
+            *_listed(council, ward_code, selection, filters.year),
             PublicSchemeWardRow.sited.is_(True),
             PublicSchemeRow.site_lon.is_not(None),
         )
         .order_by(PublicSchemeRow.statement_id)
     )
-    if filters.year is not None:
-        query = query.where(PublicSchemeWardRow.year == filters.year)
-    for scheme in session.scalars(query.execution_options(yield_per=BATCH)):
-        if not selection.filters_lines or key in (scheme.selections or []):
-            yield scheme
+    yield from session.scalars(query.execution_options(yield_per=BATCH))

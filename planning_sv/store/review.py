@@ -276,6 +276,8 @@ def _claim(
     statement_version_id lets only one insert in. Returns the new version.
     """
     expected = _check_current(session, statement, version, expected)
+    # Write pending changes first, so an error caught below can only come from the lock.
+    session.flush()
     table = ReviewState.__table__
     values = {"version": expected + 1, "updated_at": utcnow(), "updated_by_id": actor.id}
     exists = session.scalar(

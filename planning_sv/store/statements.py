@@ -19,7 +19,7 @@ from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
 from planning_sv.store import figures
-from planning_sv.store.assessments import Assessor, get_assessor
+from planning_sv.store.assessments import Assessor, assessor_of
 from planning_sv.store.models import (
     Assessment,
     AuditEvent,
@@ -47,7 +47,7 @@ def create_statement(
     assessor: Assessor | None = None,
 ) -> Statement:
     """A new draft for `council` owned by `owner`, optionally from whole statement@1 data."""
-    assessor = assessor or get_assessor()
+    assessor = assessor or assessor_of(session)
     if council not in assessor.plans:
         raise InputInvalid([unknown_council(council, assessor.plans)])
     draft = copy.deepcopy(dict(data)) if data is not None else new_draft(council)
@@ -151,12 +151,21 @@ def save_draft(
 
 
 def self_check(
-    draft: Mapping[str, Any], *, assessor: Assessor | None = None
+    draft: Mapping[str, Any],
+    *,
+    assessor: Assessor | None = None,
+    session: Session | None = None,
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Assess a draft: (assessment@1, []) when complete and valid, else (None, problems)."""
-    assessor = assessor or get_assessor()
+    """Assess a draft: (assessment@1, []) when complete and valid, else (None, problems).
+
+    With `session`, valued with the council's chosen value set, as a submission would be.
+    """
+    if assessor is None:
+        if session is None:
+            raise TypeError("self_check needs an assessor or a session")
+        assessor = assessor_of(session)
     try:
-        return assessor.assess(dict(draft)), []
+        return assessor.assess(dict(draft), session=session), []
     except InputInvalid as exc:
         return None, exc.problems
 
@@ -171,7 +180,7 @@ def refresh_draft_assessment(
         )
     ):
         session.delete(old)
-    data, _problems = self_check(statement.draft, assessor=assessor)
+    data, _problems = self_check(statement.draft, assessor=assessor, session=session)
     if data is not None:
         session.add(_assessment_row(statement, None, data))
     session.flush()
@@ -271,8 +280,9 @@ def submit(
     Raises InputInvalid when the draft is incomplete or invalid, IllegalTransition when the
     state does not allow it; nothing is written in either case.
     """
-    assessor = assessor or get_assessor()
-    data = assessor.assess(statement.draft)  # raises InputInvalid before anything changes
+    assessor = assessor or assessor_of(session)
+    # Raises InputInvalid before anything changes; valued with the council's chosen set.
+    data = assessor.assess(statement.draft, session=session)
     canonical = assessor.parse(statement.draft).to_json_dict()
     action = "resubmit" if statement.status == Status.CHANGES_REQUESTED.value else "submit"
     number = len(statement.versions) + 1

@@ -388,6 +388,9 @@ def set_active(
     if before == active:
         return None
     user.disabled_at = None if active else utcnow()
+    if not active:
+        # Re-enabling later must not revive cookies captured while the account was live.
+        end_sessions(user)
     return _audit_account(session, actor, user, "set_active", before, active, via)
 
 

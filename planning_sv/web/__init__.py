@@ -10,6 +10,7 @@ import importlib
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from planning_sv import config as paths
 from planning_sv.core.figures import format_gbp, format_number
-from planning_sv.store.assessments import Assessor, get_assessor
+from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
-from planning_sv.web.maps import tiles_from_config
+from planning_sv.web.maps import DisplayCache, tiles_from_config
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
 BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps")
@@ -40,6 +41,27 @@ def _secret_key(instance: Path) -> str:
         key_file.write_text(secrets.token_hex(32), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
+
+
+@dataclass
+class Services:
+    """The app's long-lived services, in `app.extensions["planning_sv"]` (one set per app,
+    so two apps in one process share nothing): the assessor (rule packs, measures, geo,
+    valuer) and the simplified wards the maps draw. Views reach them through `services()`.
+    """
+
+    assessor: Assessor
+    display: DisplayCache = field(default_factory=DisplayCache)
+
+    @property
+    def geo(self) -> Any:
+        """The geo service (core.geo.GeoService) the assessor places with; a new one after
+        a boundary vintage is imported."""
+        return self.assessor.placer()
+
+    def display_wards(self, vintage: str, lad_code: str) -> Any:
+        """A council's wards simplified for drawing (web/maps.py), kept per app."""
+        return self.display.wards(self.geo, vintage, lad_code)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -81,8 +103,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    app.extensions["planning_sv.db"] = Database(app.config["DATABASE_URL"])
-    app.extensions["planning_sv.assessor"] = app.config.get("ASSESSOR") or get_assessor()
+    # ASSESSOR: an assessor to share (the tests share one, so boundaries load once);
+    # otherwise the app builds its own over its configured data and instance folders.
+    app_assessor = app.config.get("ASSESSOR") or Assessor(
+        data_dir=app.config.get("DATA_DIR"), instance_dir=instance
+    )
+    app.extensions["planning_sv"] = Services(assessor=app_assessor)
+    # The assessor rides on the app's sessions, for store functions that assess.
+    app.extensions["planning_sv.db"] = Database(app.config["DATABASE_URL"], assessor=app_assessor)
 
     # govuk-frontend-jinja and -wtf templates beside ours; ours win on a name clash.
     app.jinja_loader = ChoiceLoader(
@@ -223,8 +251,13 @@ def db_session() -> Session:
     return g._db_session
 
 
-def assessor() -> Assessor:
-    """The app's assessment service (rule packs, measures, geo and valuation, loaded once)."""
+def services() -> Services:
+    """The current app's long-lived services (see `Services`)."""
     from flask import current_app
 
-    return current_app.extensions["planning_sv.assessor"]
+    return current_app.extensions["planning_sv"]
+
+
+def assessor() -> Assessor:
+    """The app's assessment service (rule packs, measures, geo and valuation, loaded once)."""
+    return services().assessor

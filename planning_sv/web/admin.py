@@ -22,10 +22,10 @@ from planning_sv.core.valuation.valuesets import (
     MAX_CSV_BYTES,
     OPEN_SET_NAME,
     ValueSet,
-    ValueSetRegistry,
+    rows_in_force,
 )
+from planning_sv.store import value_sets as value_set_store
 from planning_sv.store.models import User
-from planning_sv.store.statements import record_event
 from planning_sv.store.users import set_active, set_role
 from planning_sv.web import assessor, db_session
 from planning_sv.web.authz import (
@@ -141,12 +141,6 @@ def edit_user(user_id: int) -> ResponseReturnValue:
 # --- value sets ---------------------------------------------------------------------------
 
 
-def _registry() -> ValueSetRegistry:
-    # The same instance folder the assessor's valuer reads, so a choice made here is the
-    # set the next assessment uses.
-    return ValueSetRegistry.default()
-
-
 def _managed_council_or_404(council: str) -> str:
     if council not in _managed_councils():
         abort(404)
@@ -193,9 +187,9 @@ def _set_choices(sets: list[dict[str, Any]]) -> dict[str, str]:
 @bp.get("/value-sets")
 @allow(ADMIN)
 def value_sets() -> ResponseReturnValue:
-    registry = _registry()
+    session = db_session()
     councils = [
-        {"code": code, "name": name, "in_use": registry.chosen_summary(code)}
+        {"code": code, "name": name, "in_use": value_set_store.chosen(session, code).summary()}
         for code, name in _managed_councils().items()
     ]
     return render_template("admin/value_sets.html", councils=councils)
@@ -205,27 +199,30 @@ def value_sets() -> ResponseReturnValue:
 @allow(ADMIN)
 def council_value_set(council: str) -> ResponseReturnValue:
     _managed_council_or_404(council)
-    registry = _registry()
-    sets = [item for item in registry.list_sets(council) if item.get("council") in (None, council)]
+    session = db_session()
+    sets = value_set_store.list_sets(session, council)
     form = ValueSetChoiceForm()
     form.value_set.choices = select_choices(_set_choices(sets))
     if form.validate_on_submit():
         name, version = _parse_set_option(form.value_set.data)
         try:
-            chosen = registry.choose(council, name, version)
+            # The choice and its audit row, committed together.
+            chosen = value_set_store.choose(
+                session, council, name, version, actor=current_actor()
+            )
         except InputInvalid as exc:
+            session.rollback()
             attach_problems(form, exc.problems, {"name": "value_set", "version": "value_set"})
         else:
-            _audit_value_set(
-                "choose_value_set", council, name=chosen.name, version=version, pinned=version
-            )
+            session.commit()
             flash(
                 f"{assessor().councils().get(council, council)} now uses "
                 f"'{chosen.name}' version {chosen.version}",
                 "success",
             )
             return redirect(url_for(".council_value_set", council=council))
-    in_use = registry.chosen_summary(council)
+    in_use_set = value_set_store.chosen(session, council)
+    in_use = in_use_set.summary()
     if request.method == "GET":
         form.value_set.data = _in_use_option(in_use, sets)
     return render_template(
@@ -234,7 +231,7 @@ def council_value_set(council: str) -> ResponseReturnValue:
         form=form,
         sets=sets,
         in_use=in_use,
-        rows=registry.list_rows(council),
+        rows=rows_in_force(in_use_set),
     ), 400 if form.errors else 200
 
 
@@ -249,11 +246,11 @@ def import_value_set() -> ResponseReturnValue:
     problems: list[Problem] = []
     if form.validate_on_submit():
         council = form.council.data
+        session = db_session()
         try:
             value_set = _import_upload(form, council)
-            if form.use_it.data == "yes":
-                _registry().choose(council, value_set.name, None)
         except InputInvalid as exc:
+            session.rollback()
             # CSV faults name "row N, column X" and stay in the summary; the set's own
             # fields (name, licence, year) go on their fields.
             problems = attach_problems(
@@ -272,15 +269,8 @@ def import_value_set() -> ResponseReturnValue:
                     f"The CSV has {len(problems)} problem(s); nothing was imported",
                 ]
         else:
-            _audit_value_set(
-                "import_value_set",
-                council,
-                name=value_set.name,
-                version=value_set.version,
-                rows=len(value_set.rows),
-                licence=value_set.licence,
-                in_use=form.use_it.data == "yes",
-            )
+            # The set, the choice (if asked) and the audit row: one commit, all or nothing.
+            session.commit()
             flash(
                 f"Imported '{value_set.name}' version {value_set.version} "
                 f"({len(value_set.rows)} rows)"
@@ -294,23 +284,19 @@ def import_value_set() -> ResponseReturnValue:
 
 
 def _import_upload(form: ValueSetImportForm, council: str) -> ValueSet:
-    """Hand the uploaded CSV to the registry, which validates it before storing anything."""
+    """Hand the uploaded CSV to the store, which validates it before adding anything (and
+    adds the choice, when asked, and the audit row to the request's session)."""
     upload = form.file.data
     raw = upload.stream.read(MAX_CSV_BYTES + 1)
-    return _registry().import_data(
+    return value_set_store.import_data(
+        db_session(),
         raw,
-        # The original name is kept in the set's metadata.
+        # The original name is kept with the set.
         secure_filename(upload.filename or "") or "values.csv",
         council,
         form.name.data,
         form.licence.data,
+        actor=current_actor(),
+        use=form.use_it.data == "yes",
         target_price_year=form.target_price_year.data,
     )
-
-
-def _audit_value_set(action: str, council: str, **details: Any) -> None:
-    session = db_session()
-    record_event(
-        session, None, current_actor(), action, None, None, details={"council": council, **details}
-    )
-    session.commit()

@@ -18,7 +18,7 @@ from pydantic.json_schema import models_json_schema
 from planning_sv import __version__
 from planning_sv.core.assessment import AssessmentOut
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.limits import INT64_MAX, load_json
+from planning_sv.core.limits import MAX_ID, load_json
 from planning_sv.core.statement import Statement as StatementModel
 from planning_sv.core.workflow import Status
 from planning_sv.store import statements as repo
@@ -274,7 +274,7 @@ def get_version(statement_id: int, number: int) -> ResponseReturnValue:
 def get_assessment(statement_id: int) -> ResponseReturnValue:
     """The assessment of the latest submitted version (or ?version=N); else of the draft."""
     statement = statement_or_404(statement_id)
-    number = parse_int(request.args.get("version"), "version", minimum=1, maximum=INT64_MAX)
+    number = parse_int(request.args.get("version"), "version", minimum=1, maximum=MAX_ID)
     if number is not None:
         match = statement.version(number)
         if match is None or match.assessment is None:
@@ -290,7 +290,7 @@ def get_assessment(statement_id: int) -> ResponseReturnValue:
             return problem(404, f"statement {statement_id} has no assessed submitted version")
     if record is None:
         # The draft is incomplete: say what is missing rather than a bare 404.
-        _data, problems = repo.self_check(statement.draft or {}, assessor=assessor())
+        _data, problems = repo.self_check(statement.draft or {}, assessor=assessor(), session=db_session())
         return problem(
             409,
             "the statement is not complete enough to assess",
@@ -367,9 +367,9 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
     schemas = defs.get("$defs", {})
     if reference is not None:
         _reference_enums(schemas, reference)
-    # What the server accepts, not just "integer": ids and versions are 64-bit (IdConverter
-    # answers 404 above that), pages are bounded (web/params.py).
-    id_schema = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+    # What the server accepts, not just "integer": ids and versions fit our INTEGER columns
+    # (IdConverter answers 404 above that), pages are bounded (web/params.py).
+    id_schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     id_param = {"name": "statement_id", "in": "path", "required": True, "schema": id_schema}
     statement_body = {
         "required": True,
@@ -496,7 +496,7 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
                     {
                         "name": "version",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     },
                 ],
                 "get": {

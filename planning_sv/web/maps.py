@@ -4,7 +4,7 @@ Usage from a view::
 
     from planning_sv.web import maps
 
-    wards = maps.display_wards(geo, "2025", "E09000019")        # simplified, cached
+    wards = services().display_wards("2025", "E09000019")       # simplified, cached per app
     m = maps.ward_map(wards, values={"E05013705": 1200.0}, value_label="£ committed",
                       format_value=format_gbp, links={"E05013705": "/councils/…"},
                       tiles=maps.tiles_from_config(current_app.config),
@@ -16,8 +16,10 @@ Usage from a view::
 API:
 - `display_wards(geo, vintage, lad_code)`: the council's wards for display: code, name and
   geometry simplified topology-preservingly (`shapely.coverage_simplify`, so neighbouring
-  wards still share edges) and rounded to ~1 m; cached per data folder, vintage and council.
-  Only for drawing: placement always uses GeoService's full geometry.
+  wards still share edges) and rounded to ~1 m. Only for drawing: placement always uses
+  GeoService's full geometry. `DisplayCache` keeps them per vintage and council for the
+  GeoService they came from (one per app, `web.services().display_wards`), so a new
+  service after a boundary import is simplified afresh.
 - `ward_map(wards, values=None, …)`: a map with one polygon per ward, shaded by `values`
   (a choropleth in `choropleth_bins` classes; wards without a value are grey) or plain
   outlines when `values` is None; `highlight` draws one ward thicker, `focus` zooms to it;
@@ -111,10 +113,6 @@ def tiles_from_config(config: Mapping[str, Any]) -> TileConfig | None:
 
 # --- boundaries for display -------------------------------------------------------------------
 
-_DISPLAY_CACHE: dict[tuple[str, str, str], gpd.GeoDataFrame] = {}
-_DISPLAY_LOCK = threading.Lock()
-
-
 def simplify_wards(
     frame: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE_DEG
 ) -> gpd.GeoDataFrame:
@@ -130,16 +128,35 @@ def simplify_wards(
 
 
 def display_wards(geo: Any, vintage: str, lad_code: str) -> gpd.GeoDataFrame:
-    """A council's wards (code, name, simplified geometry, EPSG:4326), cached per vintage."""
-    key = (str(getattr(geo, "data_dir", "")), vintage, lad_code)
-    with _DISPLAY_LOCK:
-        cached = _DISPLAY_CACHE.get(key)
-    if cached is not None:
-        return cached
-    frame = simplify_wards(geo.wards_frame(vintage, lad_code).to_crs("EPSG:4326"))
-    with _DISPLAY_LOCK:
-        _DISPLAY_CACHE[key] = frame
-    return frame
+    """A council's wards (code, name, simplified geometry, EPSG:4326); not cached."""
+    return simplify_wards(geo.wards_frame(vintage, lad_code).to_crs("EPSG:4326"))
+
+
+class DisplayCache:
+    """Simplified wards per (vintage, council), for the GeoService they were made from.
+
+    Owned by the app (`web.services()`); a different service (another data or instance
+    folder, or a fresh one after a boundary import) misses and is simplified again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frames: dict[tuple[str, str], tuple[Any, gpd.GeoDataFrame]] = {}
+
+    def wards(self, geo: Any, vintage: str, lad_code: str) -> gpd.GeoDataFrame:
+        key = (vintage, lad_code)
+        with self._lock:
+            cached = self._frames.get(key)
+        if cached is not None and cached[0] is geo:
+            return cached[1]
+        frame = display_wards(geo, vintage, lad_code)
+        with self._lock:
+            self._frames[key] = (geo, frame)
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
 
 
 # --- choropleth classes -----------------------------------------------------------------------

@@ -30,13 +30,14 @@ from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
-from planning_sv.core.limits import parse_whole_number
+from planning_sv.core.limits import MAX_ID, parse_whole_number
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import STATUS_LABELS
 from planning_sv.core.workflow import IllegalTransition, Status, available_actions
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
+from planning_sv.store import value_sets
 from planning_sv.store.models import Statement, StatementVersion, User
 from planning_sv.store.queue import council_queue
 from planning_sv.web import assessor, csp_nonce, db_session
@@ -86,7 +87,7 @@ def _version_arg() -> int | None:
     if raw == "":
         return None
     try:
-        return parse_whole_number(raw, minimum=1)  # ASCII digits, 64-bit (core/limits.py)
+        return parse_whole_number(raw, minimum=1, maximum=MAX_ID)  # core/limits.py
     except ValueError:
         abort(404)
 
@@ -125,13 +126,12 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
     officer reviewing the rules, so the page says why there is no map instead.
     """
     try:
-        from planning_sv.web import maps
+        from planning_sv.web import maps, services
 
         plan = assessor().plans[statement.council]
-        geo, _valuer = assessor().services()
         site = assessment.get("site") or {}
         vintage = site.get("vintage") or plan.boundary_vintage
-        wards = maps.display_wards(geo, vintage, plan.lad_code)
+        wards = services().display_wards(vintage, plan.lad_code)
         social = assessment.get("social_value") or {}
         values = {
             str(w["code"]): float(w.get("gbp") or 0)
@@ -522,7 +522,10 @@ def reproduce(statement_id: int) -> ResponseReturnValue:
     error = None
     result = None
     try:
-        fresh = assessor().assess(version.data, on=on)
+        # With the value set the stored record used (kept by version), so only changes in
+        # the rules or reference data show as differences.
+        used = value_sets.used_by(db_session(), stored)
+        fresh = assessor().assess(version.data, on=on, value_set=used)
         result = compare(stored, fresh)
     except InputInvalid as exc:
         # The rules or reference data changed so much the old statement no longer assesses.

@@ -1,7 +1,8 @@
 """Numbers from URLs, query strings and forms, parsed one way (core/limits.py).
 
-- `<int:...>` in every route is `IdConverter`: ASCII digits only, at most 2^63-1, so
-  `/statements/18446744073709551616` is a 404 rather than a database overflow (500).
+- `<int:...>` in every route is `IdConverter`: ASCII digits only, at most 2^31-1 (our
+  INTEGER columns), so `/statements/18446744073709551616` is a 404, not a database
+  overflow (500).
 - `int_arg` / `page_arg` / `form_int` read query parameters and form fields with explicit
   ranges and name the field in the message when a value is refused.
 """
@@ -12,7 +13,7 @@ from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.limits import INT64_MAX, parse_whole_number
+from planning_sv.core.limits import MAX_ID, parse_whole_number
 
 # Pages of a list: far beyond any real list, and page * per_page stays a 64-bit offset.
 MAX_PAGE = 1_000_000
@@ -42,13 +43,13 @@ class IdConverter(IntegerConverter):
 
     Werkzeug's own converter matches `\\d+`, which includes non-ASCII digits, and has no
     upper bound (2^64 reached the database as an overflow, a 500). This one matches only
-    0..2^63-1 in ASCII, so anything else is simply not a route: 404."""
+    0..MAX_ID in ASCII, so anything else is simply not a route: 404."""
 
-    regex = digits_at_most(INT64_MAX)
+    regex = digits_at_most(MAX_ID)
 
     def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
         super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
-        self.max = INT64_MAX if self.max is None else min(int(self.max), INT64_MAX)
+        self.max = MAX_ID if self.max is None else min(int(self.max), MAX_ID)
 
     def to_python(self, value: str) -> int:
         try:
@@ -70,7 +71,7 @@ def parse_int(
     *,
     default: int | None = None,
     minimum: int = 0,
-    maximum: int = INT64_MAX,
+    maximum: int = MAX_ID,
 ) -> int | None:
     """`raw` (a query parameter or form value) as an int in range; `default` when missing
     or blank; InputInvalid naming `name` when it is not a whole number in range."""
@@ -88,7 +89,7 @@ def int_arg(
     problems: list[Problem],
     *,
     minimum: int = 0,
-    maximum: int = INT64_MAX,
+    maximum: int = MAX_ID,
 ) -> int:
     """A query parameter as an int; a refused value adds a Problem and gives `default`."""
     try:
@@ -110,7 +111,7 @@ def page_arg(name: str = "page") -> int:
     return page
 
 
-def form_int(name: str, *, minimum: int = 0, maximum: int = INT64_MAX) -> int | None:
+def form_int(name: str, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
     """A form field as an int in range, or None when blank or refused (the caller reports
     a missing value as it would an empty one)."""
     try:

@@ -38,13 +38,16 @@ from flask.typing import ResponseReturnValue
 
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.geo.service import GeoService
+from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeInWard, WardRow
-from planning_sv.store import public_queries as pq
-from planning_sv.web import assessor, csp_nonce, db_session, maps
+from planning_sv.store import public_queries as queries
+from planning_sv.web import assessor, csp_nonce, db_session, maps, services
 from planning_sv.web.authz import PUBLIC, allow
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
 
+SCHEMES_PER_PAGE = 50  # a ward page lists this many schemes (with their lines) at a time
+MAX_PAGE = 100_000
 DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json"}
 SITE_COLOUR = "#d4351c"  # GOV.UK red
 COMMITMENT_COLOUR = "#ffdd00"  # GOV.UK yellow
@@ -61,27 +64,39 @@ def _plan(council: str) -> Any:
 
 
 def _geo() -> GeoService:
-    return GeoService.from_data_dir()
+    # The app's own service (web.services()), the one its assessor places with.
+    return services().geo
 
 
-def _filters() -> pq.PublicFilters:
+def _filters() -> queries.PublicFilters:
     try:
-        return pq.parse_filters(request.args, assessor().measures)
-    except pq.BadFilter as exc:
+        return queries.parse_filters(request.args, assessor().measures)
+    except queries.BadFilter as exc:
         abort(400, description=f"Invalid query parameter '{exc.parameter}': {exc.message}")
 
 
-def _figure() -> pq.FigureDef:
+def _figure() -> queries.FigureDef:
     try:
-        return pq.parse_figure(request.args)
-    except pq.BadFilter as exc:
+        return queries.parse_figure(request.args)
+    except queries.BadFilter as exc:
         abort(400, description=f"Invalid query parameter '{exc.parameter}': {exc.message}")
 
 
-def _council_figures(council: str, filters: pq.PublicFilters) -> tuple[Any, CouncilFigures]:
+def _page() -> int:
+    """The ward page's page of schemes (`page`, default 1); 400 naming it when bad."""
+    raw = (request.args.get("page") or "").strip()
+    if not raw:
+        return 1
+    try:
+        return parse_whole_number(raw, minimum=1, maximum=MAX_PAGE)
+    except ValueError as exc:
+        abort(400, description=f"Invalid query parameter 'page': {exc}")
+
+
+def _council_figures(council: str, filters: queries.PublicFilters) -> tuple[Any, CouncilFigures]:
     plan = _plan(council)
     geo = _geo()
-    figures = pq.council_figures(
+    figures = queries.council_figures(
         db_session(),
         council=council,
         council_name=plan.name,
@@ -118,9 +133,9 @@ def _map_options() -> dict[str, Any]:
 def format_figure(key: str, value: float | None) -> str:
     if value is None:
         return "–"
-    if pq.FIGURES[key].kind == "gbp":
+    if queries.FIGURES[key].kind == "gbp":
         return format_gbp(value)
-    if pq.FIGURES[key].kind == "per_resident":
+    if queries.FIGURES[key].kind == "per_resident":
         return f"£{value:,.2f}"
     return maps.format_tenths(value)
 
@@ -133,7 +148,7 @@ def _filter_options(figures: CouncilFigures) -> dict[str, list[tuple[str, str]]]
         "theme": [
             (theme, theme.capitalize()) for theme in sorted({m.theme for m in measures.values()})
         ],
-        "status": list(pq.DELIVERY_STATUSES.items()),
+        "status": list(queries.DELIVERY_STATUSES.items()),
         "year": [(str(year), str(year)) for year in figures.years],
     }
 
@@ -158,8 +173,8 @@ WARD_COLUMNS = (
     "schemes_sited",
     "schemes_shared",
     "commitments",
-    *(f"{key}_promised" for key in pq.FIGURES),
-    *(f"{key}_delivered" for key in pq.FIGURES),
+    *(f"{key}_promised" for key in queries.FIGURES),
+    *(f"{key}_delivered" for key in queries.FIGURES),
     "delivery",
 )
 LINE_COLUMNS = (
@@ -202,11 +217,11 @@ def ward_record(row: WardRow) -> dict[str, Any]:
         "schemes_shared": row.schemes_shared,
         "commitments": row.commitments,
     }
-    for key in pq.FIGURES:
+    for key in queries.FIGURES:
         record[f"{key}_promised"] = _round(row.promised.get(key))
-    for key in pq.FIGURES:
+    for key in queries.FIGURES:
         record[f"{key}_delivered"] = _round(row.delivered.get(key))
-    record["delivery"] = pq.DELIVERY_NOT_REPORTED
+    record["delivery"] = queries.DELIVERY_NOT_REPORTED
     return record
 
 
@@ -223,7 +238,7 @@ def line_record(line: LineInWard) -> dict[str, Any]:
         "gbp_in_ward": _round(line.ward_gbp),
         "borough_wide": line.borough_wide,
         "status": line.status,
-        "delivered": pq.DELIVERY_NOT_REPORTED,
+        "delivered": queries.DELIVERY_NOT_REPORTED,
         "description": line.description or "",
     }
 
@@ -241,14 +256,14 @@ def csv_lines(columns: Iterable[str], records: Iterable[Mapping[str, Any]]) -> I
         yield buffer.getvalue()
 
 
-def _metadata(figures: CouncilFigures, filters: pq.PublicFilters) -> dict[str, Any]:
+def _metadata(figures: CouncilFigures, filters: queries.PublicFilters) -> dict[str, Any]:
     return {
         "council": figures.council,
         "lad_code": figures.lad_code,
         "boundary_vintage": figures.vintage,
         "filters": filters.as_query(),
-        "statements": f"{pq.PUBLIC_STATUS} statements only",
-        "delivered": pq.DELIVERY_NOT_REPORTED,
+        "statements": f"{queries.PUBLIC_STATUS} statements only",
+        "delivered": queries.DELIVERY_NOT_REPORTED,
         "attribution": ATTRIBUTION,
     }
 
@@ -294,7 +309,7 @@ def wards(council: str) -> ResponseReturnValue:
     filters = _filters()
     figure = _figure()
     plan, figures = _council_figures(council, filters)
-    display = maps.display_wards(_geo(), plan.boundary_vintage, plan.lad_code)
+    display = services().display_wards(plan.boundary_vintage, plan.lad_code)
     values = figures.values(figure.key)
     legend = maps.choropleth_bins(values.values(), fmt=lambda v: format_figure(figure.key, v))
     query = filters.as_query()
@@ -306,7 +321,10 @@ def wards(council: str) -> ResponseReturnValue:
         legend=legend,
         links=_ward_links(council, figures, query),
         extra_rows={
-            w.code: [("Approved schemes", str(w.schemes)), ("Delivered", pq.DELIVERY_NOT_REPORTED)]
+            w.code: [
+                ("Approved schemes", str(w.schemes)),
+                ("Delivered", queries.DELIVERY_NOT_REPORTED),
+            ]
             for w in figures.wards
         },
         aria_label=f"Map of {plan.name} wards shaded by {figure.label.lower()}",
@@ -318,12 +336,12 @@ def wards(council: str) -> ResponseReturnValue:
         council=council,
         figures=figures,
         figure=figure,
-        figure_defs=pq.FIGURES,
+        figure_defs=queries.FIGURES,
         legend=legend,
         map=maps.render_parts(m, csp_nonce()),
         query=query,
         options=_filter_options(figures),
-        not_reported=pq.DELIVERY_NOT_REPORTED,
+        not_reported=queries.DELIVERY_NOT_REPORTED,
     )
 
 
@@ -364,7 +382,7 @@ def _ward_rows(council: str, ward_code: str) -> tuple[Any, CouncilFigures, WardR
 def ward(council: str, ward_code: str) -> ResponseReturnValue:
     plan, figures, row, filters = _ward_rows(council, ward_code)
     query = filters.as_query()
-    display = maps.display_wards(_geo(), plan.boundary_vintage, plan.lad_code)
+    display = services().display_wards(plan.boundary_vintage, plan.lad_code)
     m = maps.ward_map(
         display,
         None,
@@ -374,9 +392,20 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         aria_label=f"Map of {row.name} ward with scheme sites and commitment locations",
         **_map_options(),
     )
-    schemes: list[SchemeInWard] = pq.ward_schemes(
-        db_session(), council, ward_code, filters, assessor().measures
+    page = _page()
+    schemes: list[SchemeInWard]
+    schemes, listed = queries.ward_schemes(
+        db_session(),
+        council,
+        ward_code,
+        filters,
+        assessor().measures,
+        offset=(page - 1) * SCHEMES_PER_PAGE,
+        limit=SCHEMES_PER_PAGE,
     )
+    pages = max(1, -(-listed // SCHEMES_PER_PAGE))
+    if page > pages:
+        abort(404)
     lines = [line for scheme in schemes for line in scheme.lines]
     sites = [
         maps.MapPoint(
@@ -417,11 +446,15 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         row=row,
         schemes=schemes,
         lines=lines,
-        figure_defs=pq.FIGURES,
+        listed=listed,
+        page=page,
+        pages=pages,
+        first=(page - 1) * SCHEMES_PER_PAGE + 1,
+        figure_defs=queries.FIGURES,
         map=maps.render_parts(m, csp_nonce()),
         query=query,
         options=_filter_options(figures),
-        not_reported=pq.DELIVERY_NOT_REPORTED,
+        not_reported=queries.DELIVERY_NOT_REPORTED,
         site_colour=SITE_COLOUR,
         commitment_colour=COMMITMENT_COLOUR,
         has_sites=bool(sites),
@@ -435,7 +468,7 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     plan, figures, row, filters = _ward_rows(council, ward_code)
     session = db_session()
     measures = assessor().measures
-    lines = pq.iter_ward_lines(session, council, ward_code, filters, measures)
+    lines = queries.iter_ward_lines(session, council, ward_code, filters, measures)
     if fmt == "csv":
         records = (line_record(line) for line in lines)
         return _download(csv_lines(LINE_COLUMNS, records), fmt, f"{council}-{ward_code}.{fmt}")
@@ -454,7 +487,7 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
                 "properties": {"kind": "commitment", **line_record(line)},
                 "geometry": _point(line.point),
             }
-        for site in pq.iter_ward_sites(session, council, ward_code, filters, measures):
+        for site in queries.iter_ward_sites(session, council, ward_code, filters, measures):
             yield {
                 "type": "Feature",
                 "properties": {

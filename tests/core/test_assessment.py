@@ -85,7 +85,9 @@ class FakeValuation:
 
 
 class FakeValuer:
-    def value_statement(self, statement: Statement, placement: Any, plan: Any) -> FakeValuation:
+    def value_statement(
+        self, statement: Statement, placement: Any, plan: Any, *, on: Any = None
+    ) -> FakeValuation:
         return FakeValuation({c.id: c.quantity * 100.0 for c in statement.commitments})
 
 

@@ -41,7 +41,9 @@ class Valuation:
 
 
 class Valuer:
-    def value_statement(self, statement: Any, placement: Any, plan: Any) -> Valuation:
+    def value_statement(
+        self, statement: Any, placement: Any, plan: Any, *, on: Any = None
+    ) -> Valuation:
         return Valuation()
 
 

@@ -18,10 +18,10 @@ import math
 from typing import Any
 
 import pytest
-from conftest import load_example
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planning_sv import config
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.limits import INT64_MAX, MAX_JSON_DEPTH, load_json, parse_whole_number
 from planning_sv.core.measures import load_measures
@@ -87,7 +87,11 @@ def _members(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-EXAMPLE = load_example("islington")
+# The shared example statement (tests/conftest.py's `islington_example`, read directly: a
+# module-level constant cannot use a fixture, and `conftest` names several modules).
+EXAMPLE = json.loads(
+    next(p for p in sorted(config.examples_dir().glob("islington*.json"))).read_text("utf-8")
+)
 EXAMPLE_PATHS = [p for p in _members(EXAMPLE) if p]
 
 

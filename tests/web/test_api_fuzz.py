@@ -18,6 +18,7 @@ and the time taken are printed at the end of the module (run with -s to see them
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +27,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import PASSWORD, load_example, make_app
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -40,11 +40,43 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from planning_sv import config
 from planning_sv.store import statements as repo
-from planning_sv.store.assessments import get_assessor
+from planning_sv.store.assessments import Assessor
+from planning_sv.store.migrate import upgrade
 from planning_sv.store.models import User
 from planning_sv.store.users import create_token, create_user
 from planning_sv.web.api import openapi_document
+
+PASSWORD = "a-long-password-for-fuzzing"
+
+
+def load_example(council: str) -> dict[str, Any]:
+    """The shared example statement (as tests/conftest.py reads it; `conftest` names several
+    modules in this suite, so it is not imported)."""
+    path = next(
+        p for p in sorted(config.examples_dir().glob("*.json")) if p.name.startswith(council)
+    )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def make_app(url: str) -> Flask:
+    """The app as tests/conftest.py's make_app builds it: migrated, CSRF and rate limit off."""
+    from planning_sv.web import create_app
+
+    upgrade(url)
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+        }
+    )
+
 
 # Examples per operation and role (the coverage phase adds its boundary cases on top).
 MAX_EXAMPLES = 30
@@ -114,7 +146,7 @@ def _document_with_examples() -> dict[str, Any]:
     """The served document plus the shared example statements as request-body examples, so
     the explicit phase also sends bodies the server accepts (random ones almost never name
     a real postcode or a point inside the council) and the 201/200 answers are checked."""
-    document = copy.deepcopy(openapi_document(get_assessor()))
+    document = copy.deepcopy(openapi_document(Assessor()))
     examples = {c: {"value": load_example(c)} for c in ("islington", "salford")}
     for path, method in (("/statements", "post"), ("/statements/{statement_id}", "put")):
         body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
@@ -151,7 +183,7 @@ def test_api_conforms_to_its_openapi_document(
 
 def test_the_fuzzed_document_is_the_served_one(fuzz_app: dict[str, Any]) -> None:
     served = fuzz_app["app"].test_client().get("/api/v1/openapi.json").get_json()
-    assert served == openapi_document(get_assessor())
+    assert served == openapi_document(Assessor())
     # The request schema names the councils and measures the server knows.
     statement = served["components"]["schemas"]["Statement"]["properties"]
     assert statement["council"]["enum"] == ["islington", "salford"]

@@ -209,8 +209,12 @@ def test_highlight_and_focus_on_one_ward(islington: gpd.GeoDataFrame) -> None:
 def test_display_boundaries_are_simplified_cached_and_still_a_coverage() -> None:
     geo = GeoService.from_data_dir()
     full = geo.wards_frame("2025", "E08000006")
-    display = maps.display_wards(geo, "2025", "E08000006")
-    assert maps.display_wards(geo, "2025", "E08000006") is display  # cached
+    cache = maps.DisplayCache()
+    display = cache.wards(geo, "2025", "E08000006")
+    assert cache.wards(geo, "2025", "E08000006") is display  # cached for this service
+    # Another service (a new boundary vintage, another folder) is simplified afresh.
+    assert cache.wards(GeoService.from_data_dir(), "2025", "E08000006") is not display
+    assert maps.DisplayCache().wards(geo, "2025", "E08000006") is not display  # per owner
     display_bng, full_bng = display.to_crs(27700), full.to_crs(27700)
     assert list(display["code"]) == list(full["code"])
     assert (

@@ -411,13 +411,13 @@ def test_council_figures_query_on_each_database(
     with database.session() as session:
         figures = council_figures(session, **arguments)
         elsewhere = council_figures(session, **arguments, filters=PublicFilters(year=2001))
-        holloway = ward_schemes(
+        holloway, listed = ward_schemes(
             session, "islington", "E05013706", PublicFilters(), arguments["measures"]
         )
     assert figures.schemes == 1 and len(figures.wards) == 17
     assert figures.totals["gbp"] == pytest.approx(expected["total_gbp"])
     assert figures.years == [dt.date.today().year]
-    assert [s.approved_on for s in holloway] == [dt.date.today()]
+    assert [s.approved_on for s in holloway] == [dt.date.today()] and listed == 1
     assert elsewhere.schemes == 0 and elsewhere.totals["gbp"] == 0
 
 
@@ -451,17 +451,18 @@ def test_filters_parse_and_name_the_bad_parameter() -> None:
 
 
 def test_quantities_convert_to_the_figure_unit_and_csv_cells_are_neutralised() -> None:
-    from planning_sv.core.measures import load_measures
+    from planning_sv.core.measures import ConversionError, load_measures
     from planning_sv.web.public import csv_lines
 
     measures = load_measures()
     # 104 apprenticeship weeks are 2 starts (1 start = 52 weeks, as the catalogue declares).
-    assert measures["apprenticeship"].convert(104, "weeks", "starts") == pytest.approx(2)
-    assert measures["apprenticeship"].convert(3, "starts", "starts") == 3
+    assert measures["apprenticeship"].convert(104, "weeks", "starts").value == 2
+    assert measures["apprenticeship"].convert(3, "starts", "starts").value == 3
     # 200 sqm-years of workspace are 10 sqm at the catalogue's 20 years per sqm.
-    assert measures["affordable_workspace"].convert(200, "sqm_years", "sqm") == 10
+    assert measures["affordable_workspace"].convert(200, "sqm_years", "sqm").value == 10
     # People employed cannot be turned into FTE-years: not counted rather than guessed.
-    assert measures["local_employment"].convert(5, "people", "fte_years") is None
+    with pytest.raises(ConversionError):
+        measures["local_employment"].convert(5, "people", "fte_years")
     text = "".join(csv_lines(["a", "b"], [{"a": '=HYPERLINK("http://x")', "b": "@SUM(1)"}]))
     # Spreadsheets would run these as formulas; a leading apostrophe keeps them text.
     assert list(csv.reader(io.StringIO(text)))[1] == ['\'=HYPERLINK("http://x")', "'@SUM(1)"]

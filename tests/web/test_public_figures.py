@@ -462,3 +462,27 @@ def test_cli_rebuild_restores_emptied_figures(
     assert sum(gbp.values()) == pytest.approx(396_132)
     bad = CliRunner().invoke(cli, ["figures", "rebuild", "--council", "nowhere"])
     assert bad.exit_code == 2 and "--council: unknown council 'nowhere'" in bad.output
+
+
+def test_ward_page_lists_schemes_a_page_at_a_time(
+    client: FlaskClient, fixture_ids: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning_sv.web import public
+
+    monkeypatch.setattr(public, "SCHEMES_PER_PAGE", 2)
+    first = client.get(f"/councils/islington/wards/{HOLLOWAY}").text
+    second = client.get(f"/councils/islington/wards/{HOLLOWAY}?page=2").text
+    assert "Schemes 1 to 2 of 3" in first and "Page 1 of 2" in first
+    assert "PUB/1" in first and "PUB/2" in first and "PUB/3" not in first
+    assert "Schemes 3 to 3 of 3" in second and "PUB/3" in second and "PUB/1" not in second
+    # The ward's figures are the whole ward's on every page: 3 schemes, 3 commitments.
+    for html in (first, second):
+        assert "3 approved schemes have promised £19,968" in html
+        assert "(3 commitments)" in html
+    assert f"/councils/islington/wards/{HOLLOWAY}?page=2" in first
+    assert client.get(f"/councils/islington/wards/{HOLLOWAY}?page=3").status_code == 404
+    bad = client.get(f"/councils/islington/wards/{HOLLOWAY}?page=two")
+    assert bad.status_code == 400 and "Invalid query parameter &#39;page&#39;" in bad.text
+    # Filters apply before paging: volunteering is PUB/2's only, and not in Holloway.
+    html = client.get(f"/councils/islington/wards/{TOLLINGTON}?measure=volunteering").text
+    assert "PUB/2" in html and "PUB/3" not in html and "Page 1 of" not in html

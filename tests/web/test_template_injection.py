@@ -27,7 +27,6 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from planning_sv import config
-from planning_sv.core.valuation.valuesets import ValueSetRegistry
 from planning_sv.store.users import create_user
 from planning_sv.web import assessor, maps
 
@@ -68,16 +67,9 @@ OPEN_VALUES = Path(__file__).resolve().parents[2] / "local_plans/value_sets/open
 
 
 @pytest.fixture
-def lane_app(instance_dir: Path, db_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The app on each database lane, with its own instance folder for imported value sets.
-
-    The assessor (rule packs, geo, valuer) is loaded once per process, its valuer bound to
-    the instance folder of whichever test used it first; point it at this test's folder so
-    the set the admin imports here is the one the assessments use.
-    """
-    with db_app.app_context():
-        _geo, valuer = assessor().services()
-    monkeypatch.setattr(valuer, "registry", ValueSetRegistry.default(instance_dir))
+def lane_app(instance_dir: Path, db_app: Flask) -> Flask:
+    """The app on each database lane. The set the admin imports here is stored in the
+    lane's database, which is where assessments read the council's choice from."""
     return db_app
 
 

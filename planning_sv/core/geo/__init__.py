@@ -11,12 +11,12 @@ from typing import Any
 
 _EXPORTS = {
     "GeoService": "planning_sv.core.geo.service",
-    "clear_cache": "planning_sv.core.geo.service",
+    "GeoCache": "planning_sv.core.geo.service",
     "PolygonLocator": "planning_sv.core.geo.locator",
     "PostcodeIndex": "planning_sv.core.geo.postcodes",
     "normalise_postcode": "planning_sv.core.geo.postcodes",
 }
-__all__ = ["GeoService", "PolygonLocator", "PostcodeIndex", "clear_cache", "normalise_postcode"]
+__all__ = ["GeoCache", "GeoService", "PolygonLocator", "PostcodeIndex", "normalise_postcode"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,8 +1,11 @@
 """GeoService: place a statement's site and commitments in wards.
 
-Loads the open data lazily and once per process (the web app calls `from_data_dir()` per
-request and gets the same object back). Every placement names the boundary vintage and the
-method used, so a record made in 2025 can be re-read correctly after wards change.
+Loads the open data lazily, once per service. Whoever keeps services alive owns a
+`GeoCache` (the web app, through its Assessor; a CLI command; a test session): it hands back
+the same service for the same folders, and a new one once a boundary vintage has been
+imported, so a running server picks up new wards without a restart. There is no
+process-wide cache. Every placement names the boundary vintage and the method used, so a
+record made in 2025 can be re-read correctly after wards change.
 """
 
 from __future__ import annotations
@@ -87,14 +90,39 @@ class _Located:
     geom_bng: shapely.Geometry | None  # point or polygon; None for ward/borough
 
 
-_CACHE: dict[tuple[str, str], GeoService] = {}
-_CACHE_LOCK = threading.Lock()
+def _signature(path: Path) -> tuple[int, int] | None:
+    """What changes when a file is rewritten (the boundary registry's index)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
-def clear_cache() -> None:
-    """Forget cached services (after importing a boundary vintage, or in tests)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+class GeoCache:
+    """GeoServices by (data folder, instance folder), owned by whoever constructs it.
+
+    `get` returns the same service while the instance's boundary registry is unchanged
+    and a fresh one after `planning-sv geo import` rewrites it (one stat per call).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._services: dict[tuple[str, str], GeoService] = {}
+
+    def get(self, data_dir: Path | None = None, instance_dir: Path | None = None) -> GeoService:
+        data = Path(data_dir) if data_dir else config.data_dir()
+        instance = Path(instance_dir) if instance_dir else config.instance_dir()
+        key = (str(data.resolve()), str(instance.resolve()))
+        with self._lock:
+            service = self._services.get(key)
+            if service is None or service.boundaries_changed():
+                service = self._services[key] = GeoService(data, instance)
+            return service
+
+    def clear(self) -> None:
+        with self._lock:
+            self._services.clear()
 
 
 class GeoService:
@@ -114,19 +142,22 @@ class GeoService:
         # outline union was most of the time of assessing a statement.
         self._borough: dict[tuple[str, str], Placement] = {}
         self._outlines: dict[tuple[str, str], shapely.Geometry] = {}
+        # The imported vintages this service was built with (see boundaries_changed).
+        self._registry_signature = _signature(self.registry.index_path)
 
     @classmethod
     def from_data_dir(
         cls, data_dir: Path | None = None, instance_dir: Path | None = None
     ) -> GeoService:
+        """A new service over the configured (or given) folders. Callers that live long
+        keep it, or get it from a GeoCache they own."""
         data = Path(data_dir) if data_dir else config.data_dir()
         instance = Path(instance_dir) if instance_dir else config.instance_dir()
-        key = (str(data.resolve()), str(instance.resolve()))
-        with _CACHE_LOCK:
-            service = _CACHE.get(key)
-            if service is None:
-                service = _CACHE[key] = cls(data, instance)
-            return service
+        return cls(data, instance)
+
+    def boundaries_changed(self) -> bool:
+        """Whether a boundary vintage was imported (or re-imported) since this was built."""
+        return _signature(self.registry.index_path) != self._registry_signature
 
     # ------------------------------------------------------------ boundaries
 

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.figures import format_number
+from planning_sv.core.measures import ConversionError, Measure
 from planning_sv.core.placement import Placement
 from planning_sv.core.rules.expressions import Expression, ExpressionError, MissingName
 from planning_sv.core.rules.model import (
+    DESCRIBED_UNITS,
     DEVELOPMENT_NAMES,
     OPTIONAL_FACTS,
+    ConvertOverride,
     Rule,
     development_env,
 )
@@ -37,7 +40,7 @@ class CountedCommitment:
     measure: str
     quantity: float  # as stated
     unit: str
-    counted: float  # after any unit conversion
+    counted: float  # after any unit conversion (catalogue or the rule's override)
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +125,15 @@ def evaluate(
             continue
         try:
             results.append(
-                _evaluate_rule(rule, statement.commitments, placements, base_env, used_params)
+                _evaluate_rule(
+                    rule,
+                    statement.commitments,
+                    placements,
+                    base_env,
+                    used_params,
+                    plan.measures,
+                    on,
+                )
             )
         except _NeedsFact as exc:
             missing.setdefault(exc.name, []).append(rule.id)
@@ -166,6 +177,8 @@ def _evaluate_rule(
     placements: Mapping[str, Placement],
     env: Mapping[str, Any],
     used_params: Mapping[str, UsedParameter],
+    measures: Mapping[str, Measure],
+    on: dt.date,
 ) -> RuleResult:
     used_names: set[str] = set()
     sentences: list[str] = []
@@ -225,9 +238,11 @@ def _evaluate_rule(
             + "."
         )
 
-    counted, excluded = _count(rule, commitments, placements, env)
+    counted, excluded = _count(rule, commitments, placements, env, measures, on)
     for commitment in counted:
-        used_names.update(_convert_names(rule, commitment.unit))
+        override = rule.counts.overrides.get(commitment.unit)
+        if override is not None:
+            used_names.update(override.per.names)
     proposed = float(sum(c.counted for c in counted))
     sentences.append(_proposed_sentence(rule, counted, excluded, proposed))
 
@@ -292,16 +307,13 @@ def _grade(
     return "fail", ""
 
 
-def _convert_names(rule: Rule, unit: str) -> frozenset[str]:
-    expression = rule.counts.convert.get(unit)
-    return expression.names - {"quantity"} if expression is not None else frozenset()
-
-
 def _count(
     rule: Rule,
     commitments: Sequence[Commitment],
     placements: Mapping[str, Placement],
     env: Mapping[str, Any],
+    measures: Mapping[str, Measure],
+    on: dt.date,
 ) -> tuple[list[CountedCommitment], list[ExcludedCommitment]]:
     counts = rule.counts
     counted: list[CountedCommitment] = []
@@ -313,8 +325,7 @@ def _count(
         def exclude(reason: str, commitment: Commitment = commitment) -> None:
             excluded.append(ExcludedCommitment(commitment.id, commitment.measure, reason))
 
-        convert = counts.convert.get(commitment.unit)
-        if counts.units is not None and commitment.unit not in counts.units and convert is None:
+        if counts.units is not None and commitment.unit not in counts.units:
             exclude(f"other unit: {commitment.unit} (counts {', '.join(counts.units)})")
             continue
         notes: list[str] = []
@@ -334,27 +345,16 @@ def _count(
                 reason = placement.local_reason or "outside the council's local area"
                 exclude(f"not local: {reason}")
                 continue
-        quantity = commitment.quantity
-        if convert is not None:
-            value = _run(
-                convert,
-                {**env, "quantity": quantity},
-                rule,
-                f"counts.convert.{commitment.unit}",
-                False,
+        if counts.each is not None:
+            quantity = _one_each(commitment, notes)
+        elif commitment.unit == rule.unit:
+            quantity = commitment.quantity
+        elif commitment.unit in counts.overrides:
+            quantity = _overridden(
+                rule, commitment, counts.overrides[commitment.unit], env, measures, on, notes
             )
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise RuleEvaluationError(
-                    f"must give a number, gave {value!r}",
-                    text=convert.text,
-                    rule_id=rule.id,
-                    field=f"counts.convert.{commitment.unit}",
-                )
-            notes.append(
-                f"{format_number(quantity, commitment.unit)} converted by `{convert.text}` "
-                f"to {format_number(value, rule.unit)}"
-            )
-            quantity = float(value)
+        else:
+            quantity = _by_catalogue(rule, commitment, measures, on, notes)
         counted.append(
             CountedCommitment(
                 id=commitment.id,
@@ -368,6 +368,103 @@ def _count(
     return counted, excluded
 
 
+def _one_each(commitment: Commitment, notes: list[str]) -> float:
+    """`each: commitment`: one for a commitment to something, none for a quantity of 0."""
+    if commitment.unit in DESCRIBED_UNITS or commitment.quantity > 0:
+        return 1.0
+    notes.append(f"quantity {format_number(commitment.quantity)}: nothing committed")
+    return 0.0
+
+
+def _by_catalogue(
+    rule: Rule,
+    commitment: Commitment,
+    measures: Mapping[str, Measure],
+    on: dt.date,
+    notes: list[str],
+) -> float:
+    """The commitment in the rule's unit by the measures catalogue, the one conversion."""
+    measure = measures.get(commitment.measure)
+    try:
+        if measure is None:
+            raise ConversionError(f"measure '{commitment.measure}' is not in the catalogue")
+        converted = measure.convert(commitment.quantity, commitment.unit, rule.unit, on=on)
+    except ConversionError as exc:
+        # plans check makes sure the conversion exists from effective_from: a pack fault.
+        raise RuleEvaluationError(
+            str(exc), text=commitment.unit, rule_id=rule.id, field="counts.units"
+        ) from None
+    notes.append(
+        f"{format_number(commitment.quantity, commitment.unit)} converted to "
+        f"{format_number(converted.value, rule.unit)} by the measures catalogue: "
+        f"{converted.summary}"
+    )
+    return converted.value
+
+
+_ROUNDED = {
+    "none": "",
+    "floor": ", rounded down",
+    "ceil": ", rounded up",
+    "round": ", rounded",
+}
+
+
+def _overridden(
+    rule: Rule,
+    commitment: Commitment,
+    override: ConvertOverride,
+    env: Mapping[str, Any],
+    measures: Mapping[str, Measure],
+    on: dt.date,
+    notes: list[str],
+) -> float:
+    """The rule's own conversion, with the reason and what the catalogue would have said."""
+    field_name = f"counts.convert_override.{commitment.unit}.per"
+    per = _run(override.per, env, rule, field_name, False)
+    if isinstance(per, bool) or not isinstance(per, (int, float)) or not math.isfinite(per):
+        raise RuleEvaluationError(
+            f"must give a number, gave {per!r}",
+            text=override.per.text,
+            rule_id=rule.id,
+            field=field_name,
+        )
+    if per <= 0:
+        raise RuleEvaluationError(
+            f"must be more than 0, gave {format_number(per)}",
+            text=override.per.text,
+            rule_id=rule.id,
+            field=field_name,
+        )
+    exact = commitment.quantity / per
+    if override.rounding == "floor":
+        value = float(math.floor(exact))
+    elif override.rounding == "ceil":
+        value = float(math.ceil(exact))
+    elif override.rounding == "round":
+        value = float(math.floor(exact + 0.5))  # halves up, as the expressions' round()
+    else:
+        value = exact
+    measure = measures.get(commitment.measure)
+    catalogue = "the measures catalogue has no conversion between these units"
+    if measure is not None:
+        try:
+            would = measure.convert(commitment.quantity, commitment.unit, rule.unit, on=on)
+        except ConversionError:
+            pass
+        else:
+            catalogue = (
+                f"the measures catalogue would count {format_number(would.value, rule.unit)}: "
+                f"{would.summary}"
+            )
+    notes.append(
+        f"{format_number(commitment.quantity, commitment.unit)} counted as "
+        f"{format_number(value, rule.unit)} of {format_number(per, commitment.unit)} each"
+        f"{_ROUNDED[override.rounding]}, by this rule's override: {override.reason}; {catalogue}"
+    )
+    return value
+
+
 def _proposed_sentence(
     rule: Rule,
     counted: Sequence[CountedCommitment],
@@ -376,6 +473,8 @@ def _proposed_sentence(
 ) -> str:
     what = " / ".join(m.replace("_", " ") for m in rule.counts.measures)
     conditions = []
+    if rule.counts.each is not None:
+        conditions.append("one each")
     if rule.counts.local_only:
         conditions.append("local only")
     if rule.counts.phase:

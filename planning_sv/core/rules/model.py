@@ -35,7 +35,14 @@ FLOORSPACE_NAMES = tuple(
 )
 DEVELOPMENT_NAMES = frozenset(SCALAR_FACTS) | frozenset(FLOORSPACE_NAMES)
 GRADING_NAMES = frozenset({"required", "proposed"})
-CONVERT_NAMES = frozenset({"quantity"})
+# `counts.convert_override.<unit>.rounding`: how a converted count is made whole.
+ROUNDINGS = ("none", "floor", "ceil", "round")
+# `counts.each`: what one counts as, instead of adding up quantities.
+EACH_KINDS = ("commitment",)
+COMMITMENTS_UNIT = "commitments"
+# Units that describe rather than measure (a qualitative commitment is its text): with
+# `each: commitment` such a commitment counts whatever quantity it gives.
+DESCRIBED_UNITS = frozenset({"text"})
 
 
 def development_env(development: Development) -> dict[str, float]:
@@ -66,14 +73,35 @@ def development_env(development: Development) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class ConvertOverride:
+    """A policy's own conversion of `unit` into the rule's unit, named so it is never silent.
+
+    One of the rule's unit per `per` of `unit` (e.g. a placement per 26 placement weeks),
+    made whole by `rounding`; the explanation says `reason` and what the measures catalogue
+    would have counted instead.
+    """
+
+    per: Expression
+    rounding: str = "none"  # one of ROUNDINGS
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Counts:
-    """What in a statement counts towards a rule."""
+    """What in a statement counts towards a rule.
+
+    Quantities in the rule's unit count as they are; those in another of `units` are
+    converted by the measures catalogue (`Measure.convert`), unless `overrides` names the
+    policy's own conversion for that unit. With `each: commitment` (rules in `commitments`)
+    no quantity is added up: each commitment with a positive quantity counts one.
+    """
 
     measures: tuple[str, ...]
-    units: tuple[str, ...] | None = None  # None: see `accepts_unit`
+    units: tuple[str, ...] | None = None  # None: every unit of the counted measures
     phase: str | None = None
     local_only: bool = False
-    convert: dict[str, Expression] = field(default_factory=dict)  # other unit -> quantity expr
+    each: str | None = None  # "commitment", or None to add up quantities
+    overrides: dict[str, ConvertOverride] = field(default_factory=dict)  # unit -> override
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,6 @@ class Rule:
             "grading.pass": self.grading.pass_,
             "grading.partial": self.grading.partial,
         }
-        for unit, expression in self.counts.convert.items():
-            found[f"counts.convert.{unit}"] = expression
+        for unit, override in self.counts.overrides.items():
+            found[f"counts.convert_override.{unit}.per"] = override.per
         return {name: expr for name, expr in found.items() if expr is not None}

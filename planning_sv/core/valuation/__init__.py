@@ -1,8 +1,8 @@
 """Social value in pounds: measures' valuation attributes, value sets, and totals.
 
-Entry points: `Valuer.default(instance_dir).value_statement(statement, placement, plan)`,
-the value-set registry functions (`import_csv`, `list_rows`, `choose`) and
-`report.format_social_value(sv_dict)`.
+Entry points: `Valuer().value_statement(statement, placement, plan, value_set=...)` (the
+open set unless the caller passes the council's chosen set, which the store keeps),
+`build_value_set` (a council's CSV, validated) and `report.format_social_value(sv_dict)`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from planning_sv.core.valuation.valuesets import (
     PriceIndex,
     ValueRow,
     ValueSet,
-    ValueSetRegistry,
+    build_value_set,
     load_indices,
     load_open_set,
     parse_value_csv,
@@ -32,8 +32,8 @@ __all__ = [
     "SocialValue",
     "ValueRow",
     "ValueSet",
-    "ValueSetRegistry",
     "Valuer",
+    "build_value_set",
     "format_social_value",
     "load_indices",
     "load_open_set",

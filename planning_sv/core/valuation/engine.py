@@ -14,6 +14,7 @@ economic value is reported separately from the total.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from planning_sv.config import DataDirMissing, data_dir
-from planning_sv.core.measures import Measure, load_measures
+from planning_sv.core.measures import ConversionError, Measure, load_measures
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Commitment, Statement
 from planning_sv.core.valuation.valuesets import (
     PriceIndex,
     ValueRow,
     ValueSet,
-    ValueSetRegistry,
     load_indices,
+    load_open_set,
     uprated,
 )
 
@@ -205,26 +206,24 @@ def _years_of(commitment: Commitment, statement: Statement) -> float | None:
 
 
 class Valuer:
-    """Values statements with the value set each council has chosen (default: the open set)."""
+    """Values statements with a value set: the one passed in (the council's choice, which
+    the store keeps), else `default_set` (the shipped open set)."""
 
     def __init__(
         self,
-        registry: ValueSetRegistry,
         measures: Mapping[str, Measure] | None = None,
         indices: Mapping[str, PriceIndex] | None = None,
         population_path: Path | None = None,
+        default_set: ValueSet | None = None,
     ):
-        self.registry = registry
         self.measures = measures if measures is not None else load_measures()
         self.indices = indices if indices is not None else load_indices()
         self.population_path = population_path
+        self.default_set = default_set or load_open_set()
 
     @classmethod
-    def default(cls, instance_dir: Path | None = None) -> Valuer:
-        return cls(ValueSetRegistry.default(instance_dir))
-
-    def value_set_for(self, council: str | None) -> ValueSet:
-        return self.registry.chosen(council)
+    def default(cls) -> Valuer:
+        return cls()
 
     def value_statement(
         self,
@@ -233,17 +232,20 @@ class Valuer:
         plan: Any,
         *,
         value_set: ValueSet | None = None,
+        on: dt.date | None = None,
     ) -> SocialValue:
+        """`on`: the assessment date, which picks the measures catalogue's dated unit
+        conversions (default today), the same ones the rules use on that date."""
         council = getattr(plan, "code", None) or statement.council
         lad_code = getattr(plan, "lad_code", None)
-        vs = value_set or self.value_set_for(council)
+        vs = value_set or self.default_set
         notes: list[str] = []
         by_id = {c.id: c for c in statement.commitments}
         # Capacity used on each base commitment by each stacking group, in statement order.
         used: dict[tuple[str, str], list[tuple[str, float]]] = {}
         values: list[CommitmentValue] = []
         for commitment in statement.commitments:
-            cv = self._value_one(commitment, statement, by_id, used, vs)
+            cv = self._value_one(commitment, statement, by_id, used, vs, on)
             self._place(cv, commitment, placement, lad_code, notes)
             values.append(cv)
 
@@ -296,6 +298,7 @@ class Valuer:
         by_id: Mapping[str, Commitment],
         used: dict[tuple[str, str], list[tuple[str, float]]],
         vs: ValueSet,
+        on: dt.date | None = None,
     ) -> CommitmentValue:
         measure = self.measures.get(commitment.measure)
         cv = CommitmentValue(
@@ -320,22 +323,31 @@ class Valuer:
         row = vs.row_for(measure.code, commitment.unit)
         quantity = cv.counted_quantity
         unit = commitment.unit
-        if row is None and commitment.unit in measure.conversions:
-            conv = measure.conversions[commitment.unit]
-            row = vs.row_for(measure.code, conv.to)
-            if row is not None:
-                quantity = cv.counted_quantity * conv.factor
-                unit = conv.to
-                cv.conversion = f"{commitment.unit} × {conv.factor:g} = {conv.to}" + (
-                    f" ({conv.note})" if conv.note else ""
-                )
+        # No row in the commitment's unit: another unit of the measure that has one, by the
+        # catalogue's conversion (Measure.convert, as the rules and public figures use it).
+        others = [
+            other
+            for other in measure.units
+            if other != commitment.unit and measure.can_convert(commitment.unit, other)
+        ]
+        problem = ""
+        for other in others if row is None else ():
+            candidate = vs.row_for(measure.code, other)
+            if candidate is None:
+                continue
+            try:
+                converted = measure.convert(cv.counted_quantity, commitment.unit, other, on=on)
+            except ConversionError as exc:
+                problem = f" ({exc})"
+                continue
+            row, quantity, unit = candidate, converted.value, other
+            cv.conversion = f"{commitment.unit} to {other}: {converted.basis_text}"
+            break
         if row is None:
-            tried = commitment.unit
-            if commitment.unit in measure.conversions:
-                tried += f" or {measure.conversions[commitment.unit].to}"
+            tried = " or ".join([commitment.unit, *others])
             cv.unvalued_reason = (
                 f"value set '{vs.name}' v{vs.version} has no value for '{measure.code}' in "
-                f"{tried}; listed, not valued"
+                f"{tried}{problem}; listed, not valued"
             )
             return cv
         per_unit, year, uprate_note = uprated(row, vs.target_price_year, self.indices)

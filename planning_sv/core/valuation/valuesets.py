@@ -2,13 +2,9 @@
 
 The open set ships in `local_plans/value_sets/open/` (CSV + metadata); every row cites an
 OGL v3 or CC BY 4.0 source. A council may import its own set (e.g. its licensed copy of a
-commercial framework) as CSV; imported sets live under `instance_dir()/value_sets/` and each
-council chooses which set its assessments use. Nothing here imports Flask or SQLAlchemy.
-
-Files on disk:
-    value_sets/<council>/<slug>/v<N>/values.csv      normalised rows, every column filled
-    value_sets/<council>/<slug>/v<N>/metadata.json   name, version, licence, owner, date, sha256
-    value_sets/choices.json                          {council: {"name": slug, "version": N|null}}
+commercial framework) as CSV; this module validates it (`build_value_set`) and
+`planning_sv/store/value_sets.py` keeps the versions and each council's choice in the
+database, with their audit rows. Nothing here imports Flask or SQLAlchemy or writes files.
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,10 +22,9 @@ from typing import Any
 
 import yaml
 
-from planning_sv.config import LOCAL_PLANS_DIR, instance_dir
+from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.figures import parse_number
-from planning_sv.core.files import write_atomically
 from planning_sv.core.measures import Measure, load_measures
 
 OPEN_SET_NAME = "open"
@@ -404,19 +398,23 @@ def rows_to_csv(rows: Iterable[ValueRow]) -> str:
     return out.getvalue()
 
 
-# --- the registry of imported sets --------------------------------------------------------
+# --- building a council's set from an upload (storing it is store/value_sets.py) ----------
 
 
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64]
 
 
-def _set_problems(
+def is_council_code(council: str | None) -> bool:
+    return bool(_COUNCIL_RE.match(council or ""))
+
+
+def set_problems(
     council: str, name: str, licence: str, target_price_year: int | None
 ) -> list[Problem]:
     """What is wrong with an import's council, name, licence and price year."""
     problems: list[Problem] = []
-    if not _COUNCIL_RE.match(council or ""):
+    if not is_council_code(council):
         problems.append(Problem("council", f"'{council}' is not a council code"))
     slug = slugify(name or "")
     if not name or not name.strip() or not slug:
@@ -432,234 +430,74 @@ def _set_problems(
     return problems
 
 
-class ValueSetRegistry:
-    """File-backed store of council value sets and each council's choice."""
+def build_value_set(
+    raw: bytes,
+    council: str,
+    name: str,
+    licence: str,
+    *,
+    version: int,
+    measures: Mapping[str, Measure] | None = None,
+    indices: Mapping[str, PriceIndex] | None = None,
+    owner: str | None = None,
+    target_price_year: int | None = None,
+    today: dt.date | None = None,
+) -> ValueSet:
+    """Validate a council's CSV bytes into version `version` of the named set.
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        measures: Mapping[str, Measure] | None = None,
-        open_set: ValueSet | None = None,
-    ):
-        self.root = root
-        self.measures = measures if measures is not None else load_measures()
-        self.open_set = open_set or load_open_set()
-        self._loaded: dict[Path, tuple[float, ValueSet]] = {}
+    Raises InputInvalid naming every fault (the set's own fields first, then `row N,
+    column X`); nothing is stored here. The price indices are checked on import, so a
+    stored row never names an index the service does not know.
+    """
+    problems = set_problems(council, name, licence, target_price_year)
+    if problems:
+        raise InputInvalid(problems)
+    rows = parse_value_csv(
+        raw,
+        measures=measures if measures is not None else load_measures(),
+        default_source=f"{name.strip()} ({council} value set)",
+        default_licence=licence.strip(),
+        indices=indices if indices is not None else load_indices(),
+    )
+    body = rows_to_csv(rows)
+    return ValueSet(
+        name=name.strip(),
+        version=version,
+        licence=licence.strip(),
+        owner=owner or council,
+        rows=tuple(rows),
+        council=council,
+        title=name.strip(),
+        date=(today or dt.date.today()).isoformat(),
+        target_price_year=target_price_year,
+        sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+    )
 
-    @classmethod
-    def default(cls, instance: Path | None = None) -> ValueSetRegistry:
-        return cls((instance or instance_dir()) / "value_sets")
 
-    # paths
-    def _set_dir(self, council: str, slug: str) -> Path:
-        return self.root / council / slug
+def row_from_dict(data: Mapping[str, Any]) -> ValueRow:
+    """A stored row (ValueRow.as_dict) back as a ValueRow; rows were validated on import."""
+    return ValueRow(
+        measure=str(data["measure"]),
+        unit=str(data["unit"]),
+        gbp_per_unit=float(data["gbp_per_unit"]),
+        price_year=int(data["price_year"]),
+        value_type=str(data.get("value_type") or "economic"),
+        source=str(data.get("source") or ""),
+        url=str(data.get("url") or ""),
+        licence=str(data.get("licence") or ""),
+        method=str(data.get("method") or ""),
+        confidence=str(data.get("confidence") or "unverified"),
+        note=str(data.get("note") or ""),
+        uprate_index=data.get("uprate_index") or None,
+    )
 
-    def _choices_path(self) -> Path:
-        return self.root / "choices.json"
 
-    def _versions(self, council: str, slug: str) -> list[int]:
-        folder = self._set_dir(council, slug)
-        if not folder.is_dir():
-            return []
-        found = []
-        for child in folder.iterdir():
-            if re.fullmatch(r"v\d+", child.name) and (child / "metadata.json").exists():
-                found.append(int(child.name[1:]))
-        return sorted(found)
-
-    def import_csv(
-        self,
-        path: Path | str,
-        council: str,
-        name: str,
-        licence: str,
-        *,
-        owner: str | None = None,
-        target_price_year: int | None = None,
-        today: dt.date | None = None,
-    ) -> ValueSet:
-        """Validate a council's CSV file and store it as a new version of the named set.
-
-        Everything is validated before anything is written; a re-import of the same name
-        becomes the next version, and earlier versions stay so old assessments reproduce.
-        """
-        source_path = Path(path)
-        try:
-            raw = source_path.read_bytes()
-        except OSError as exc:
-            problems = _set_problems(council, name, licence, target_price_year)
-            problems.append(Problem("file", f"cannot read {source_path}: {exc.strerror}"))
-            raise InputInvalid(problems) from None
-        return self.import_data(
-            raw,
-            source_path.name,
-            council,
-            name,
-            licence,
-            owner=owner,
-            target_price_year=target_price_year,
-            today=today,
-        )
-
-    def import_data(
-        self,
-        raw: bytes,
-        source_file: str,
-        council: str,
-        name: str,
-        licence: str,
-        *,
-        owner: str | None = None,
-        target_price_year: int | None = None,
-        today: dt.date | None = None,
-    ) -> ValueSet:
-        """`import_csv` for CSV bytes already in hand (an upload); `source_file` names them."""
-        problems = _set_problems(council, name, licence, target_price_year)
-        if problems:
-            raise InputInvalid(problems)
-        slug = slugify(name)
-        rows = parse_value_csv(
-            raw,
-            measures=self.measures,
-            default_source=f"{name.strip()} ({council} value set)",
-            default_licence=licence.strip(),
-            indices=load_indices(),
-        )
-        version = (self._versions(council, slug) or [0])[-1] + 1
-        body = rows_to_csv(rows)
-        value_set = ValueSet(
-            name=name.strip(),
-            version=version,
-            licence=licence.strip(),
-            owner=owner or council,
-            rows=tuple(rows),
-            council=council,
-            title=name.strip(),
-            date=(today or dt.date.today()).isoformat(),
-            target_price_year=target_price_year,
-            sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
-        )
-        folder = self._set_dir(council, slug) / f"v{version}"
-        meta = {k: v for k, v in value_set.summary().items()}
-        meta.update(
-            slug=slug,
-            title=value_set.title,
-            date=value_set.date,
-            sha256=value_set.sha256,
-            source_file=source_file,
-            rows=len(rows),
-        )
-        # Rows first, metadata last: a version only counts once its metadata exists.
-        write_atomically(folder / "values.csv", body)
-        write_atomically(folder / "metadata.json", json.dumps(meta, indent=2, sort_keys=True))
-        return value_set
-
-    def load(self, council: str, name: str, version: int | None = None) -> ValueSet:
-        slug = slugify(name)
-        if slug == OPEN_SET_NAME:
-            return self.open_set
-        versions = self._versions(council, slug)
-        if not versions:
-            raise InputInvalid(
-                [Problem("name", f"council '{council}' has no value set named '{name}'")]
-            )
-        chosen = versions[-1] if version is None else version
-        if chosen not in versions:
-            raise InputInvalid([Problem("version", f"value set '{name}' has no version {version}")])
-        folder = self._set_dir(council, slug) / f"v{chosen}"
-        mtime = (folder / "metadata.json").stat().st_mtime
-        cached = self._loaded.get(folder)
-        if cached and cached[0] == mtime:
-            return cached[1]
-        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-        rows = parse_value_csv(
-            (folder / "values.csv").read_bytes(),
-            measures=self.measures,
-            default_source=meta["name"],
-            default_licence=meta["licence"],
-        )
-        value_set = ValueSet(
-            name=meta["name"],
-            version=int(meta["version"]),
-            licence=meta["licence"],
-            owner=meta.get("owner") or council,
-            rows=tuple(rows),
-            council=council,
-            title=meta.get("title", meta["name"]),
-            date=meta.get("date", ""),
-            target_price_year=meta.get("target_price_year"),
-            sha256=meta.get("sha256", ""),
-        )
-        self._loaded[folder] = (mtime, value_set)
-        return value_set
-
-    def list_sets(self, council: str | None = None) -> list[dict[str, Any]]:
-        """Every stored set version (and the open set), with which one each council uses."""
-        choices = self._choices()
-        out = [
-            dict(
-                self.open_set.summary(),
-                rows=len(self.open_set.rows),
-                in_use_by=[
-                    c for c in sorted(choices) if slugify(choices[c]["name"]) == OPEN_SET_NAME
-                ],
-            )
-        ]
-        if not self.root.is_dir():
-            return out
-        councils = (
-            [council] if council else sorted(p.name for p in self.root.iterdir() if p.is_dir())
-        )
-        for code in councils:
-            base = self.root / code
-            if not base.is_dir():
-                continue
-            for set_dir in sorted(p for p in base.iterdir() if p.is_dir()):
-                for version in self._versions(code, set_dir.name):
-                    meta = json.loads(
-                        (set_dir / f"v{version}" / "metadata.json").read_text(encoding="utf-8")
-                    )
-                    in_use = self.chosen_summary(code)
-                    meta["in_use"] = in_use["name"] == meta["name"] and in_use["version"] == version
-                    out.append(meta)
-        return out
-
-    def _choices(self) -> dict[str, dict[str, Any]]:
-        path = self._choices_path()
-        if not path.exists():
-            return {}
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    def choose(self, council: str, name: str, version: int | None = None) -> ValueSet:
-        """Make `name` (latest version unless pinned) the set the council's assessments use."""
-        if not _COUNCIL_RE.match(council or ""):
-            raise InputInvalid([Problem("council", f"'{council}' is not a council code")])
-        value_set = self.load(council, name, version)  # raises if it does not exist
-        choices = self._choices()
-        choices[council] = {"name": value_set.name, "version": version}
-        write_atomically(self._choices_path(), json.dumps(choices, indent=2, sort_keys=True))
-        return value_set
-
-    def chosen(self, council: str | None) -> ValueSet:
-        """The set in force for a council: its choice, or the open set by default."""
-        if not council:
-            return self.open_set
-        choice = self._choices().get(council)
-        if not choice:
-            return self.open_set
-        return self.load(council, choice["name"], choice.get("version"))
-
-    def chosen_summary(self, council: str) -> dict[str, Any]:
-        return self.chosen(council).summary()
-
-    def list_rows(self, council: str | None = None) -> list[dict[str, Any]]:
-        """The rows in force for a council (the open set when none is chosen)."""
-        value_set = self.chosen(council)
-        return [
-            dict(row.as_dict(), value_set=value_set.name, value_set_version=value_set.version)
-            for row in value_set.rows
-        ]
+def rows_in_force(value_set: ValueSet) -> list[dict[str, Any]]:
+    """A set's rows as `planning-sv values list` and the admin page show them."""
+    return [
+        dict(row.as_dict(), value_set=value_set.name, value_set_version=value_set.version)
+        for row in value_set.rows
+    ]
 
 
 def uprated(
@@ -699,10 +537,14 @@ __all__ = [
     "PriceIndex",
     "ValueRow",
     "ValueSet",
-    "ValueSetRegistry",
+    "build_value_set",
     "load_indices",
     "load_open_set",
     "parse_value_csv",
+    "row_from_dict",
+    "rows_in_force",
     "rows_to_csv",
+    "set_problems",
+    "slugify",
     "uprated",
 ]

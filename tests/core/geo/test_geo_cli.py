@@ -20,11 +20,8 @@ WARDS_SALFORD = "boundaries/wards_2025_bgc_salford_E08000006.geojson"
 def runner(tmp_path, monkeypatch, data_dir):
     monkeypatch.setenv("PLANNING_SV_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.setenv("PLANNING_SV_DATA_DIR", str(data_dir))
-    from planning_sv.core.geo.service import clear_cache
-
-    clear_cache()
-    yield CliRunner()
-    clear_cache()
+    # Each command builds its own GeoService: nothing to clear between tests.
+    return CliRunner()
 
 
 def read_rows(path):

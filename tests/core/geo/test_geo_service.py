@@ -463,9 +463,29 @@ def test_wards_frame_and_outline(service):
     assert len(service.ward_names("2020", ISLINGTON)) == 16
 
 
-def test_from_data_dir_is_cached(data_dir, tmp_path):
-    first = GeoService.from_data_dir(data_dir, tmp_path)
-    assert GeoService.from_data_dir(data_dir, tmp_path) is first
+def test_geo_cache_is_owned_per_cache_and_renews_after_a_boundary_import(data_dir, tmp_path):
+    from planning_sv.core.geo import GeoCache
+
+    # No process-wide cache: each call builds a service; a GeoCache keeps its own.
+    assert GeoService.from_data_dir(data_dir, tmp_path) is not GeoService.from_data_dir(
+        data_dir, tmp_path
+    )
+    cache, other = GeoCache(), GeoCache()
+    first = cache.get(data_dir, tmp_path)
+    assert cache.get(data_dir, tmp_path) is first
+    assert other.get(data_dir, tmp_path) is not first
+    assert cache.get(data_dir, tmp_path / "elsewhere") is not first  # another instance folder
+    assert "2030" not in first.vintages()
+    # `planning-sv geo import` (another process) rewrites the registry: the next get is new.
+    entry, _warnings = first.registry.import_file(
+        data_dir / "boundaries" / "wards_2025_bgc_islington_E09000019.geojson", "2030"
+    )
+    assert first.boundaries_changed()
+    renewed = cache.get(data_dir, tmp_path)
+    assert renewed is not first and renewed.vintages()["2030"] == [
+        str(renewed.registry.root / entry.file)
+    ]
+    assert cache.get(data_dir, tmp_path) is renewed
 
 
 def test_multipolygon_helper_is_what_it_says():

@@ -126,7 +126,13 @@ def test_unit_conversion(testshire, make_statement) -> None:
     assert result.proposed == 3
     assert result.status == "pass"
     assert result.counted[1].counted == 2
-    assert "converted by `quantity / 52`" in result.counted[1].note
+    # The catalogue's value in force on the assessment date (ON is after 1 August 2025).
+    assert result.counted[1].note == (
+        "104 weeks converted to 2 starts by the measures catalogue: "
+        "1 start = 52 weeks (from 2025-08-01, convention)"
+    )
+    earlier = results(testshire, statement, on=dt.date(2025, 7, 31))["TST-APPRENTICESHIPS"]
+    assert earlier.counted[1].note.endswith("1 start = 52 weeks (from 2000-01-01, unverified)")
 
 
 def test_needs_evidence(testshire, make_statement) -> None:
@@ -140,7 +146,10 @@ def test_needs_evidence(testshire, make_statement) -> None:
 
 
 def test_evidence_with_quantity_grades_quantity_first(testshire, make_statement) -> None:
-    rule = replace(testshire.rule("TST-ESP"), requires=compile_expression("4"), unit="weeks")
+    esp = testshire.rule("TST-ESP")
+    rule = replace(
+        esp, requires=compile_expression("4"), unit="weeks", counts=replace(esp.counts, each=None)
+    )
     plan = replace(testshire, rules=(rule,))
     short = make_statement([{"measure": "training", "quantity": 2, "unit": "weeks"}], dwellings=10)
     enough = make_statement([{"measure": "training", "quantity": 4, "unit": "weeks"}], dwellings=10)

@@ -1,4 +1,5 @@
-"""Fixtures for valuation tests: an instance folder per test, a registry and a valuer."""
+"""Fixtures for valuation tests: an instance folder per test, a value-set store on each
+database lane, and a valuer."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from valuation_helpers import Registry
 
-from planning_sv.core.valuation import Valuer, ValueSetRegistry
+from planning_sv.core.valuation import Valuer
+from planning_sv.store.db import Database
 
 
 @pytest.fixture(autouse=True)
@@ -18,13 +21,13 @@ def _instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def registry(_instance: Path) -> ValueSetRegistry:
-    return ValueSetRegistry.default(_instance)
+def registry(database: Database) -> Registry:
+    return Registry(database)
 
 
 @pytest.fixture
-def valuer(registry: ValueSetRegistry) -> Valuer:
-    return Valuer(registry)
+def valuer() -> Valuer:
+    return Valuer()
 
 
 @pytest.fixture

@@ -49,8 +49,8 @@ def test_valuation_attributes() -> None:
     assert m["local_workforce_share"].valuation == "record_only"
     assert m["qualitative_commitment"].valuation == "record_only"
     assert m["apprenticeship"].conversions["starts"].to == "weeks"
-    assert m["apprenticeship"].conversions["starts"].factor == 52
-    assert m["work_placement"].conversions["placements"].factor == 2
+    assert [v.factor for v in m["apprenticeship"].conversions["starts"].values] == [52, 52]
+    assert [v.factor for v in m["work_placement"].conversions["placements"].values] == [2]
     for code in DISADVANTAGED:
         rule = m[code].stacking
         assert rule is not None and rule.kind == "additional"

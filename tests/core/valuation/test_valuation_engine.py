@@ -418,13 +418,17 @@ def test_council_choice_is_used_and_recorded(valuer: Valuer, registry, write_csv
     st = statement(
         [{"id": "c1", "measure": "local_employment", "quantity": 2, "unit": "fte_years"}]
     )
-    d = valuer.value_statement(st, all_placed_in(st, HOLLOWAY), ISLINGTON).as_dict()
+    d = valuer.value_statement(
+        st, all_placed_in(st, HOLLOWAY), ISLINGTON, value_set=registry.chosen("islington")
+    ).as_dict()
     assert d["total_gbp"] == 80_000
     assert d["value_set"]["name"] == "Islington 2025"
     assert d["value_set"]["version"] == 2
     assert d["value_set"]["licence"] == "council licence"
     # Salford has chosen nothing: the open set.
-    d2 = valuer.value_statement(st, all_placed_in(st, HOLLOWAY), SALFORD).as_dict()
+    d2 = valuer.value_statement(
+        st, all_placed_in(st, HOLLOWAY), SALFORD, value_set=registry.chosen("salford")
+    ).as_dict()
     assert d2["value_set"]["name"] == "open" and d2["total_gbp"] == 74_860
 
 
@@ -444,7 +448,9 @@ def test_rows_are_uprated_to_the_target_year_by_their_index(
             {"id": "c2", "measure": "volunteering", "quantity": 1, "unit": "hours"},
         ]
     )
-    sv = valuer.value_statement(st, all_placed_in(st, HOLLOWAY), ISLINGTON)
+    sv = valuer.value_statement(
+        st, all_placed_in(st, HOLLOWAY), ISLINGTON, value_set=registry.chosen("islington")
+    )
     factor = load_indices()["ashe_ft_median_annual"].factor(2023, 2024)
     assert factor == pytest.approx(37_430 / 35_004)
     c1, c2 = sv.commitments
@@ -477,10 +483,10 @@ def test_dates_do_not_leak_between_commitments() -> None:
     assert st.commitments[0].start_date == dt.date(2026, 1, 1)
 
 
-def test_borough_wide_without_population_data_is_stated(registry, tmp_path) -> None:
+def test_borough_wide_without_population_data_is_stated(tmp_path) -> None:
     empty = tmp_path / "pop.csv"
     empty.write_text("lad_code,ward_code,ward_name,pop_mid2020_best_fit\n", encoding="utf-8")
-    valuer = Valuer(registry, population_path=empty)
+    valuer = Valuer(population_path=empty)
     st = statement([{"id": "c1", "measure": "volunteering", "quantity": 100, "unit": "hours"}])
     d = valuer.value_statement(
         st, placements({"c1": placed(method="borough")}), ISLINGTON

@@ -83,6 +83,8 @@ def test_values_import_use_and_list_for_a_council(tmp_path: Path) -> None:
         "measure,unit,gbp_per_unit,price_year\nvolunteering,hours,21,2024\n", encoding="utf-8"
     )
     runner = CliRunner()
+    # The sets live in the database (DATABASE_URL default: SQLite in the test's instance).
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(
         cli,
         [
@@ -110,11 +112,37 @@ def test_values_import_use_and_list_for_a_council(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["values", "use", "--council", "islington", "--name", "open"])
     assert result.exit_code == 0 and "open" in result.output
     result = runner.invoke(cli, ["values", "sets", "--format", "json"])
-    names = [s["name"] for s in json.loads(result.output)]
-    assert names == ["open", "Islington 2025"]
+    sets = json.loads(result.output)
+    assert [(s["name"], s.get("in_use_by"), s.get("in_use")) for s in sets] == [
+        ("open", ["islington"], None),
+        ("Islington 2025", None, False),
+    ]
+    # Each change is audited in the database, in the same commit as the change.
+    from sqlalchemy import select
+
+    from planning_sv.store.db import Database
+    from planning_sv.store.models import AuditEvent
+
+    database = Database()
+    with database.session() as s:
+        events = [(e.action, e.details["name"]) for e in s.scalars(select(AuditEvent))]
+    database.dispose()
+    assert events == [
+        ("import_value_set", "Islington 2025"),
+        ("choose_value_set", "open"),
+    ]
+
+
+def test_values_commands_on_a_database_not_set_up_exit_1(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = CliRunner().invoke(cli, ["values", "sets", "--url", url])
+    assert result.exit_code == 1
+    assert "run `planning-sv db upgrade` first" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_values_import_bad_csv_exits_2_naming_row_and_column(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
     path = tmp_path / "bad.csv"
     path.write_text(
         "measure,unit,gbp_per_unit,price_year\nvolunteering,hours,-1,2024\n", encoding="utf-8"
@@ -129,12 +157,12 @@ def test_values_import_bad_csv_exits_2_naming_row_and_column(tmp_path: Path) -> 
 
 
 def test_values_list_without_the_catalogue_exits_1_without_traceback(monkeypatch) -> None:
-    from planning_sv.core.valuation.valuesets import ValueSetRegistry
+    from planning_sv.cli import values
 
     def missing(*args: object, **kwargs: object) -> None:
         raise FileNotFoundError(2, "No such file or directory", "/nowhere/measures.yaml")
 
-    monkeypatch.setattr(ValueSetRegistry, "default", missing)
+    monkeypatch.setattr(values, "load_open_set", missing)
     result = CliRunner().invoke(cli, ["values", "list"])
     assert result.exit_code == 1
     assert "error: cannot load the measures and the open value set" in result.stderr

@@ -1,21 +1,28 @@
-"""Value sets: the open set's provenance, council imports (every rejection path), choice."""
+"""Value sets: the open set's provenance, council imports (every rejection path), choice.
+
+Imports and choices are stored in the database (store/value_sets.py); `registry` is that
+store with one committed session per call (conftest.py), on each database lane.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from valuation_helpers import Registry
 
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.measures import load_measures
-from planning_sv.core.valuation import OPEN_LICENCES, ValueSetRegistry, load_open_set
+from planning_sv.core.valuation import OPEN_LICENCES, load_open_set
 from planning_sv.core.valuation import valuesets as vs_module
+from planning_sv.store.db import Database
+from planning_sv.store.models import ValueSetRow
 
 HEADER = "measure,unit,gbp_per_unit,price_year\n"
 
 
-def problems_of(registry: ValueSetRegistry, path: Path, **kwargs: str) -> list[tuple[str, str]]:
+def problems_of(registry: Registry, path: Path, **kwargs: str) -> list[tuple[str, str]]:
     args = {"council": "islington", "name": "Council set", "licence": "council licence", **kwargs}
     with pytest.raises(InputInvalid) as info:
         registry.import_csv(path, args["council"], args["name"], args["licence"])
@@ -59,9 +66,7 @@ def test_open_set_key_figures() -> None:
 # --- council imports: accepted ------------------------------------------------------------
 
 
-def test_import_stores_a_version_with_defaults_filled(
-    registry: ValueSetRegistry, write_csv
-) -> None:
+def test_import_stores_a_version_with_defaults_filled(registry: Registry, write_csv) -> None:
     path = write_csv(
         "\ufeffMeasure,Unit,GBP_per_unit,Price_Year,source,confidence\n"
         'local_employment,fte_years,"£40,000.50",2024,,medium\n'
@@ -78,9 +83,15 @@ def test_import_stores_a_version_with_defaults_filled(
     assert row.licence == "licensed: CC BY-NC-ND 4.0"
     assert row.confidence == "medium"
     assert first.row_for("employment_neet", "people").confidence == "unverified"
-    stored = registry.root / "islington" / "islington-toms-2024" / "v1"
-    meta = json.loads((stored / "metadata.json").read_text())
-    assert meta["rows"] == 2 and meta["version"] == 1 and meta["sha256"] == first.sha256
+    with registry.database.session() as s:
+        stored = s.scalars(select(ValueSetRow)).one()
+        assert (stored.council, stored.slug, stored.version) == (
+            "islington",
+            "islington-toms-2024",
+            1,
+        )
+        assert len(stored.rows) == 2 and stored.sha256 == first.sha256
+        assert stored.source == "values.csv" and stored.imported_by_id is None
     second = registry.import_csv(
         path, "islington", "Islington TOMs 2024", "licensed: CC BY-NC-ND 4.0"
     )
@@ -89,7 +100,7 @@ def test_import_stores_a_version_with_defaults_filled(
     assert registry.load("islington", "Islington TOMs 2024", 1).version == 1
 
 
-def test_choose_and_list_rows(registry: ValueSetRegistry, write_csv) -> None:
+def test_choose_and_list_rows(registry: Registry, write_csv) -> None:
     assert registry.chosen("islington").name == "open"
     assert {r["value_set"] for r in registry.list_rows("islington")} == {"open"}
     path = write_csv(HEADER + "volunteering,hours,20,2024\n")
@@ -127,7 +138,7 @@ def test_choose_and_list_rows(registry: ValueSetRegistry, write_csv) -> None:
     assert [s["name"] for s in sets] == ["open", "Mine", "Mine"]
 
 
-def test_choose_unknown_set_or_version_is_rejected(registry: ValueSetRegistry, write_csv) -> None:
+def test_choose_unknown_set_or_version_is_rejected(registry: Registry, write_csv) -> None:
     with pytest.raises(InputInvalid) as info:
         registry.choose("islington", "nothing")
     assert info.value.problems[0].path == "name"
@@ -139,12 +150,18 @@ def test_choose_unknown_set_or_version_is_rejected(registry: ValueSetRegistry, w
     assert info.value.problems[0].path == "version"
 
 
-def test_default_registry_uses_the_instance_dir(_instance: Path, write_csv) -> None:
-    registry = ValueSetRegistry.default()
+def test_a_choice_is_seen_by_another_database_object_and_no_files_are_written(
+    registry: Registry, database: Database, _instance: Path, write_csv
+) -> None:
+    # A second app instance (another host) opens its own engine on the same database.
     registry.import_csv(write_csv(HEADER + "volunteering,hours,20,2024\n"), "salford", "S", "x")
     registry.choose("salford", "S")
-    assert ValueSetRegistry.default().list_rows("salford")[0]["gbp_per_unit"] == 20
-    assert (_instance / "value_sets" / "choices.json").exists()
+    other = Database(database.url)
+    try:
+        assert Registry(other).list_rows("salford")[0]["gbp_per_unit"] == 20
+    finally:
+        other.dispose()
+    assert not (_instance / "value_sets").exists()
 
 
 # --- council imports: every rejection path ------------------------------------------------
@@ -229,18 +246,18 @@ def test_default_registry_uses_the_instance_dir(_instance: Path, write_csv) -> N
     ],
 )
 def test_import_rejects_bad_rows_naming_row_and_column(
-    registry: ValueSetRegistry, write_csv, body: str, expected: list[tuple[str, str]]
+    registry: Registry, write_csv, body: str, expected: list[tuple[str, str]]
 ) -> None:
     found = problems_of(registry, write_csv(body))
     assert len(found) == len(expected), found
     for (path, message), (want_path, want_text) in zip(found, expected, strict=True):
         assert path == want_path
         assert want_text in message
-    # Nothing is written on bad input.
-    assert not (registry.root / "islington").exists()
+    # Nothing is stored on bad input: no set, no choice, no audit row.
+    assert registry.stored() == (0, 0, 0)
 
 
-def test_import_reports_every_problem_at_once(registry: ValueSetRegistry, write_csv) -> None:
+def test_import_reports_every_problem_at_once(registry: Registry, write_csv) -> None:
     body = HEADER + "nonsense,x,1,2024\nvolunteering,hours,-1,\nvolunteering,days,abc,2024\n"
     paths = [p for p, _ in problems_of(registry, write_csv(body))]
     assert paths == [
@@ -252,9 +269,7 @@ def test_import_reports_every_problem_at_once(registry: ValueSetRegistry, write_
     ]
 
 
-def test_import_rejects_bad_arguments_and_files(
-    registry: ValueSetRegistry, write_csv, tmp_path
-) -> None:
+def test_import_rejects_bad_arguments_and_files(registry: Registry, write_csv, tmp_path) -> None:
     good = write_csv(HEADER + "volunteering,hours,1,2024\n")
     assert problems_of(registry, good, name="  ")[0][0] == "name"
     assert "shipped open set" in problems_of(registry, good, name="Open")[0][1]
@@ -268,4 +283,4 @@ def test_import_rejects_bad_arguments_and_files(
     big = tmp_path / "big.csv"
     big.write_bytes(HEADER.encode() + b"x" * (vs_module.MAX_CSV_BYTES + 1))
     assert "larger than" in problems_of(registry, big)[0][1]
-    assert not (registry.root / "islington").exists()
+    assert registry.stored() == (0, 0, 0)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from sqlalchemy import func, select
 
 from planning_sv import config
 from planning_sv.core.measures import load_measures
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Statement, parse_statement
 from planning_sv.core.valuation import ValueRow, ValueSet
+from planning_sv.store import value_sets
+from planning_sv.store.db import Database
+from planning_sv.store.models import AuditEvent, ValueSetChoice, ValueSetRow
 
 EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
 
@@ -77,3 +83,43 @@ def value_set(*rows: tuple[str, str, float], target_price_year: int | None = Non
             for m, u, g in rows
         ),
     )
+
+
+class Registry:
+    """store/value_sets.py with one committed session per call, as the CLI uses it."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    def import_csv(self, path: Path, council: str, name: str, licence: str, **kw: Any) -> ValueSet:
+        with self.database.session() as s:
+            return value_sets.import_csv(s, path, council, name, licence, **kw)
+
+    def choose(self, council: str, name: str, version: int | None = None) -> ValueSet:
+        with self.database.session() as s:
+            return value_sets.choose(s, council, name, version)
+
+    def chosen(self, council: str | None) -> ValueSet:
+        with self.database.session() as s:
+            return value_sets.chosen(s, council)
+
+    def load(self, council: str, name: str, version: int | None = None) -> ValueSet:
+        with self.database.session() as s:
+            return value_sets.load(s, council, name, version)
+
+    def list_rows(self, council: str | None = None) -> list[dict[str, Any]]:
+        with self.database.session() as s:
+            return value_sets.list_rows(s, council)
+
+    def list_sets(self, council: str | None = None) -> list[dict[str, Any]]:
+        with self.database.session() as s:
+            return value_sets.list_sets(s, council)
+
+    def stored(self) -> tuple[int, int, int]:
+        """(set versions, choices, audit rows) in the database."""
+        with self.database.session() as s:
+            return (
+                s.scalar(select(func.count()).select_from(ValueSetRow)) or 0,
+                s.scalar(select(func.count()).select_from(ValueSetChoice)) or 0,
+                s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            )

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("site_lon", sa.Float(), nullable=True),
         sa.Column("site_lat", sa.Float(), nullable=True),
-        sa.Column("selections", sa.JSON(), nullable=False),
+        sa.Column("selections", sa.Text(), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
         _statement_fk("public_schemes"),
         sa.PrimaryKeyConstraint("statement_id", name=op.f("pk_public_schemes")),
