@@ -14,16 +14,24 @@ the rate compares query work with query work. sjoin's time includes building its
 which is about 1% of its total.
 
 The cold ratio compares whole one-off jobs, each a fresh process: `planning-sv locate` of the
-same points written as a CSV (start-up, reading its cached grid, reading and writing the
+same points written as a CSV (start-up, mapping its cached grid, reading and writing the
 CSV), against a python process that imports geopandas, reads the wards and the CSV, sjoins
 and writes the same ward code and name columns. The CLI's grid cache (PLANNING_SV_CACHE_DIR,
-a temporary folder here) is filled by a first, separately reported run.
+a temporary folder here) is filled by a first, separately reported run. Each kind then runs
+`--cold-runs` times, alternated so both see the same machine load; the ratio is of the
+medians, and CPU times are printed beside them. `identical` is true only when the in-process
+answers equal sjoin's and the CLI's output rows carry the same ward code and name as the
+sjoin script's.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,8 +92,23 @@ out.to_csv(out_csv, index=False)
 """
 
 
-def cold_runs(x: np.ndarray, y: np.ndarray, wards_file: Path) -> float:
-    """Wall seconds of a one-shot `planning-sv locate` and of a cold sjoin script; their ratio."""
+def same_wards(ours: Path, theirs: Path) -> bool:
+    """Whether two located CSVs hold the same rows with the same ward code and name."""
+    if ours.read_bytes() == theirs.read_bytes():
+        return True
+    with (
+        ours.open(newline="", encoding="utf-8") as a,
+        theirs.open(newline="", encoding="utf-8") as b,
+    ):
+        return all(
+            x[-2:] == y[-2:]
+            for x, y in itertools.zip_longest(csv.reader(a), csv.reader(b), fillvalue=[])
+        )
+
+
+def cold_runs(x: np.ndarray, y: np.ndarray, wards_file: Path, runs: int) -> tuple[float, bool]:
+    """Median wall seconds of one-shot `planning-sv locate` runs and of cold sjoin scripts,
+    alternated; prints both with CPU time. Returns (sjoin / CLI median ratio, same answers)."""
     cli = Path(sys.executable).with_name("planning-sv")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "planning_sv"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,32 +120,47 @@ def cold_runs(x: np.ndarray, y: np.ndarray, wards_file: Path) -> float:
         env = {**os.environ, "PLANNING_SV_CACHE_DIR": str(folder / "cache")}
         args = ["locate", str(points_csv), "--boundaries", str(wards_file)]
 
-        def run(argv: list[str], **kwargs: object) -> float:
+        def run(argv: list[str], **kwargs: object) -> tuple[float, float]:
+            # CPU time (user + system of the child) hardly moves when other work shares the
+            # machine; wall time does.
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
-            return time.perf_counter() - start
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
-        first = run([*command, *args, "-o", str(folder / "first.csv")], env=env)
-        cli_s = run([*command, *args, "-o", str(folder / "cli.csv")], env=env)
-        sjoin_s = run(
-            [
-                sys.executable,
-                "-c",
-                SJOIN_SCRIPT,
-                str(points_csv),
-                str(wards_file),
-                str(folder / "sjoin.csv"),
-            ]
-        )
-        same = (folder / "cli.csv").read_bytes().count(b"\n") == (
-            folder / "sjoin.csv"
-        ).read_bytes().count(b"\n")
+        first, _ = run([*command, *args, "-o", str(folder / "first.csv")], env=env)
+        sjoin_argv = [
+            sys.executable,
+            "-c",
+            SJOIN_SCRIPT,
+            str(points_csv),
+            str(wards_file),
+            str(folder / "sjoin.csv"),
+        ]
+        cli_times, sjoin_times = [], []
+        for _ in range(runs):
+            cli_times.append(run([*command, *args, "-o", str(folder / "cli.csv")], env=env))
+            sjoin_times.append(run(sjoin_argv))
+        same = same_wards(folder / "cli.csv", folder / "sjoin.csv")
+    cli_s = statistics.median(t for t, _ in cli_times)
+    sjoin_s = statistics.median(t for t, _ in sjoin_times)
+    cli_cpu = statistics.median(c for _, c in cli_times)
+    sjoin_cpu = statistics.median(c for _, c in sjoin_times)
+
+    def listing(times: list[tuple[float, float]]) -> str:
+        return ", ".join(f"{t:.2f}" for t, _ in times)
+
     print(
-        f"one-shot CLI: {cli_s:.2f} s with its cached grid ({first:.2f} s on the first run, "
-        f"which builds and saves the grid); cold sjoin script: {sjoin_s:.2f} s; "
-        f"same row count: {str(same).lower()}"
+        f"one-shot CLI, median of {runs}: {cli_s:.2f} s wall, {cli_cpu:.2f} s CPU "
+        f"(runs: {listing(cli_times)}; {first:.2f} s on the first run, which builds and saves "
+        f"the grid)\ncold sjoin script, median of {runs}: {sjoin_s:.2f} s wall, "
+        f"{sjoin_cpu:.2f} s CPU (runs: {listing(sjoin_times)})\n"
+        f"cold ratio: {sjoin_s / cli_s:.1f} by wall time, {sjoin_cpu / cli_cpu:.1f} by CPU time; "
+        f"same ward code and name on every row: {str(same).lower()}"
     )
-    return sjoin_s / cli_s
+    return sjoin_s / cli_s, same
 
 
 def main() -> None:
@@ -130,6 +168,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20250601)
     parser.add_argument("--no-cold", action="store_true", help="skip the one-shot process runs")
+    parser.add_argument("--cold-runs", type=int, default=3, help="one-shot runs of each kind")
     args = parser.parse_args()
 
     data = data_dir()
@@ -196,7 +235,11 @@ def main() -> None:
         f"locator including its build: {with_build:.2f} M points/s "
         f"({with_build / sjoin_rate:.1f}x sjoin)"
     )
-    cold = "" if args.no_cold else f" cold_cli_ratio_vs_sjoin={cold_runs(x, y, wards_file):.1f}"
+    cold = ""
+    if not args.no_cold:
+        ratio, same = cold_runs(x, y, wards_file, args.cold_runs)
+        identical = identical and same
+        cold = f" cold_cli_ratio_vs_sjoin={ratio:.1f}"
     print(
         f"locate_mpts_per_s={locate_rate:.2f} sjoin_mpts_per_s={sjoin_rate:.3f} "
         f"ratio_vs_sjoin={locate_rate / sjoin_rate:.1f} identical={str(identical).lower()}{cold}"

@@ -115,6 +115,7 @@ def cache_key() -> str:
         ROOT / "bench" / "synth.py",
         ROOT / "planning_sv" / "cli" / "figures.py",
         ROOT / "planning_sv" / "store" / "figures.py",
+        ROOT / "planning_sv" / "store" / "queue.py",
     ):
         digest.update(path.read_bytes() if path.exists() else b"absent")
     return digest.hexdigest()[:12]
@@ -174,10 +175,22 @@ def _require_empty(url: str) -> None:
 
 
 def after_seed(url: str) -> None:
-    """Rebuild derived tables: `planning-sv figures rebuild` when the command exists."""
+    """Rebuild derived tables: the queue's columns (store/queue.py `rebuild_columns`, the
+    bulk inserts bypass `submit`), and `planning-sv figures rebuild` when the command exists."""
     from click.testing import CliRunner
 
     from planning_sv.cli import cli
+    from planning_sv.store import queue
+
+    if hasattr(queue, "rebuild_columns"):
+        from planning_sv.store.db import Database
+
+        start = time.perf_counter()
+        database = Database(url)
+        with database.session() as session:
+            queue.rebuild_columns(session)
+        database.dispose()
+        print(f"queue columns rebuild: {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
     runner = CliRunner()
     probe = runner.invoke(cli, ["figures", "--help"])

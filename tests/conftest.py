@@ -43,9 +43,12 @@ def shared_assessor() -> Assessor:
     value sets come from each test's database.
     """
     if not _SHARED:
+        import atexit
+        import shutil
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="planning-sv-test-instance-"))
+        atexit.register(shutil.rmtree, folder, True)
         _SHARED.append(Assessor(instance_dir=folder))
     return _SHARED[0]
 

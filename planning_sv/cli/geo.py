@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -112,8 +114,6 @@ def locate_command(
     chunk_rows: int,
 ) -> None:
     """Place every row of POINTS.csv in a ward, streaming; adds ward_code and ward_name."""
-    from tqdm import tqdm
-
     from planning_sv.core.geo.batch import WardLookup, locate_csv
 
     use_en = easting_column is not None or northing_column is not None
@@ -140,9 +140,6 @@ def locate_command(
     if lsoa:
         extra = _lsoa_columns()
 
-    size = points.stat().st_size
-    show = sys.stderr.isatty()
-    terminal = shutil.get_terminal_size((80, 20))
     try:
         raw = points.open("rb")
     except OSError as exc:
@@ -155,21 +152,9 @@ def locate_command(
         raw.close()
         fail([Problem("-o", f"cannot write {output}: {exc.strerror}")])
     try:
-        with (
-            raw,
-            tqdm(
-                total=size,
-                unit="B",
-                unit_scale=True,
-                desc="locate",
-                disable=not show,
-                # A pseudo-terminal may report a 0x0 size, which hides tqdm's bar.
-                ncols=terminal.columns or 80,
-                nrows=terminal.lines or 20,
-            ) as bar,
-        ):
+        with raw, _progress(points.stat().st_size) as bar:
             # Progress follows bytes read, so it is right for a file of any length.
-            wrapped = _ProgressReader(raw, bar)
+            wrapped = raw if bar is None else _ProgressReader(raw, bar)
             text = io.TextIOWrapper(wrapped, encoding="utf-8-sig", newline="")
             summary = locate_csv(
                 text,
@@ -179,6 +164,7 @@ def locate_command(
                 y_column=str(y_col),
                 easting_northing=use_en,
                 extra=extra,
+                extra_columns=LSOA_COLUMNS if lsoa else (),
                 chunk_rows=chunk_rows,
                 source_name=str(points),
             )
@@ -192,6 +178,28 @@ def locate_command(
         f"ward, {summary.unreadable} without usable coordinates",
         err=True,
     )
+
+
+@contextlib.contextmanager
+def _progress(size: int) -> Iterator[Any]:
+    """A tqdm bar over `size` bytes on a terminal; None otherwise (tqdm not even imported,
+    which keeps a one-shot run's start-up short)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    terminal = shutil.get_terminal_size((80, 20))
+    with tqdm(
+        total=size,
+        unit="B",
+        unit_scale=True,
+        desc="locate",
+        # A pseudo-terminal may report a 0x0 size, which hides tqdm's bar.
+        ncols=terminal.columns or 80,
+        nrows=terminal.lines or 20,
+    ) as bar:
+        yield bar
 
 
 class _ProgressReader(io.RawIOBase):
@@ -209,6 +217,9 @@ class _ProgressReader(io.RawIOBase):
         if n:
             self._bar.update(n)  # type: ignore[attr-defined]
         return n or 0
+
+
+LSOA_COLUMNS = ("lsoa11_code", "imd2019_decile")
 
 
 def _lsoa_columns() -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
@@ -232,7 +243,7 @@ def _lsoa_columns() -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]
             hit = index >= 0
             codes[hit] = lsoa_codes[index[hit]]
             deciles[hit] = lsoa_deciles[index[hit]].astype(str)
-        return {"lsoa11_code": codes, "imd2019_decile": deciles}
+        return dict(zip(LSOA_COLUMNS, (codes, deciles), strict=True))
 
     return extra
 

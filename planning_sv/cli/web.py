@@ -246,7 +246,14 @@ def _examples() -> dict[str, dict[str, Any]]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="worker processes; above 1, gunicorn serves planning_sv.web.wsgi:app (use PostgreSQL)",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve the app with waitress (a production WSGI server)."""
     import waitress
 
@@ -256,6 +263,8 @@ def serve(host: str, port: int, threads: int) -> None:
         app = create_app()
     except ValueError as exc:  # a configuration mistake, e.g. MAP_TILES without https
         fail([str(exc)], exit_code=1)
+    if workers > 1:
+        _exec_gunicorn(host, port, threads, workers)
     # Load rule packs, boundaries and postcodes now, so the first request is not slow.
     try:
         app.extensions["planning_sv"].assessor.services()
@@ -263,6 +272,25 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo(f"warning: assessment services not loaded: {exc}", err=True)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="planning-sv")
+
+
+def _exec_gunicorn(host: str, port: int, threads: int, workers: int) -> None:
+    """Replace this process with gunicorn serving planning_sv.web.wsgi:app (the production
+    lane, docs/WEB.md): the configuration was checked above by building the app once."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).with_name("gunicorn")
+    gunicorn = str(beside) if beside.exists() else shutil.which("gunicorn")
+    if gunicorn is None:
+        fail(["--workers: gunicorn is not installed (pip install -r requirements.txt)"])
+    click.echo(f"serving on http://{host}:{port}/ with {workers} gunicorn workers")
+    args = [gunicorn, "--workers", str(workers), "--threads", str(threads)]
+    args += ["--bind", f"{host}:{port}", "planning_sv.web.wsgi:app"]
+    sys.stdout.flush()
+    os.execv(gunicorn, args)  # noqa: S606 - a fixed program and arguments, no shell
 
 
 def register(cli: click.Group) -> None:

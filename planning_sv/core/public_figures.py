@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -547,14 +547,16 @@ class Contributions:
 def contributions(scheme: PublicScheme) -> Contributions:
     """What the scheme adds to every stored cell: one per ward it reaches, per selection."""
     out = Contributions()
+    everything = scheme_in_wards(scheme) or {}  # each line's ward parts, built once
     for selection in selections_of(scheme):
-        in_wards = scheme_in_wards(scheme, selection)
-        if in_wards is None:
-            continue
         council_key = (scheme.year, selection.status_key, selection.filter_key)
         out.council[council_key] = out.council.get(council_key, 0) + 1
-        for code, part in in_wards.items():
-            out.wards[(code, *council_key)] = part.figures()
+        # selections_of lists only selections the scheme has a commitment under, so this
+        # is scheme_in_wards(scheme, selection) without building the parts again.
+        for code, part in everything.items():
+            lines = tuple(line for line in part.lines if selection.matches(line))
+            if part.sited or lines:
+                out.wards[(code, *council_key)] = replace(part, lines=lines).figures()
     return out
 
 

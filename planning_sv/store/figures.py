@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from planning_sv.core import public_figures as pf
 from planning_sv.core.measures import Measure, load_measures
@@ -29,6 +29,7 @@ from planning_sv.store.models import (
     PublicSchemeRow,
     PublicSchemeWardRow,
     Statement,
+    StatementVersion,
     WardFiguresRow,
 )
 
@@ -117,56 +118,76 @@ def _status_events(session: Session, ids: list[int]) -> dict[int, list[tuple[str
 # --- writing ------------------------------------------------------------------------------
 
 
-def _rows(scheme: pf.PublicScheme) -> Iterator[Any]:
-    yield PublicSchemeRow(
-        statement_id=scheme.statement_id,
-        council=scheme.council,
-        reference=scheme.reference,
-        address=scheme.address,
-        approved_on=scheme.approved_on,
-        year=scheme.year,
-        site_lon=scheme.site_point[0] if scheme.site_point else None,
-        site_lat=scheme.site_point[1] if scheme.site_point else None,
-        selections="".join(f";{key}" for key in pf.selection_keys(scheme)) + ";",
-        facts=scheme.model_dump(mode="json"),
+def _rows(scheme: pf.PublicScheme) -> Iterator[tuple[type[Any], dict[str, Any]]]:
+    """(table, row) pairs of the scheme's public rows."""
+    yield (
+        PublicSchemeRow,
+        dict(
+            statement_id=scheme.statement_id,
+            council=scheme.council,
+            reference=scheme.reference,
+            address=scheme.address,
+            approved_on=scheme.approved_on,
+            year=scheme.year,
+            site_lon=scheme.site_point[0] if scheme.site_point else None,
+            site_lat=scheme.site_point[1] if scheme.site_point else None,
+            selections="".join(f";{key}" for key in pf.selection_keys(scheme)) + ";",
+            facts=scheme.model_dump(mode="json"),
+        ),
     )
     positions = {line.commitment_id: index for index, line in enumerate(scheme.lines)}
     for code, part in (pf.scheme_in_wards(scheme) or {}).items():
-        yield PublicSchemeWardRow(
-            statement_id=scheme.statement_id,
-            council=scheme.council,
-            ward_code=code,
-            ward_name=part.ward_name,
-            year=scheme.year,
-            sited=part.sited,
-            shared_only=part.shared_only,
-            commitments=len(part.lines),
-            gbp=part.gbp,
-        )
-        for line in part.lines:
-            yield PublicLineRow(
+        yield (
+            PublicSchemeWardRow,
+            dict(
                 statement_id=scheme.statement_id,
                 council=scheme.council,
                 ward_code=code,
+                ward_name=part.ward_name,
                 year=scheme.year,
-                position=positions[line.commitment_id],
-                commitment_id=line.commitment_id,
-                measure=line.measure,
-                measure_label=line.measure_label,
-                theme=line.theme,
-                status=line.status,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_label=line.unit_label,
-                description=line.description,
-                borough_wide=line.borough_wide,
-                gbp=line.gbp,
-                ward_share=line.ward_share,
-                ward_gbp=line.ward_gbp,
-                ward_quantity=line.ward_quantity,
-                lon=line.point[0] if line.point else None,
-                lat=line.point[1] if line.point else None,
+                sited=part.sited,
+                shared_only=part.shared_only,
+                commitments=len(part.lines),
+                gbp=part.gbp,
+            ),
+        )
+        for line in part.lines:
+            yield (
+                PublicLineRow,
+                dict(
+                    statement_id=scheme.statement_id,
+                    council=scheme.council,
+                    ward_code=code,
+                    year=scheme.year,
+                    position=positions[line.commitment_id],
+                    commitment_id=line.commitment_id,
+                    measure=line.measure,
+                    measure_label=line.measure_label,
+                    theme=line.theme,
+                    status=line.status,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_label=line.unit_label,
+                    description=line.description,
+                    borough_wide=line.borough_wide,
+                    gbp=line.gbp,
+                    ward_share=line.ward_share,
+                    ward_gbp=line.ward_gbp,
+                    ward_quantity=line.ward_quantity,
+                    lon=line.point[0] if line.point else None,
+                    lat=line.point[1] if line.point else None,
+                ),
             )
+
+
+def _insert(session: Session, rows: Iterable[tuple[type[Any], dict[str, Any]]]) -> None:
+    """Bulk inserts, one statement per table (thousands of schemes on a rebuild)."""
+    by_table: dict[type[Any], list[dict[str, Any]]] = {}
+    for model, values in rows:
+        by_table.setdefault(model, []).append(values)
+    for model in (PublicSchemeRow, PublicSchemeWardRow, PublicLineRow):
+        if by_table.get(model):
+            session.execute(insert(model), by_table[model])
 
 
 _SUMMED = ("schemes", "schemes_sited", "schemes_shared", "commitments", "gbp")
@@ -178,21 +199,35 @@ def _cell_values(figures: pf.WardFigures, sign: int) -> dict[str, Any]:
     return values
 
 
+_WARD_KEY = ("council", "status_key", "filter_key", "year", "ward_code")
+_COUNCIL_KEY = ("council", "status_key", "filter_key", "year")
+
+
 def _apply(session: Session, council: str, change: pf.Contributions, sign: int) -> None:
-    """Add (sign 1) or subtract (sign -1) a scheme's contributions to the stored cells."""
-    for (code, year, status_key, filter_key), figures in change.wards.items():
-        key = {
+    """Add (sign 1) or subtract (sign -1) contributions to the stored cells."""
+    wards = [
+        {
             "council": council,
             "status_key": status_key,
             "filter_key": filter_key,
             "year": year,
             "ward_code": code,
+            **_cell_values(figures, sign),
         }
-        values = _cell_values(figures, sign)
-        _add_or_insert(session, WardFiguresRow, key, values)
-    for (year, status_key, filter_key), count in change.council.items():
-        key = {"council": council, "status_key": status_key, "filter_key": filter_key, "year": year}
-        _add_or_insert(session, CouncilFiguresRow, key, {"schemes": sign * count})
+        for (code, year, status_key, filter_key), figures in change.wards.items()
+    ]
+    councils = [
+        {
+            "council": council,
+            "status_key": status_key,
+            "filter_key": filter_key,
+            "year": year,
+            "schemes": sign * count,
+        }
+        for (year, status_key, filter_key), count in change.council.items()
+    ]
+    _add_or_insert(session, WardFiguresRow, _WARD_KEY, wards)
+    _add_or_insert(session, CouncilFiguresRow, _COUNCIL_KEY, councils)
     # A cell no scheme reaches any more is removed, not left at (nearly) zero.
     session.execute(
         delete(WardFiguresRow).where(WardFiguresRow.council == council, WardFiguresRow.schemes <= 0)
@@ -205,23 +240,27 @@ def _apply(session: Session, council: str, change: pf.Contributions, sign: int) 
 
 
 def _add_or_insert(
-    session: Session, model: type[Any], key: Mapping[str, Any], values: Mapping[str, Any]
+    session: Session, model: type[Any], key: tuple[str, ...], rows: list[dict[str, Any]]
 ) -> None:
-    """`values` added to the cell named by `key`, creating it when new (ON CONFLICT)."""
+    """Each row's values added to the cell its `key` columns name, creating it when new:
+    one INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x, executed for every row."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as upsert
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as upsert
     else:  # pragma: no cover - only the two supported backends
         raise RuntimeError(f"unsupported database {dialect}")
     table = model.__table__
-    statement = insert(table).values(**key, **values)
+    summed = [name for name in rows[0] if name not in key]
+    statement = upsert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(key),
-        set_={name: table.c[name] + statement.excluded[name] for name in values},
+        set_={name: table.c[name] + statement.excluded[name] for name in summed},
     )
-    session.execute(statement)
+    session.connection().execute(statement, rows)
 
 
 def _remove(session: Session, statement_id: int) -> None:
@@ -238,7 +277,7 @@ def _remove(session: Session, statement_id: int) -> None:
 
 
 def _add(session: Session, scheme: pf.PublicScheme) -> None:
-    session.add_all(list(_rows(scheme)))
+    _insert(session, _rows(scheme))
     _apply(session, scheme.council, pf.contributions(scheme), 1)
 
 
@@ -295,14 +334,20 @@ def rebuild(
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         events = _status_events(session, batch)
-        statements = session.scalars(select(Statement).where(Statement.id.in_(batch)))
+        statements = session.scalars(
+            select(Statement)
+            .where(Statement.id.in_(batch))
+            .options(selectinload(Statement.versions).selectinload(StatementVersion.assessment))
+        )
+        rows: list[tuple[type[Any], dict[str, Any]]] = []
         for statement in sorted(statements, key=lambda s: s.id):
             scheme = public_scheme_of(statement, events[statement.id], measures, postcode_point)
             if scheme is None:
                 continue
-            session.add_all(list(_rows(scheme)))
+            rows.extend(_rows(scheme))
             totals.setdefault(scheme.council, pf.Contributions()).add(pf.contributions(scheme))
             published += 1
+        _insert(session, rows)
         session.flush()
         session.expunge_all()  # keep memory flat over many thousands of statements
     for code, change in totals.items():

@@ -132,9 +132,7 @@ class Statement(Base):
     # current in its transaction, the "set" listener below keeps `reference_key` current.
     # 0 / None until the first submission; versions are numbered 1..N, so N is also the count.
     latest_version_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), default=None
-    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # application_reference or "": a never-NULL sort key, so keyset pagination compares
     # plain values and both databases order the same rows the same way.
     reference_key: Mapped[str] = mapped_column(String(200), default="", server_default="")

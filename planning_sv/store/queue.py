@@ -1,5 +1,13 @@
 """The officer queue: a council's submitted statements (never a private draft), filtered,
-sorted and paged in SQL.
+sorted and paged in SQL, by indexed columns only.
+
+Every filter and sort reads a column of `statements` (status, submitted_at, updated_at,
+reference_key: store/models.py keeps them current with each submission) or the indexed
+`statement_site_wards` table, never assessment JSON; pages are keyset pages (store/keyset.py)
+so the hundredth page costs what the first does. A page is a fixed number of queries,
+whatever its length: the status counts (one grouped query), the rows with their owners
+(one), their site wards (one), the ward list (one) and, only with a filter the counts do not
+answer, the total (one).
 
 Filters arrive already checked (the web layer turns bad query parameters into messages);
 this module only builds the queries, which run unchanged on SQLite and PostgreSQL.
@@ -12,113 +20,226 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, String, and_, asc, cast, desc, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from planning_sv.store.models import Assessment, Statement, StatementVersion, User
+from planning_sv.store.keyset import Cursor, Keyset
+from planning_sv.store.models import Statement, StatementSiteWard, User
 from planning_sv.store.statements import submitted_condition
+
+# Sort name -> the key columns before the id (each pair is an index with council first:
+# store/models.py). "status" lists each status newest submission first.
+SORT_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "submitted": (Statement.submitted_at,),
+    "updated": (Statement.updated_at,),
+    "reference": (Statement.reference_key,),
+    "status": (Statement.status, Statement.submitted_at),
+}
+
+
+def queue_keyset(sort: str, order: str) -> Keyset:
+    """The keyset of a sort and order ('asc' | 'desc'); a cursor carries its name."""
+    return Keyset(
+        f"queue:{sort}:{order}", (*SORT_COLUMNS[sort], Statement.id), descending=order != "asc"
+    )
 
 
 @dataclass(frozen=True)
 class QueuePage:
-    rows: list[Row[Any]]  # (Statement, submitted_at of the latest version, its site's wards)
+    rows: list[Statement]  # owner and site_wards loaded: rendering issues no query
     total: int  # statements matching the filters, across all pages
     counts: dict[str, int]  # status -> statements of the council in it (filters ignored)
     ward_options: list[tuple[str, str]]  # (code, name) of every ward a site is in, by name
-
-
-def _latest_versions() -> Any:
-    return (
-        select(
-            StatementVersion.statement_id.label("statement_id"),
-            func.max(StatementVersion.id).label("version_id"),
-            func.max(StatementVersion.submitted_at).label("submitted_at"),
-        )
-        .group_by(StatementVersion.statement_id)
-        .subquery()
-    )
+    following: Cursor | None  # the next page's cursor, None on the last page
+    preceding: Cursor | None  # the previous page's cursor, None on the first page
+    keyset: Keyset
 
 
 def council_queue(
-    session: Session, council: str, filters: Mapping[str, Any], per_page: int
+    session: Session,
+    council: str,
+    filters: Mapping[str, Any],
+    per_page: int,
+    cursor: Cursor | None = None,
 ) -> QueuePage:
     """One page of the queue. `filters` keys: status, ward, applicant, from, to (dates),
-    sort (submitted, updated, reference or status), order ('asc'|'desc'), page (1-based)."""
-    latest = _latest_versions()
-    of_council = Statement.council == council
-    base = (
-        select(Statement, latest.c.submitted_at, Assessment.data["site"]["wards"])
-        .join(latest, latest.c.statement_id == Statement.id)
-        .join(User, User.id == Statement.owner_id)
-        .outerjoin(Assessment, Assessment.version_id == latest.c.version_id)
-        .where(of_council)
-        .where(submitted_condition())
-    )
-    # Counted like the rows: only statements submitted at least once (a draft withdrawn
-    # before submission stays private to its applicant, web/authz.py `can_view`).
-    counts = dict(
-        session.execute(
-            select(Statement.status, func.count())
-            .where(of_council)
-            .where(submitted_condition())
-            .group_by(Statement.status)
+    sort (submitted, updated, reference or status), order ('asc'|'desc'). `cursor` (checked
+    against `queue_keyset(sort, order)` by the caller) picks the page; None: the first."""
+    keyset = queue_keyset(filters.get("sort") or "submitted", filters.get("order") or "desc")
+    # Only statements submitted at least once: a draft (or one withdrawn before its first
+    # submission) stays private to its applicant (web/authz.py `can_view`), in the rows and
+    # in the counts alike.
+    visible = [Statement.council == council, submitted_condition()]
+    counts = {
+        status: count
+        for status, count in session.execute(
+            select(Statement.status, func.count()).where(*visible).group_by(Statement.status)
         ).all()
-    )
-    conditions = []
+    }
+    conditions = list(visible)
+    narrowing = False  # a filter the status counts do not answer
     if filters.get("status"):
         conditions.append(Statement.status == filters["status"])
     if filters.get("ward"):
-        # Ward codes are fixed-format (the caller checks them), so a substring match on the
-        # site's ward list is exact and works on SQLite and PostgreSQL alike.
-        conditions.append(cast(Assessment.data["site"]["wards"], String).contains(filters["ward"]))
+        narrowing = True
+        conditions.append(
+            select(StatementSiteWard.statement_id)
+            .where(
+                StatementSiteWard.ward_code == filters["ward"],
+                StatementSiteWard.statement_id == Statement.id,
+            )
+            .exists()
+        )
     if filters.get("applicant"):
+        narrowing = True
+        # A substring of the name or email: no index serves "contains", but it only
+        # narrows the council's rows that the sort's index already walks in order.
         needle = f"%{filters['applicant'].lower()}%"
         conditions.append(
             or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle))
         )
     if filters.get("from"):
-        conditions.append(
-            latest.c.submitted_at >= dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
-        )
+        narrowing = True
+        start = dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
+        conditions.append(Statement.submitted_at >= start)
     if filters.get("to"):
+        narrowing = True
         end = dt.datetime.combine(filters["to"] + dt.timedelta(days=1), dt.time(), dt.UTC)
-        conditions.append(latest.c.submitted_at < end)
-    query = base.where(and_(*conditions)) if conditions else base
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = asc if filters.get("order") == "asc" else desc
-    column = {
-        "submitted": latest.c.submitted_at,
-        "updated": Statement.updated_at,
-        "reference": Statement.application_reference,
-        "status": Statement.status,
-    }[filters.get("sort") or "submitted"]
-    page = max(int(filters.get("page") or 1), 1)
-    rows = session.execute(
-        query.order_by(order(column), order(Statement.id))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+        conditions.append(Statement.submitted_at < end)
+
+    if narrowing:
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(Statement)
+                .join(User, User.id == Statement.owner_id)
+                .where(*conditions)
+            )
+            or 0
+        )
+    elif filters.get("status"):
+        total = counts.get(filters["status"], 0)
+    else:
+        total = sum(counts.values())
+
+    query = (
+        select(Statement)
+        .join(User, User.id == Statement.owner_id)
+        .options(contains_eager(Statement.owner), selectinload(Statement.site_wards))
+        .where(*conditions)
+        .order_by(*keyset.order_by(cursor))
+        .limit(per_page + 1)
+    )
+    if cursor is not None:
+        query = query.where(keyset.condition(cursor))
+    rows, following, preceding = keyset.page(
+        session.scalars(query).unique().all(), per_page, cursor
+    )
     return QueuePage(
-        rows=list(rows),
+        rows=rows,
         total=total,
         counts=counts,
-        ward_options=_ward_options(session, council, latest),
+        ward_options=ward_options(session, council),
+        following=following,
+        preceding=preceding,
+        keyset=keyset,
     )
 
 
-def _ward_options(session: Session, council: str, latest: Any) -> list[tuple[str, str]]:
-    ward_lists = session.scalars(
-        select(Assessment.data["site"]["wards"])
-        .join(latest, Assessment.version_id == latest.c.version_id)
-        .join(Statement, Statement.id == latest.c.statement_id)
-        .where(Statement.council == council)
-    ).all()
-    return sorted(
-        {
-            (str(w.get("code")), str(w.get("name")))
-            for wards in ward_lists
-            for w in (wards or [])
-            if isinstance(w, dict)
-        },
-        key=lambda cw: cw[1],
+# The distinct wards of a council's sites, one index seek per ward (a "loose index scan":
+# each step finds the next ward code after the last), so the list costs the same with 100 or
+# 100,000 statements. Plain SQL because both databases run this recursive form as written.
+_WARDS = text(
+    """
+    WITH RECURSIVE codes(code) AS (
+        SELECT min(ward_code) FROM statement_site_wards WHERE council = :council
+        UNION ALL
+        SELECT (SELECT min(w.ward_code) FROM statement_site_wards w
+                WHERE w.council = :council AND w.ward_code > codes.code)
+        FROM codes WHERE codes.code IS NOT NULL
     )
+    SELECT code,
+           (SELECT min(n.ward_name) FROM statement_site_wards n
+            WHERE n.council = :council AND n.ward_code = codes.code) AS name
+    FROM codes WHERE code IS NOT NULL
+    """
+)
+
+
+def ward_options(session: Session, council: str) -> list[tuple[str, str]]:
+    """(code, name) of every ward a submitted site of the council is in, by name."""
+    rows = session.execute(_WARDS, {"council": council}).all()
+    return sorted(((str(code), str(name)) for code, name in rows), key=lambda cw: (cw[1], cw[0]))
+
+
+def rebuild_columns(session: Session, batch: int = 2000) -> int:
+    """Recompute every statement's queue columns and site-ward rows from its versions and
+    their assessments; returns how many statements have been submitted.
+
+    `submit` keeps them current; this is for rows written around it (bulk loads such as
+    bench/seed.py). Migration 0007 holds its own frozen copy of the same backfill.
+    """
+    from sqlalchemy import delete, insert, update
+
+    from planning_sv.store.models import Assessment, StatementVersion
+
+    mine = StatementVersion.statement_id == Statement.id
+    table = Statement.__table__
+    session.execute(
+        # The table, not the mapped class, and updated_at kept as it is: a rebuild is not
+        # an update of the statement (its onupdate would reorder every list).
+        update(table).values(
+            updated_at=table.c.updated_at,
+            reference_key=func.coalesce(Statement.application_reference, ""),
+            latest_version_number=func.coalesce(
+                select(func.max(StatementVersion.number)).where(mine).scalar_subquery(), 0
+            ),
+            submitted_at=select(func.max(StatementVersion.submitted_at))
+            .where(mine)
+            .scalar_subquery(),
+        )
+    )
+    session.execute(delete(StatementSiteWard))
+    latest = (
+        select(
+            StatementVersion.statement_id.label("statement_id"),
+            func.max(StatementVersion.number).label("number"),
+        )
+        .group_by(StatementVersion.statement_id)
+        .subquery()
+    )
+    query = (
+        select(Statement.id, Statement.council, Assessment.data["site"]["wards"])
+        .join(latest, latest.c.statement_id == Statement.id)
+        .join(
+            StatementVersion,
+            (StatementVersion.statement_id == latest.c.statement_id)
+            & (StatementVersion.number == latest.c.number),
+        )
+        .join(Assessment, Assessment.version_id == StatementVersion.id)
+        .order_by(Statement.id)
+        .limit(batch)
+    )
+    submitted, last_id = 0, 0
+    while rows := session.execute(query.where(Statement.id > last_id)).all():
+        values = []
+        for statement_id, council, wards in rows:
+            seen: set[str] = set()
+            for ward in wards if isinstance(wards, list) else []:
+                code = str(ward.get("code") or "") if isinstance(ward, dict) else ""
+                if code and code not in seen:
+                    seen.add(code)
+                    values.append(
+                        {
+                            "statement_id": statement_id,
+                            "ward_code": code,
+                            "council": council,
+                            "ward_name": str(ward.get("name") or code)[:200],
+                            "position": len(seen) - 1,
+                        }
+                    )
+        if values:
+            session.execute(insert(StatementSiteWard), values)
+        submitted += len(rows)
+        last_id = rows[-1][0]
+    return submitted

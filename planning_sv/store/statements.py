@@ -20,10 +20,12 @@ from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
 from planning_sv.store import figures
 from planning_sv.store.assessments import Assessor, assessor_of
+from planning_sv.store.keyset import Cursor, Keyset
 from planning_sv.store.models import (
     Assessment,
     AuditEvent,
     Statement,
+    StatementSiteWard,
     StatementVersion,
     User,
     utcnow,
@@ -75,10 +77,10 @@ def has_been_submitted(statement: Statement) -> bool:
 
 
 def submitted_condition() -> Any:
-    """SQL twin of `has_been_submitted`."""
-    return (Statement.status != Status.DRAFT.value) & (
-        select(StatementVersion.id).where(StatementVersion.statement_id == Statement.id).exists()
-    )
+    """SQL twin of `has_been_submitted`. `submitted_at` is set with the first version (in
+    `submit`'s transaction) and never cleared, so "has a version" is a column test that the
+    queue's indexes cover, not a subquery per row."""
+    return (Statement.status != Status.DRAFT.value) & Statement.submitted_at.is_not(None)
 
 
 def visible_filter(user: User) -> Any:
@@ -92,6 +94,17 @@ def visible_filter(user: User) -> Any:
     return own  # admins manage accounts, not statements (they own none)
 
 
+# Lists of statements (the API, the applicant's page): last updated first, id breaking ties.
+NEWEST_FIRST = Keyset("statements:updated:desc", (Statement.updated_at, Statement.id), True)
+
+
+@dataclass(frozen=True)
+class StatementList:
+    rows: list[Statement]
+    total: int
+    following: Cursor | None  # the next page's cursor (keyset.NEWEST_FIRST), None at the end
+
+
 def list_visible(
     session: Session,
     user: User,
@@ -100,19 +113,39 @@ def list_visible(
     per_page: int = 20,
     statuses: list[str] | None = None,
 ) -> tuple[list[Statement], int]:
-    """One page of the statements `user` may see, newest first, and the total count."""
+    """One page (by number) of the statements `user` may see, newest first, and the total."""
+    found = visible_page(session, user, page=page, per_page=per_page, statuses=statuses)
+    return found.rows, found.total
+
+
+def visible_page(
+    session: Session,
+    user: User,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    statuses: list[str] | None = None,
+    after: Cursor | None = None,
+) -> StatementList:
+    """One page of the statements `user` may see, newest first, and the total count.
+
+    With `after` (a cursor from a previous page) the page starts after that row: an index
+    range scan, whatever the depth. `page` (offset) is kept for the applicant's short list
+    and for API clients written before cursors. Two queries, whatever `per_page` is.
+    """
     condition = visible_filter(user)
     if statuses:
         condition = condition & Statement.status.in_(statuses)
     total = session.scalar(select(func.count()).select_from(Statement).where(condition)) or 0
-    rows = session.scalars(
-        select(Statement)
-        .where(condition)
-        .order_by(Statement.updated_at.desc(), Statement.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+    query = select(Statement).where(condition).order_by(*NEWEST_FIRST.order_by(None))
+    if after is not None:
+        query = query.where(NEWEST_FIRST.condition(after))
+    else:
+        query = query.offset((max(page, 1) - 1) * per_page)
+    rows, following, _ = NEWEST_FIRST.page(
+        session.scalars(query.limit(per_page + 1)).all(), per_page, after
     )
-    return list(rows), total
+    return StatementList(rows, total, following)
 
 
 def save_draft(
@@ -286,9 +319,19 @@ def submit(
     canonical = assessor.parse(statement.draft).to_json_dict()
     action = "resubmit" if statement.status == Status.CHANGES_REQUESTED.value else "submit"
     number = len(statement.versions) + 1
+    transition(statement.status, action, actor.role)  # refuse before changing anything
+    now = utcnow()
+    # The queue's denormalised columns, in this transaction and the transition's one UPDATE.
+    statement.latest_version_number = number
+    statement.submitted_at = now
+    statement.site_wards = site_ward_rows(statement, data)
     apply_transition(session, statement, action, actor, details={"version": number})
     version = StatementVersion(
-        statement_id=statement.id, number=number, data=canonical, submitted_by_id=actor.id
+        statement_id=statement.id,
+        number=number,
+        data=canonical,
+        submitted_at=now,
+        submitted_by_id=actor.id,
     )
     session.add(version)
     session.flush()
@@ -296,6 +339,21 @@ def submit(
     session.flush()
     session.refresh(statement, ["versions"])
     return version
+
+
+def site_ward_rows(statement: Statement, record: Mapping[str, Any]) -> list[StatementSiteWard]:
+    """The queue's rows for the wards of an assessment's site (each ward once, in order)."""
+    rows: dict[str, StatementSiteWard] = {}
+    for ward in (record.get("site") or {}).get("wards") or []:
+        code = str(ward.get("code") or "")
+        if code and code not in rows:
+            rows[code] = StatementSiteWard(
+                ward_code=code,
+                council=statement.council,
+                ward_name=str(ward.get("name") or code)[:200],
+                position=len(rows),
+            )
+    return list(rows.values())
 
 
 def events_for(session: Session, statement: Statement) -> list[AuditEvent]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from planning_sv.core.errors import InputInvalid, Problem
@@ -132,23 +133,29 @@ def import_data(
         target_price_year=target_price_year,
         today=today,
     )
-    session.add(
-        ValueSetRow(
-            council=council,
-            name=value_set.name,
-            slug=slug,
-            version=version,
-            licence=value_set.licence,
-            owner=value_set.owner,
-            source=source_file,
-            target_price_year=target_price_year,
-            sha256=value_set.sha256,
-            imported_on=dt.date.fromisoformat(value_set.date),
-            imported_by_id=actor.id if actor is not None else None,
-            rows=[row.as_dict() for row in value_set.rows],
-        )
+    row = ValueSetRow(
+        council=council,
+        name=value_set.name,
+        slug=slug,
+        version=version,
+        licence=value_set.licence,
+        owner=value_set.owner,
+        source=source_file,
+        target_price_year=target_price_year,
+        sha256=value_set.sha256,
+        imported_on=dt.date.fromisoformat(value_set.date),
+        imported_by_id=actor.id if actor is not None else None,
+        rows=[r.as_dict() for r in value_set.rows],
     )
-    session.flush()
+    _add_or_refuse(
+        session,
+        row,
+        Problem(
+            "name",
+            f"another import of '{value_set.name}' was stored at the same moment; "
+            "import the file again",
+        ),
+    )
     if use:
         _store_choice(session, council, slug, None, actor)
     _audit(
@@ -167,6 +174,22 @@ def import_data(
         },
     )
     return value_set
+
+
+def _add_or_refuse(session: Session, row: Any, problem: Problem) -> None:
+    """Add and flush `row`; a clash with a row another request committed meanwhile (the
+    same next version, the same council's first choice) is a problem, not a 500.
+
+    The session is rolled back then, as the caller would on any InputInvalid. Not a
+    savepoint: with pysqlite a SAVEPOINT opened before any write starts the transaction
+    itself, and releasing it would commit what came before without its audit row.
+    """
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise InputInvalid([problem]) from None
 
 
 def choose(
@@ -206,8 +229,12 @@ def _store_choice(
 ) -> None:
     choice = session.get(ValueSetChoice, council)
     if choice is None:
-        choice = ValueSetChoice(council=council)
-        session.add(choice)
+        choice = ValueSetChoice(council=council, slug=slug, chosen_by_id=None)
+        _add_or_refuse(
+            session,
+            choice,
+            Problem("value_set", "another choice was stored at the same moment; choose again"),
+        )
     choice.slug = slug
     choice.version = version
     choice.chosen_at = dt.datetime.now(dt.UTC)
@@ -290,9 +317,7 @@ def list_sets(session: Session, council: str | None = None) -> list[dict[str, An
             in_use_by=sorted(c for c, choice in choices.items() if choice.slug == OPEN_SET_NAME),
         )
     ]
-    query = select(ValueSetRow).order_by(
-        ValueSetRow.council, ValueSetRow.slug, ValueSetRow.version
-    )
+    query = select(ValueSetRow).order_by(ValueSetRow.council, ValueSetRow.slug, ValueSetRow.version)
     if council:
         query = query.where(ValueSetRow.council == council)
     rows = list(session.scalars(query))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +39,19 @@ def _secret_key(instance: Path) -> str:
         return configured
     key_file = instance / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
-        key_file.chmod(0o600)
+        # Several worker processes (gunicorn) may start at once: each writes a whole key to
+        # its own file and links it into place; the first link wins, the others read it.
+        instance.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32))
+            os.chmod(tmp, 0o600)
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return key_file.read_text(encoding="utf-8").strip()
 
 

@@ -207,9 +207,7 @@ def council_value_set(council: str) -> ResponseReturnValue:
         name, version = _parse_set_option(form.value_set.data)
         try:
             # The choice and its audit row, committed together.
-            chosen = value_set_store.choose(
-                session, council, name, version, actor=current_actor()
-            )
+            chosen = value_set_store.choose(session, council, name, version, actor=current_actor())
         except InputInvalid as exc:
             session.rollback()
             attach_problems(form, exc.problems, {"name": "value_set", "version": "value_set"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic.json_schema import models_json_schema
@@ -22,6 +22,7 @@ from planning_sv.core.limits import MAX_ID, load_json
 from planning_sv.core.statement import Statement as StatementModel
 from planning_sv.core.workflow import Status
 from planning_sv.store import statements as repo
+from planning_sv.store.keyset import MAX_CURSOR_LENGTH, CursorCodec, CursorInvalid
 from planning_sv.store.models import Statement
 from planning_sv.web import assessor, db_session
 from planning_sv.web.authz import (
@@ -91,9 +92,13 @@ class StatementDetail(StatementSummary):
 
 class StatementPage(BaseModel):
     items: list[StatementSummary]
-    page: int
+    page: int | None = Field(description="the page number asked for; null when paged by cursor")
     per_page: int
-    total: int
+    total: int = Field(description="statements matching the filters, across all pages")
+    next: str | None = Field(
+        description="the next page (same filters, a cursor after this page's last row);"
+        " null on the last page"
+    )
 
 
 class Submitted(BaseModel):
@@ -120,7 +125,8 @@ def _summary(statement: Statement) -> dict[str, Any]:
         status=statement.status,
         application_reference=statement.application_reference,
         updated_at=statement.updated_at,
-        versions=len(statement.versions),
+        # Versions are numbered 1..N: the column is the count, with no query per row.
+        versions=statement.latest_version_number,
     ).model_dump(mode="json")
 
 
@@ -191,15 +197,39 @@ def list_statements() -> ResponseReturnValue:
     problems += [Problem("status", f"unknown status '{s}'") for s in statuses if s not in known]
     if problems:
         raise InputInvalid(problems)
-    rows, total = repo.list_visible(
-        db_session(), current_actor(), page=page, per_page=per_page, statuses=statuses
+    codec = CursorCodec(current_app.secret_key or "")
+    after = None
+    raw_cursor = request.args.get("cursor")
+    if raw_cursor is not None:
+        if "page" in request.args:
+            return problem(
+                400,
+                "give either page or cursor, not both",
+                problems=[Problem("cursor", "give either page or cursor, not both")],
+            )
+        try:
+            after = codec.loads(repo.NEWEST_FIRST, raw_cursor)
+        except CursorInvalid as exc:
+            return problem(400, str(exc), problems=[Problem("cursor", str(exc))])
+    # Two queries (count, page) whatever per_page is: the summary reads only columns.
+    found = repo.visible_page(
+        db_session(), current_actor(), page=page, per_page=per_page, statuses=statuses, after=after
     )
+    following = None
+    if found.following is not None:
+        following = url_for(
+            ".list_statements",
+            cursor=codec.dumps(repo.NEWEST_FIRST, found.following),
+            per_page=per_page,
+            status=statuses,
+        )
     return jsonify(
         StatementPage(
-            items=[StatementSummary(**_summary(s)) for s in rows],
-            page=page,
+            items=[StatementSummary(**_summary(s)) for s in found.rows],
+            page=None if after is not None else page,
             per_page=per_page,
-            total=total,
+            total=found.total,
+            next=following,
         ).model_dump(mode="json")
     )
 
@@ -290,7 +320,9 @@ def get_assessment(statement_id: int) -> ResponseReturnValue:
             return problem(404, f"statement {statement_id} has no assessed submitted version")
     if record is None:
         # The draft is incomplete: say what is missing rather than a bare 404.
-        _data, problems = repo.self_check(statement.draft or {}, assessor=assessor(), session=db_session())
+        _data, problems = repo.self_check(
+            statement.draft or {}, assessor=assessor(), session=db_session()
+        )
         return problem(
             409,
             "the statement is not complete enough to assess",
@@ -405,10 +437,21 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
             "/statements": {
                 "get": {
                     "summary": "Your statements (applicants) or your council's (officers), newest first",
+                    "description": "Follow `next` for the following page: it carries a cursor"
+                    " after the last row, so pages neither skip nor repeat rows while"
+                    " statements change, and a deep page costs what the first does.",
                     "parameters": [
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "description": "opaque; from a previous page's `next`. Not with `page`",
+                            "schema": {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
+                        },
                         {
                             "name": "page",
                             "in": "query",
+                            "deprecated": True,
+                            "description": "page number (offset paging); prefer `next`",
                             "schema": {
                                 "type": "integer",
                                 "minimum": 1,
@@ -434,7 +477,7 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json("StatementPage", "One page of statements"),
-                        **_problem_responses(401, 403, 422),
+                        **_problem_responses(400, 401, 403, 422),
                     },
                 },
                 "post": {

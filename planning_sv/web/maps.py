@@ -113,6 +113,7 @@ def tiles_from_config(config: Mapping[str, Any]) -> TileConfig | None:
 
 # --- boundaries for display -------------------------------------------------------------------
 
+
 def simplify_wards(
     frame: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE_DEG
 ) -> gpd.GeoDataFrame:

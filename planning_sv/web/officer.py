@@ -38,11 +38,12 @@ from planning_sv.core.workflow import IllegalTransition, Status, available_actio
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
+from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
 from planning_sv.store.models import Statement, StatementVersion, User
-from planning_sv.store.queue import council_queue
+from planning_sv.store.queue import council_queue, queue_keyset
 from planning_sv.web import assessor, csp_nonce, db_session
 from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
-from planning_sv.web.params import MAX_PAGE, form_int, int_arg
+from planning_sv.web.params import form_int
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -278,7 +279,6 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("sort", "choose how to sort from the list"))
         sort = "submitted"
     direction = "asc" if args.get("order") == "asc" else "desc"
-    page = int_arg("page", 1, problems, minimum=1, maximum=MAX_PAGE)  # web/params.py
     return {
         "status": status,
         "ward": ward,
@@ -287,8 +287,20 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         "to": dates["to"],
         "sort": sort,
         "order": direction,
-        "page": page,
     }, problems
+
+
+def _queue_cursor(filters: dict[str, Any], problems: list[Problem]) -> Cursor | None:
+    """The page's keyset cursor (store/keyset.py); a bad one is a problem and page one."""
+    raw = request.args.get("cursor", "")
+    if not raw:
+        return None
+    keyset = queue_keyset(filters["sort"], filters["order"])
+    try:
+        return CursorCodec(current_app.secret_key or "").loads(keyset, raw)
+    except CursorInvalid as exc:
+        problems.append(Problem("cursor", str(exc)))
+        return None
 
 
 @bp.get("/")
@@ -297,7 +309,17 @@ def queue() -> ResponseReturnValue:
     """Statements of the officer's council awaiting or under review, filtered and paged."""
     officer = _officer()
     filters, problems = _queue_filters()
-    found = council_queue(db_session(), officer.council or "", filters, PER_PAGE)
+    cursor = _queue_cursor(filters, problems)
+    found = council_queue(db_session(), officer.council or "", filters, PER_PAGE, cursor)
+    codec = CursorCodec(current_app.secret_key or "")
+    # Filters stay in the Next/Previous links; only the cursor changes.
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+
+    def link(to: Cursor | None) -> str | None:
+        if to is None:
+            return None
+        return url_for(".queue", **args, cursor=codec.dumps(found.keyset, to))
+
     return render_template(
         "officer/queue.html",
         rows=found.rows,
@@ -308,7 +330,8 @@ def queue() -> ResponseReturnValue:
         problems=problems,
         ward_options=found.ward_options,
         sorts=SORTS,
-        pages=max((found.total + PER_PAGE - 1) // PER_PAGE, 1),
+        next_url=link(found.following),
+        previous_url=link(found.preceding),
         council_name=assessor().councils().get(officer.council or "", officer.council),
     ), 400 if problems else 200
 

@@ -308,6 +308,11 @@ def test_a_disabled_account_can_no_longer_sign_in_or_use_its_token(
     again = app.test_client().post("/sign-in", data={"email": officer.email, "password": password})
     assert again.status_code == 400 and "Enter a correct email address and password" in again.text
 
+    # Enabling the account again does not revive the session captured while it was live.
+    on = {"role": "officer", "council": "islington", "active": "yes"}
+    assert admin_client.post(f"/admin/users/{officer.id}", data=on).status_code == 302
+    assert officer_client.get("/officer/").status_code == 302
+
 
 # --- the command line ---------------------------------------------------------------------
 

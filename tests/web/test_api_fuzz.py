@@ -142,6 +142,8 @@ CURRENT = _CurrentApp()
 
 
 # The same document GET /api/v1/openapi.json serves (a test below checks they are equal).
+
+
 def _document_with_examples() -> dict[str, Any]:
     """The served document plus the shared example statements as request-body examples, so
     the explicit phase also sends bodies the server accepts (random ones almost never name
@@ -170,12 +172,16 @@ schema.app = CURRENT
 def test_api_conforms_to_its_openapi_document(
     case: Any, role: str, fuzz_app: dict[str, Any]
 ) -> None:
-    headers: dict[str, str] = {}
-    if role != "anonymous":
-        headers["Authorization"] = f"Bearer {fuzz_app['tokens'][role]}"
-    elif case.headers:
-        case.headers.pop("Authorization", None)
-    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    # Schemathesis generates the Authorization header from the bearer scheme: well formed in
+    # valid cases (a random token, replaced here by the role's real one), missing or garbled
+    # in invalid ones (left alone: the server must answer 401). Anonymous sends none.
+    generated = (case.headers or {}).get("Authorization")
+    if role == "anonymous":
+        if case.headers:
+            case.headers.pop("Authorization", None)
+    elif isinstance(generated, str) and generated.startswith("Bearer "):
+        case.headers["Authorization"] = f"Bearer {fuzz_app['tokens'][role]}"
+    response = case.call_and_validate(checks=CHECKS)
     REQUESTS[role] += 1
     STATUSES[response.status_code] += 1
     assert response.status_code < 500

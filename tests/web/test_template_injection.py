@@ -28,7 +28,7 @@ from markupsafe import escape
 
 from planning_sv import config
 from planning_sv.store.users import create_user
-from planning_sv.web import assessor, maps
+from planning_sv.web import maps
 
 PASSWORD = "template-injection-pw-1"
 HOLLOWAY = "E05013706"  # the example site's ward, where c5 (a point) is placed too

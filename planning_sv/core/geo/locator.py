@@ -32,9 +32,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
+
+if TYPE_CHECKING:
+    import shapely
+
+# shapely is imported where it is used: a locator read back from a cache answers
+# non-overlapping polygons with numpy alone, and a one-shot `planning-sv locate` should not
+# pay shapely's import for polygons it never touches.
 
 # Reference point of a cell, as a fraction of the cell size. Not the exact centre: boundary
 # files often have vertices on round coordinates, and an off-centre point makes it unlikely
@@ -88,6 +95,8 @@ class PolygonLocator:
     """
 
     def __init__(self, geometries: np.ndarray | list, *, cell_size: float | None = None):
+        import shapely
+
         geoms = np.asarray(geometries, dtype=object)
         if geoms.ndim != 1 or len(geoms) == 0:
             raise ValueError("need at least one polygon")
@@ -124,6 +133,8 @@ class PolygonLocator:
     def geometries(self) -> np.ndarray:
         """The polygons, in the order `locate` indexes them (read back lazily from a cache)."""
         if self._geometries is None:
+            import shapely
+
             assert self._wkb is not None
             data, offsets = self._wkb
             self._geometries = shapely.from_wkb(
@@ -137,6 +148,8 @@ class PolygonLocator:
         # Only overlapping input needs the tree (cells answered by shapely), so it is made on
         # first use: a locator read from a cache may never need the geometries at all.
         if self._tree_cache is None:
+            import shapely
+
             self._tree_cache = shapely.STRtree(self.geometries)
         return self._tree_cache
 
@@ -144,6 +157,8 @@ class PolygonLocator:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Everything `from_arrays` needs, as plain numeric arrays (no pickles)."""
+        import shapely
+
         wkb = shapely.to_wkb(self.geometries)
         offsets = np.zeros(len(wkb) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(b) for b in wkb])
@@ -426,6 +441,8 @@ class PolygonLocator:
         return out
 
     def _locate_shapely(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        import shapely
+
         points = shapely.points(px, py)
         ipt, ipoly = self._tree.query(points, predicate="within")
         out = np.full(len(px), -1, dtype=np.int64)
@@ -439,6 +456,8 @@ def _edges(
     geoms: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All ring edges of the polygons as (ax, ay, bx, by, polygon index)."""
+    import shapely
+
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     types = shapely.get_type_id(parts)
     polygonal = types == shapely.GeometryType.POLYGON

@@ -77,6 +77,11 @@ class CouncilWards:
     tree_bng: shapely.STRtree
     outline_bng: shapely.Geometry
     name_by_code: dict[str, str] = field(default_factory=dict)
+    # Placement (before the local verdict) and BNG geometry of each current ward code placed
+    # so far: the same for every commitment naming that ward, so made once.
+    ward_placements: dict[str, tuple[Placement, shapely.Geometry]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def share(self, index: int, share: float = 1.0) -> WardShare:
         return WardShare(code=str(self.codes[index]), name=str(self.names[index]), share=share)
@@ -361,6 +366,7 @@ class GeoService:
         except InputInvalid as exc:
             problems.extend(exc.problems)
         placed: dict[str, Placement] = {}
+        known = self._prelocate(plan, statement.commitments) if statement.commitments else {}
         for index, commitment in enumerate(statement.commitments):
             try:
                 located = self._place(
@@ -370,6 +376,7 @@ class GeoService:
                     local_definition=plan.local_definition,
                     site_geom=site_located.geom_bng if site_located else None,
                     path=f"$.commitments[{index}].where",
+                    known=known,
                 )
                 placed[commitment.id] = located.placement
             except InputInvalid as exc:
@@ -378,6 +385,27 @@ class GeoService:
             raise InputInvalid(problems)
         assert site_located is not None
         return StatementPlacement(site=site_located.placement, commitments=placed)
+
+    def _prelocate(self, plan: PlanLike, commitments: list[Any]) -> dict[tuple[float, float], int]:
+        """Ward index (-1: none) of every valid point and known postcode among `commitments`,
+        by (lon, lat), from one locator call: a call per commitment cost more than the rest
+        of placing it. Anything not found here is placed one by one, as before."""
+        points: list[tuple[float, float]] = []
+        for commitment in commitments:
+            where = commitment.where
+            kind = where.kind
+            if kind == "point" and not check_lonlat(where.point or [], ""):
+                lon, lat = where.point  # type: ignore[misc]
+                points.append((lon, lat))
+            elif kind == "postcode" and looks_like_postcode(str(where.postcode)):
+                found = self.postcodes.lookup(str(where.postcode))
+                if found is not None:
+                    points.append((found.lon, found.lat))
+        if not points:
+            return {}
+        wards = self.council(plan.boundary_vintage, plan.lad_code)
+        xy = np.array(points, dtype=float)
+        return dict(zip(points, wards.locator.locate(xy[:, 0], xy[:, 1]).tolist(), strict=True))
 
     def place_site(self, site: Site, plan: PlanLike, *, path: str = "$.site") -> Placement:
         """Place a site; InputInvalid when it cannot be placed or lies wholly outside the
@@ -447,18 +475,19 @@ class GeoService:
         site_geom: shapely.Geometry | None,
         path: str,
         is_site: bool = False,
+        known: dict[tuple[float, float], int] | None = None,
     ) -> _Located:
         wards = self.council(vintage, lad_code)
         kind = where.kind
         field_path = f"{path}.{kind}"
         if kind == "postcode":
-            located = self._place_postcode(wards, str(where.postcode), field_path)
+            located = self._place_postcode(wards, str(where.postcode), field_path, known)
         elif kind == "point":
             problems = check_lonlat(where.point or [], field_path)
             if problems:
                 raise InputInvalid(problems)
             lon, lat = where.point  # type: ignore[misc]
-            located = self._place_lonlat(wards, lon, lat, "point")
+            located = self._place_lonlat(wards, lon, lat, "point", known=known)
         elif kind == "easting_northing":
             problems = check_easting_northing(where.easting_northing or [], field_path)
             if problems:
@@ -499,10 +528,16 @@ class GeoService:
                     located.placement, warnings=(*warnings, *located.placement.warnings)
                 )
         local, reason = self._local(local_definition, located, wards, site_geom, is_site=is_site)
-        located.placement = replace(located.placement, local=local, local_reason=reason)
+        located.placement = _replaced(located.placement, local=local, local_reason=reason)
         return located
 
-    def _place_postcode(self, wards: CouncilWards, text: str, path: str) -> _Located:
+    def _place_postcode(
+        self,
+        wards: CouncilWards,
+        text: str,
+        path: str,
+        known: dict[tuple[float, float], int] | None = None,
+    ) -> _Located:
         if not looks_like_postcode(text):
             raise InputInvalid([Problem(path, f"'{text}' is not a UK postcode")])
         point = self.postcodes.lookup(text)
@@ -511,7 +546,12 @@ class GeoService:
                 [Problem(path, f"unknown postcode '{text}' (not in {self.postcodes.path.name})")]
             )
         located = self._place_lonlat(
-            wards, point.lon, point.lat, "postcode", bng=(point.easting, point.northing)
+            wards,
+            point.lon,
+            point.lat,
+            "postcode",
+            bng=(point.easting, point.northing),
+            known=known,
         )
         if point.non_geographic:
             located.placement = replace(
@@ -531,8 +571,11 @@ class GeoService:
         lat: float,
         method: str,
         bng: tuple[float, float] | None = None,
+        known: dict[tuple[float, float], int] | None = None,
     ) -> _Located:
-        index = int(wards.locator.locate(np.array([lon]), np.array([lat]))[0])
+        index = known.get((lon, lat)) if known else None
+        if index is None:
+            index = int(wards.locator.locate(np.array([lon]), np.array([lat]))[0])
         if bng is None:
             e, n = lonlat_to_bng(lon, lat)
             bng = (float(e), float(n))
@@ -611,16 +654,20 @@ class GeoService:
         if not WARD_CODE.match(code):
             raise InputInvalid([Problem(path, f"'{code}' is not a ward GSS code like E05013705")])
         if code in wards.name_by_code:
-            index = int(np.flatnonzero(wards.codes == code)[0])
-            return _Located(
-                Placement(
-                    method="ward",
-                    vintage=wards.vintage,
-                    wards=(wards.share(index),),
-                    point=_rep_point(wards.geoms[index]),
-                ),
-                wards.geoms_bng[index],
-            )
+            cached = wards.ward_placements.get(code)
+            if cached is None:
+                index = int(np.flatnonzero(wards.codes == code)[0])
+                cached = wards.ward_placements[code] = (
+                    Placement(
+                        method="ward",
+                        vintage=wards.vintage,
+                        wards=(wards.share(index),),
+                        point=_rep_point(wards.geoms[index]),
+                    ),
+                    wards.geoms_bng[index],
+                )
+            # A fresh _Located: callers replace its placement (local verdict, warnings).
+            return _Located(*cached)
         # A code from another vintage: map by area overlap onto the current wards.
         for vintage in sorted(self.vintages(), reverse=True):
             if vintage == wards.vintage:
@@ -788,6 +835,12 @@ class GeoService:
                 "(local when at least half)"
             )
         raise ValueError(f"unknown local definition kind '{kind}' in the council's plan")
+
+
+def _replaced(placement: Placement, **changes: Any) -> Placement:
+    """`dataclasses.replace` for Placement (no __post_init__, every field in __init__),
+    without re-reading the field list on each of a statement's hundred placements."""
+    return Placement(**{**placement.__dict__, **changes})
 
 
 def _rep_point(geometry: shapely.Geometry) -> tuple[float, float]:

@@ -236,7 +236,6 @@ class Valuer:
     ) -> SocialValue:
         """`on`: the assessment date, which picks the measures catalogue's dated unit
         conversions (default today), the same ones the rules use on that date."""
-        council = getattr(plan, "code", None) or statement.council
         lad_code = getattr(plan, "lad_code", None)
         vs = value_set or self.default_set
         notes: list[str] = []

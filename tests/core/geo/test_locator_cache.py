@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from planning_sv.core.geo import boundaries
-from planning_sv.core.geo.batch import WardLookup, cache_key
+from planning_sv.core.geo.batch import WardLookup, cache_key, read_arrays, write_arrays
 from planning_sv.core.geo.locator import PolygonLocator
 
 # Two 0.01° squares side by side in north London: Alpha west of -0.11, Beta east of it.
@@ -42,8 +42,8 @@ def test_second_lookup_reads_the_cache_not_the_file(tmp_path, monkeypatch):
     wards = write_wards(tmp_path / "wards.geojson")
     cache = tmp_path / "cache"
     built = WardLookup.from_file(wards, cache_dir=cache)
-    files = list(cache.glob("wards-*.npz"))
-    assert [f.name for f in files] == [f"wards-{cache_key(wards)}.npz"]
+    files = list(cache.glob("wards-*.grid"))
+    assert [f.name for f in files] == [f"wards-{cache_key(wards)}.grid"]
 
     monkeypatch.setattr(boundaries, "read_boundary_file", no_reading)
     cached = WardLookup.from_file(wards, cache_dir=cache)
@@ -64,7 +64,7 @@ def test_changed_file_gets_a_new_key_and_its_own_names(tmp_path):
     assert cache_key(wards) != old_key
     _codes, names = WardLookup.from_file(wards, cache_dir=cache).lookup(LON, LAT)
     assert list(names) == ["Alpha", "Beta Renamed", "", ""]
-    assert len(list(cache.glob("wards-*.npz"))) == 2
+    assert len(list(cache.glob("wards-*.grid"))) == 2
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "other_format"])
@@ -72,17 +72,16 @@ def test_corrupt_or_outdated_cache_is_rebuilt(tmp_path, damage):
     wards = write_wards(tmp_path / "wards.geojson")
     cache = tmp_path / "cache"
     WardLookup.from_file(wards, cache_dir=cache)
-    saved = cache / f"wards-{cache_key(wards)}.npz"
+    saved = cache / f"wards-{cache_key(wards)}.grid"
     good = saved.read_bytes()
     if damage == "garbage":
-        saved.write_bytes(b"not a numpy archive at all")
+        saved.write_bytes(b"not a locator grid file at all")
     elif damage == "truncated":
         saved.write_bytes(good[: len(good) // 2])
     else:
-        with np.load(saved, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-        arrays["format"] = np.array(["format=0 an older locator"])
-        np.savez(saved, **arrays)
+        _fmt, arrays = read_arrays(saved)
+        arrays = {name: np.array(value) for name, value in arrays.items()}
+        write_arrays(saved, arrays, "format=0 an older locator")
 
     codes, _names = WardLookup.from_file(wards, cache_dir=cache).lookup(LON, LAT)
     assert list(codes) == ["E05000001", "E05000002", "", ""]

@@ -6,10 +6,19 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from valuation_helpers import ISLINGTON, all_placed_in, load_example, statement, value_set, ward
+from valuation_helpers import (
+    ISLINGTON,
+    Registry,
+    all_placed_in,
+    load_example,
+    statement,
+    value_set,
+    ward,
+)
 
 from planning_sv.cli import cli
 from planning_sv.core.valuation import Valuer, format_social_value
+from planning_sv.store.db import Database
 
 
 def test_report_shows_totals_rows_caps_and_unvalued(valuer: Valuer) -> None:
@@ -154,6 +163,21 @@ def test_values_import_bad_csv_exits_2_naming_row_and_column(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "row 2, column gbp_per_unit: negative value" in result.output
     assert "Traceback" not in result.output
+    registry = Registry(Database())
+    assert registry.stored() == (0, 0, 0)  # no set, no choice, no audit row
+    registry.database.dispose()
+
+
+def test_values_use_of_an_unknown_set_exits_2_and_stores_nothing() -> None:
+    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    result = CliRunner().invoke(
+        cli, ["values", "use", "--council", "islington", "--name", "nothing", "--version", "2"]
+    )
+    assert result.exit_code == 2
+    assert "error: name: council 'islington' has no value set named 'nothing'" in result.output
+    registry = Registry(Database())
+    assert registry.stored() == (0, 0, 0)
+    registry.database.dispose()
 
 
 def test_values_list_without_the_catalogue_exits_1_without_traceback(monkeypatch) -> None:

@@ -284,3 +284,20 @@ def test_import_rejects_bad_arguments_and_files(registry: Registry, write_csv, t
     big.write_bytes(HEADER.encode() + b"x" * (vs_module.MAX_CSV_BYTES + 1))
     assert "larger than" in problems_of(registry, big)[0][1]
     assert registry.stored() == (0, 0, 0)
+
+
+def test_two_imports_racing_for_the_same_version_refuse_the_second_cleanly(
+    registry: Registry, write_csv, monkeypatch
+) -> None:
+    from planning_sv.store import value_sets
+
+    path = write_csv(HEADER + "volunteering,hours,20,2024\n")
+    registry.import_csv(path, "islington", "Mine", "x")
+    # The second request read the latest version before the first one committed.
+    monkeypatch.setattr(value_sets, "_latest_version", lambda *_args: 0)
+    with pytest.raises(InputInvalid) as info:
+        registry.import_csv(path, "islington", "Mine", "x")
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        ("name", "another import of 'Mine' was stored at the same moment; import the file again")
+    ]
+    assert registry.stored() == (1, 0, 1)  # the first import and its audit row only
