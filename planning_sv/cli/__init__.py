@@ -21,6 +21,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "planning_sv.cli.assess:assess_command",
         "Assess STATEMENT.json against its council's rules.",
     ),
+    "data": (
+        "planning_sv.cli.data:data_group",
+        "Open data: check, download and rebuild the files the app reads.",
+    ),
+    "backup": (
+        "planning_sv.cli.backup:backup_command",
+        "Back up the database, settings and uploaded files into one archive, while running.",
+    ),
     "db": (
         "planning_sv.cli.web:db_group",
         "Create or migrate the database named by DATABASE_URL.",
@@ -38,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plans": (
         "planning_sv.cli.plans:plans_group",
         "Validate council rule packs (local_plans/<council>/) and run their scenario tests.",
+    ),
+    "restore": (
+        "planning_sv.cli.backup:restore_command",
+        "Restore a backup archive into an empty installation (checksums verified first).",
     ),
     "schema": (
         "planning_sv.cli.schema:schema_command",

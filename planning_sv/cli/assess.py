@@ -17,6 +17,7 @@ from planning_sv.core.plans import PlansInvalid, load_plans
 from planning_sv.core.report import render_text
 from planning_sv.core.rules.expressions import ExpressionError
 from planning_sv.core.statement import parse_statement
+from planning_sv.datasets import require as require_open_data
 
 if TYPE_CHECKING:
     from planning_sv.core.pipeline import Placer, Valuer
@@ -81,6 +82,7 @@ def assess_command(statement_file: str, output_format: str, on: dt.date) -> None
     except InputInvalid as exc:
         fail(exc.problems)
     try:
+        require_open_data()  # DataMissing names every missing dataset and the fetch command
         placer, valuer = services()
     except (ImportError, DataDirMissing) as exc:
         fail(

@@ -257,8 +257,13 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve the app with waitress (a production WSGI server)."""
     import waitress
 
+    from planning_sv import datasets
     from planning_sv.web import create_app
 
+    try:
+        datasets.require()  # one message naming the missing datasets and the command to run
+    except datasets.DataMissing as exc:
+        fail([str(exc)], exit_code=1)
     try:
         app = create_app()
     except ValueError as exc:  # a configuration mistake, e.g. MAP_TILES without https

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -423,18 +423,28 @@ class SchemeInWard:
         return sum(line.ward_gbp or 0.0 for line in self.lines)
 
     def figures(self) -> WardFigures:
-        quantities = dict.fromkeys(QUANTITY_FIGURES, 0.0)
-        for line in self.lines:
-            for key, amount in line.ward_amounts.items():
-                quantities[key] += amount
-        return WardFigures(
-            schemes=1,
-            schemes_sited=int(self.sited),
-            schemes_shared=int(self.shared_only),
-            commitments=len(self.lines),
-            gbp=self.gbp,
-            quantities=quantities,
-        )
+        return ward_figures(self.sited, self.lines)
+
+
+def ward_figures(sited: bool, lines: tuple[LineInWard, ...]) -> WardFigures:
+    """One scheme's figures in a ward: it counts once (as sited there, or as reaching it only
+    by borough-wide shares), with each of its commitment lines there and their sums."""
+    quantities = dict.fromkeys(QUANTITY_FIGURES, 0.0)
+    gbp = 0.0
+    placed = False
+    for line in lines:
+        gbp += line.ward_gbp or 0.0
+        placed = placed or not line.borough_wide
+        for key, amount in line.ward_amounts.items():
+            quantities[key] += amount
+    return WardFigures(
+        schemes=1,
+        schemes_sited=int(sited),
+        schemes_shared=int(not sited and not placed),
+        commitments=len(lines),
+        gbp=gbp,
+        quantities=quantities,
+    )
 
 
 def _in_ward(scheme: PublicScheme, line: PublicLine, part: WardPart) -> LineInWard:
@@ -556,7 +566,7 @@ def contributions(scheme: PublicScheme) -> Contributions:
         for code, part in everything.items():
             lines = tuple(line for line in part.lines if selection.matches(line))
             if part.sited or lines:
-                out.wards[(code, *council_key)] = replace(part, lines=lines).figures()
+                out.wards[(code, *council_key)] = ward_figures(part.sited, lines)
     return out
 
 

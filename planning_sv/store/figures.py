@@ -187,7 +187,8 @@ def _insert(session: Session, rows: Iterable[tuple[type[Any], dict[str, Any]]]) 
         by_table.setdefault(model, []).append(values)
     for model in (PublicSchemeRow, PublicSchemeWardRow, PublicLineRow):
         if by_table.get(model):
-            session.execute(insert(model), by_table[model])
+            # Core executemany: the ORM's bulk path sent one INSERT per row on SQLite.
+            session.connection().execute(insert(model.__table__), by_table[model])
 
 
 _SUMMED = ("schemes", "schemes_sited", "schemes_shared", "commitments", "gbp")

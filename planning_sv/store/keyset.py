@@ -67,7 +67,9 @@ class Keyset:
         return left < right if smaller else left > right
 
     def key_of(self, row: Any) -> tuple[Any, ...]:
-        return tuple(getattr(row, c.key) for c in self.columns)
+        """The row's sort key; times as UTC with their zone, comparable whichever way they
+        came (SQLite reads them back naive, objects made in this session carry the zone)."""
+        return tuple(_utc(getattr(row, c.key)) for c in self.columns)
 
     def page(
         self, rows: Sequence[Any], per_page: int, cursor: Cursor | None
@@ -115,6 +117,12 @@ class CursorCodec:
             tuple(_typed(c, v, parameter) for c, v in zip(keyset.columns, raw, strict=True)),
             forward=bool(forward),
         )
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return value
 
 
 def _typed(column: InstrumentedAttribute[Any], value: Any, parameter: str) -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from planning_sv.core.assessment import value_set_label
@@ -118,6 +118,19 @@ def list_visible(
     return found.rows, found.total
 
 
+def visible_parts(user: User) -> list[Any]:
+    """`visible_filter(user)` as disjoint conditions, each answered by one index (an OR of
+    the two made both databases read every candidate row, then sort): the council's
+    submitted statements (council, updated_at, id) and the user's own (owner_id, ...)."""
+    if not user.is_active:
+        return []
+    own = Statement.owner_id == user.id
+    if user.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value) and user.council:
+        council = (Statement.council == user.council) & submitted_condition()
+        return [council, own & ~council]
+    return [own]
+
+
 def visible_page(
     session: Session,
     user: User,
@@ -131,21 +144,40 @@ def visible_page(
 
     With `after` (a cursor from a previous page) the page starts after that row: an index
     range scan, whatever the depth. `page` (offset) is kept for the applicant's short list
-    and for API clients written before cursors. Two queries, whatever `per_page` is.
+    and for API clients written before cursors. At most four queries, whatever `per_page`
+    is: a count and a page for each part of `visible_parts`, merged here.
     """
-    condition = visible_filter(user)
+    parts = visible_parts(user)
     if statuses:
-        condition = condition & Statement.status.in_(statuses)
-    total = session.scalar(select(func.count()).select_from(Statement).where(condition)) or 0
-    query = select(Statement).where(condition).order_by(*NEWEST_FIRST.order_by(None))
-    if after is not None:
-        query = query.where(NEWEST_FIRST.condition(after))
-    else:
-        query = query.offset((max(page, 1) - 1) * per_page)
-    rows, following, _ = NEWEST_FIRST.page(
-        session.scalars(query.limit(per_page + 1)).all(), per_page, after
+        parts = [part & Statement.status.in_(statuses) for part in parts]
+    total = sum(
+        session.scalar(select(func.count()).select_from(Statement).where(part)) or 0
+        for part in parts
     )
-    return StatementList(rows, total, following)
+    if page > 1 and after is None:
+        # Offset paging (deprecated for the API): one query over the whole condition.
+        condition = or_(*parts) if parts else false()
+        rows = session.scalars(
+            select(Statement)
+            .where(condition)
+            .order_by(*NEWEST_FIRST.order_by(None))
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        ).all()
+        found, following, _ = NEWEST_FIRST.page(rows, per_page, None)
+        return StatementList(found, total, following)
+    # Keyset: the first per_page + 1 rows of each part after the cursor, merged; the page is
+    # the first per_page + 1 of the merge (each part's rows beyond its own first
+    # per_page + 1 come after those, so none is missed).
+    candidates: list[Statement] = []
+    for part in parts:
+        query = select(Statement).where(part).order_by(*NEWEST_FIRST.order_by(None))
+        if after is not None:
+            query = query.where(NEWEST_FIRST.condition(after))
+        candidates += session.scalars(query.limit(per_page + 1)).all()
+    candidates.sort(key=NEWEST_FIRST.key_of, reverse=True)
+    found, following, _ = NEWEST_FIRST.page(candidates[: per_page + 1], per_page, after)
+    return StatementList(found, total, following)
 
 
 def save_draft(

@@ -27,7 +27,7 @@ from planning_sv.store.db import Database
 from planning_sv.web.maps import DisplayCache, tiles_from_config
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
-BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps")
+BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps", "ops")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SERVICE_NAME = "Social value in planning"
 
@@ -141,7 +141,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     from planning_sv.web import authz, errors, params
+    from planning_sv.web import logging as request_logs
 
+    request_logs.init_app(app)  # first: request ids and the access log's clock
+    _refuse_without_open_data(app, app_assessor)  # before authz: says why, to everyone
     authz.init_app(app)
     errors.init_app(app)
     params.init_app(app)  # the bounded `int` URL converter, before any rule is added
@@ -196,6 +199,37 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         }
 
     return app
+
+
+def _refuse_without_open_data(app: Flask, app_assessor: Assessor) -> None:
+    """Without the open data nothing can be placed or valued: say which datasets are missing
+    once in the log (and in `DATA_MISSING`, which `planning-sv serve` refuses to start on),
+    and answer every request with a plain 503 instead of a traceback on the first map."""
+    from planning_sv import datasets
+
+    folder = Path(
+        app.config.get("DATA_DIR") or app_assessor.data_dir or datasets.configured_data_dir()
+    )
+    missing = datasets.missing_required(folder)
+    if not missing:
+        return
+    message = datasets.missing_message(folder, missing)
+    app.config["DATA_MISSING"] = message
+    app.logger.error(message)
+    # Visitors get no folder path (that is for the operator's log), only what is wrong.
+    public = (
+        "This service is not ready: the open data it needs is not installed "
+        f"({len(missing)} dataset(s) missing). The operator should run "
+        f"`{datasets.FETCH_COMMAND}` (see `planning-sv data status`).\n"
+    )
+
+    @app.before_request
+    def _data_missing() -> ResponseReturnValue | None:
+        from flask import request
+
+        if request.endpoint in ("ops.healthz", "ops.readyz"):
+            return None  # monitoring: up, and not ready naming the check (web/ops.py)
+        return Response(public, status=503, mimetype="text/plain")
 
 
 def _register_blueprints(app: Flask) -> None:

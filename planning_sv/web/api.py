@@ -211,7 +211,8 @@ def list_statements() -> ResponseReturnValue:
             after = codec.loads(repo.NEWEST_FIRST, raw_cursor)
         except CursorInvalid as exc:
             return problem(400, str(exc), problems=[Problem("cursor", str(exc))])
-    # Two queries (count, page) whatever per_page is: the summary reads only columns.
+    # A fixed number of queries whatever per_page is (store/statements.py `visible_page`);
+    # the summaries read only columns.
     found = repo.visible_page(
         db_session(), current_actor(), page=page, per_page=per_page, statuses=statuses, after=after
     )

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.workflow import IllegalTransition
 from planning_sv.web.authz import is_api_request
+from planning_sv.web.logging import request_id
 
 TITLES = {
     400: "Bad request",
@@ -116,7 +117,10 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s", request.path)
         _discard_failed_transaction()
         if is_api_request():
-            return problem(500, "an unexpected error occurred; nothing was changed")
+            # The id in the logs (also in X-Request-Id), for the caller to quote to support.
+            return problem(
+                500, "an unexpected error occurred; nothing was changed", request_id=request_id()
+            )
         return render_template(
             "error.html",
             status=500,

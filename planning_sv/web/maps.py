@@ -66,8 +66,10 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from planning_sv.core.figures import format_number
+from planning_sv.datasets import map_attribution
 
-ATTRIBUTION = "Contains National Statistics and OS data © Crown copyright and database right 2025"
+# The ONS/OS attribution, from the data manifest (planning_sv/data/datasets.yaml).
+ATTRIBUTION = map_attribution()
 DEFAULT_LEAFLET_PREFIX = "/static/vendor/leaflet/"
 
 # ColorBrewer PuBu, 5 classes: sequential and colour-blind safe; darker = more benefit.

@@ -192,7 +192,7 @@ LINE_COLUMNS = (
     "delivered",
     "description",
 )
-ATTRIBUTION = "Contains National Statistics and OS data © Crown copyright and database right 2025"
+ATTRIBUTION = maps.ATTRIBUTION  # the data manifest's map attribution
 
 
 def csv_cell(value: Any) -> Any:

@@ -140,9 +140,10 @@ def _link(html: str, rel: str) -> str | None:
 # (ward, applicant, dates), the total (1) more.
 QUEUE_QUERIES = 5
 QUEUE_FILTERED_QUERIES = 6
-# The API list: the token (1), its user (1), marking the token used (1), the total (1) and
-# the page (1); the summaries read columns only (no versions query per row).
-API_QUERIES = 5
+# The API list for an officer: the token (1), its user (1), marking the token used (1),
+# then for each part of what an officer sees (the council's submitted statements, their
+# own) a count and a page (4); the summaries read columns only (no query per row).
+API_QUERIES = 7
 
 
 def test_queries_per_page_do_not_grow_with_the_page(
@@ -395,3 +396,32 @@ def test_migration_backfills_the_queue_columns(lane: Lane, db_url: str) -> None:
         )
         assert rebuild_columns(session, batch=2) == 2  # two submitted statements, in two batches
     assert snapshot() == written
+
+
+def test_an_officer_who_owns_statements_sees_each_once(lane: Lane) -> None:
+    """The list merges the council's submitted statements and the caller's own (two index
+    scans): a statement in both parts is listed and counted once."""
+    s1 = lane.make(reference="S-1")  # own, Islington, submitted: in both parts
+    s2 = lane.make(council="salford", actions=())  # own draft in another council
+    with lane.session() as session:
+        other = create_user(session, "other@queue.example", PASSWORD, "applicant", None)
+    lane.owner_id, owner_id = other.id, lane.owner_id
+    s3 = lane.make(reference="S-3")  # someone else's, submitted: the council part
+    lane.make(reference="S-4", actions=())  # someone else's draft: never listed
+    with lane.session() as session:
+        user = session.get(User, owner_id)
+        assert user is not None
+        user.role, user.council = "officer", "islington"  # an applicant taken on as staff
+    with lane.session() as session:
+        user = session.get(User, owner_id)
+        walked, after = [], None
+        while True:
+            found = repo.visible_page(session, user, per_page=1, after=after)
+            assert found.total == 3
+            walked += [s.id for s in found.rows]
+            if found.following is None:
+                break
+            after = found.following
+        assert walked == [s3, s2, s1]  # last updated first
+        both = repo.visible_page(session, user, per_page=2, statuses=["submitted"])
+        assert ([s.id for s in both.rows], both.total) == ([s3, s1], 2)

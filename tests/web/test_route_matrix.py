@@ -54,6 +54,7 @@ BLUEPRINT_ROLES = {
     "public": {"public"},
     "api": {"applicant", "officer", "senior_officer"},
     "auth": {"signed_in"},
+    "ops": {"public"},  # /healthz and /readyz: monitoring, no personal data
 }
 # URLs the main pass fills with Islington's officer (user_id) and council (council): an
 # admin of another council is allowed by role but must not reach them.

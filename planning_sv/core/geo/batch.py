@@ -235,9 +235,10 @@ def locate_csv(
     """Copy `source` to `output` adding `ward_code` and `ward_name` (and `extra` columns).
 
     `x_column`/`y_column` are lon/lat, or easting/northing in EPSG:27700 when
-    `easting_northing`. `extra(lon, lat)` returns more columns by name; name them in
-    `extra_columns` when an input may already have them (they are then replaced, as the ward
-    columns are). Raises InputInvalid for a missing column or an unreadable CSV.
+    `easting_northing`. `extra(lon, lat)` returns more columns by name, added in the order
+    `extra_columns` names them (required with `extra`). An input column with the name of an
+    added one is replaced in place. Raises InputInvalid for a missing column or an
+    unreadable CSV.
     """
     job = _Job(
         output,
@@ -386,16 +387,19 @@ class _Job:
             block = block.replace("\r\n", "\n")
             if "\r" in block:
                 return False
-        if block.startswith("\n") or "\n\n" in block:
-            # Blank lines are skipped, as the csv path (and pandas before it) does.
-            block = "".join(f"{line}\n" for line in block.split("\n") if line)
-        if not block:
-            return True
-        lines = block[:-1].split("\n")
-        n, c = len(lines), self.width - 1
         # Padding, so that a field's last bytes can be read as a fixed-width window.
         data = np.frombuffer((block + "\0" * _FIELD_WIDTH).encode(), dtype=np.uint8)
         ends = np.flatnonzero(data == 10)
+        if len(ends) and (ends[0] == 0 or bool(np.any(np.diff(ends) == 1))):
+            # Blank lines are skipped, as the csv path (and pandas before it) does.
+            block = "".join(f"{line}\n" for line in block.split("\n") if line)
+            data = np.frombuffer((block + "\0" * _FIELD_WIDTH).encode(), dtype=np.uint8)
+            ends = np.flatnonzero(data == 10)
+        if not block:
+            return True
+        lines = block.split("\n")
+        lines.pop()  # the empty string after the last line end
+        n, c = len(lines), self.width - 1
         commas = np.flatnonzero(data == 44)
         starts = np.empty(n, dtype=np.int64)
         starts[0] = 0
