@@ -203,8 +203,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _refuse_without_open_data(app: Flask, app_assessor: Assessor) -> None:
     """Without the open data nothing can be placed or valued: say which datasets are missing
-    once in the log (and in `DATA_MISSING`, which `planning-sv serve` refuses to start on),
-    and answer every request with a plain 503 instead of a traceback on the first map."""
+    once in the log (and in `DATA_MISSING`; `planning-sv serve` makes the same check first and
+    refuses to start), and answer requests with a plain 503, not a traceback on the first map."""
     from planning_sv import datasets
 
     folder = Path(

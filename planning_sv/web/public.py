@@ -31,10 +31,10 @@ from flask import (
     current_app,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.geo.service import GeoService
@@ -287,8 +287,21 @@ def _point(lonlat: tuple[float, float] | None) -> dict[str, Any] | None:
     return {"type": "Point", "coordinates": list(lonlat)} if lonlat else None
 
 
+def _streaming_session() -> Session:
+    """A session of its own for a streamed download: the body is written after the request
+    (and its session) ended, so it needs no request context; `_closing` closes it."""
+    return current_app.extensions["planning_sv.db"].Session()
+
+
+def _closing(body: Iterable[str], session: Session) -> Iterator[str]:
+    try:
+        yield from body
+    finally:
+        session.close()  # also when the client goes away (the server closes the iterator)
+
+
 def _download(body: Iterable[str], fmt: str, filename: str) -> Response:
-    response = Response(stream_with_context(body), mimetype=DOWNLOAD_TYPES[fmt].split(";")[0])
+    response = Response(body, mimetype=DOWNLOAD_TYPES[fmt].split(";")[0])
     response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -466,13 +479,14 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
 @allow(PUBLIC)
 def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue:
     plan, figures, row, filters = _ward_rows(council, ward_code)
-    session = db_session()
     measures = assessor().measures
+    geometry = _ward_geometries(plan).get(ward_code) if fmt == "geojson" else None
+    session = _streaming_session()
     lines = queries.iter_ward_lines(session, council, ward_code, filters, measures)
     if fmt == "csv":
         records = (line_record(line) for line in lines)
-        return _download(csv_lines(LINE_COLUMNS, records), fmt, f"{council}-{ward_code}.{fmt}")
-    geometry = _ward_geometries(plan).get(ward_code)
+        body = _closing(csv_lines(LINE_COLUMNS, records), session)
+        return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
 
     def features() -> Iterator[dict[str, Any]]:
         yield {
@@ -498,5 +512,5 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
                 "geometry": _point((site.site_lon, site.site_lat)),
             }
 
-    body = feature_collection(_metadata(figures, filters), features())
+    body = _closing(feature_collection(_metadata(figures, filters), features()), session)
     return _download(body, fmt, f"{council}-{ward_code}.{fmt}")

@@ -215,16 +215,19 @@ def test_production_app_logs_in_the_chosen_format_once(
     app_with: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, fmt: str, formatter: str
 ) -> None:
     logger = logging.getLogger("planning_sv")
-    before = list(logger.handlers)
+    saved, saved_level = list(logger.handlers), logger.level
+    # Start from no handler of ours: an earlier in-process production app may have added one.
+    for handler in saved:
+        logger.removeHandler(handler)
     monkeypatch.setenv("LOG_FORMAT", fmt)
     try:
         app_with(TESTING=False)
         app_with(TESTING=False)  # a second app in the same process adds no second handler
-        added = [h for h in logger.handlers if h not in before]
-        assert [type(h.formatter).__name__ for h in added] == [formatter]
+        assert [type(h.formatter).__name__ for h in logger.handlers] == [formatter]
         assert logger.level == logging.INFO
     finally:
         for handler in logger.handlers[:]:
-            if handler not in before:
-                logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)
+            logger.removeHandler(handler)
+        for handler in saved:
+            logger.addHandler(handler)
+        logger.setLevel(saved_level)
