@@ -19,6 +19,7 @@ from flask import Flask, Response, g, send_from_directory
 from flask.typing import ResponseReturnValue
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from planning_sv import config as paths
 from planning_sv.core.figures import format_gbp, format_number
@@ -76,6 +77,13 @@ class Services:
         return self.display.wards(self.geo, vintage, lad_code)
 
 
+def _trusted_proxy_count(value: object) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 5:
+        raise ValueError("PLANNING_SV_TRUSTED_PROXIES must be a whole number from 0 to 5")
+    return int(text)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings, e.g. {"DATABASE_URL": ..., "TESTING": True}."""
     instance = paths.instance_dir()
@@ -107,9 +115,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # operator may set a tile URL template (https) and its attribution.
         MAP_TILES=os.environ.get("MAP_TILES") or None,
         MAP_TILES_ATTRIBUTION=os.environ.get("MAP_TILES_ATTRIBUTION") or None,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0
+        # trusts none: a client could otherwise choose the address that rate limits count.
+        TRUSTED_PROXIES=os.environ.get("PLANNING_SV_TRUSTED_PROXIES", "0"),
     )
     if config:
         app.config.update(dict(config))
+    trusted_proxies = _trusted_proxy_count(app.config["TRUSTED_PROXIES"])
+    if trusted_proxies:
+        # Behind a proxy every visitor would otherwise share the proxy's address, and so
+        # one sign-in rate limit.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies, x_host=trusted_proxies
+        )
     # A misconfigured base map fails at start-up, not as a 500 on the first map page.
     tiles_from_config(app.config)
     if not app.config["SECRET_KEY"]:

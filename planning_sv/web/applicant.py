@@ -457,7 +457,9 @@ def _commitment_problems(form: CommitmentForm, problems: list[Problem], index: i
 @allow(APPLICANT)
 def commitments(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
-    data, problems = repo.self_check(statement.draft or {}, assessor=assessor(), session=db_session())
+    data, problems = repo.self_check(
+        statement.draft or {}, assessor=assessor(), session=db_session()
+    )
     return render_template(
         "applicant/commitments.html",
         statement=statement,
@@ -673,7 +675,9 @@ def _problem_links(statement: Statement, problems: list[Problem]) -> list[dict[s
 @allow(APPLICANT)
 def check(statement_id: int) -> ResponseReturnValue:
     statement = _own(statement_id)
-    data, problems = repo.self_check(statement.draft or {}, assessor=assessor(), session=db_session())
+    data, problems = repo.self_check(
+        statement.draft or {}, assessor=assessor(), session=db_session()
+    )
     return render_template(
         "applicant/check.html",
         statement=statement,

@@ -176,6 +176,38 @@ def test_sign_in_is_rate_limited(app_with: Callable[..., Flask]) -> None:
     assert client.get("/sign-in").status_code == 200  # only POSTs are limited
 
 
+def _sign_in_codes(client: FlaskClient, forwarded_for: str, times: int) -> list[int]:
+    headers = {"X-Forwarded-For": forwarded_for}
+    return [
+        client.post(
+            "/sign-in",
+            data={"email": f"{forwarded_for}@b.example", "password": "x" * 12},
+            headers=headers,
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_rate_limit_counts_each_client_behind_a_trusted_proxy(
+    app_with: Callable[..., Flask],
+) -> None:
+    """Behind one trusted proxy the limit counts the forwarded client, so one visitor cannot
+    use up everyone's sign-ins; with no trusted proxy the header is ignored."""
+    behind = app_with(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="2/minute", TRUSTED_PROXIES=1)
+    client = behind.test_client()
+    assert _sign_in_codes(client, "203.0.113.7", 3) == [400, 400, 429]
+    assert _sign_in_codes(client, "203.0.113.8", 1) == [400]
+
+    direct = app_with(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="2/minute").test_client()
+    assert _sign_in_codes(direct, "203.0.113.7", 2) == [400, 400]
+    assert _sign_in_codes(direct, "203.0.113.8", 1) == [429]  # a chosen header changes nothing
+
+
+def test_trusted_proxies_setting_is_checked(app_with: Callable[..., Flask]) -> None:
+    with pytest.raises(ValueError, match="PLANNING_SV_TRUSTED_PROXIES"):
+        app_with(TRUSTED_PROXIES="²")
+
+
 def test_csrf_is_enforced_on_forms(app_with: Callable[..., Flask]) -> None:
     client = app_with(WTF_CSRF_ENABLED=True).test_client()
     data = {
