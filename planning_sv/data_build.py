@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning_sv.core.geo.population import WARD_SUMMARY_FILE
+
 IMD_FILE = "imd/imd2019_lsoa11_islington_salford.csv"
-SUMMARY_FILE = "derived/ward2025_imd2019_population_summary_islington_salford.csv"
+SUMMARY_FILE = WARD_SUMMARY_FILE  # the file geo and valuation read
 FILE_2 = "imd/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
 FILE_6 = "population/File_6_-_IoD2019_Population_Denominators.csv.gz"
 POP_2020 = "population/population_mid2020_lsoa11_england_wales_totals.csv"

@@ -33,6 +33,7 @@ from planning_sv.core.geo.coords import (
     parse_geojson_geometry,
 )
 from planning_sv.core.geo.locator import PolygonLocator
+from planning_sv.core.geo.population import WARD_SUMMARY_FILE, read_ward_population
 from planning_sv.core.geo.postcodes import PostcodeIndex, looks_like_postcode
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Site, Statement, Where
@@ -263,17 +264,11 @@ class GeoService:
     def ward_population(self, lad_code: str) -> dict[str, int]:
         with self._lock:
             if self._population is None:
-                path = (
-                    self.data_dir
-                    / "derived"
-                    / "ward2025_imd2019_population_summary_islington_salford.csv"
-                )
-                frame = pd.read_csv(path, dtype={"lad_code": str, "ward_code": str})
-                self._population = {}
-                for row in frame.itertuples(index=False):
-                    self._population.setdefault(row.lad_code, {})[row.ward_code] = int(
-                        row.pop_mid2020_best_fit
-                    )
+                by_lad = read_ward_population(str(self.data_dir / WARD_SUMMARY_FILE))
+                self._population = {
+                    lad: {ward.code: int(ward.population) for ward in wards}
+                    for lad, wards in by_lad.items()
+                }
             return dict(self._population.get(lad_code, {}))
 
     def lsoa_lad_codes(self) -> list[str]:

@@ -13,15 +13,14 @@ economic value is reported separately from the total.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from planning_sv.config import DataDirMissing, data_dir
+from planning_sv.core.geo.population import WARD_SUMMARY_FILE, read_ward_population
 from planning_sv.core.measures import ConversionError, Measure, load_measures
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Commitment, Statement
@@ -34,7 +33,7 @@ from planning_sv.core.valuation.valuesets import (
     uprated,
 )
 
-POPULATION_FILE = "derived/ward2025_imd2019_population_summary_islington_salford.csv"
+POPULATION_FILE = WARD_SUMMARY_FILE
 POPULATION_BASIS = (
     "borough-wide commitments are spread over the council's wards by ward population "
     "(ONS mid-2020 LSOA estimates, best-fit to 2025 wards)"
@@ -167,17 +166,6 @@ def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
-@cache
-def _ward_population(path: str) -> dict[str, tuple[tuple[str, str, float], ...]]:
-    by_lad: dict[str, list[tuple[str, str, float]]] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        for rec in csv.DictReader(handle):
-            by_lad.setdefault(rec["lad_code"], []).append(
-                (rec["ward_code"], rec["ward_name"], float(rec["pop_mid2020_best_fit"]))
-            )
-    return {lad: tuple(rows) for lad, rows in by_lad.items()}
-
-
 def population_shares(lad_code: str, path: Path | None = None) -> tuple[WardShare, ...]:
     """Ward shares of a council's population, for borough-wide commitments placed without
     wards. Empty when the data or the council is missing."""
@@ -187,11 +175,11 @@ def population_shares(lad_code: str, path: Path | None = None) -> tuple[WardShar
         return ()
     if not Path(source).exists():
         return ()
-    rows = _ward_population(str(source)).get(lad_code, ())
-    total = sum(pop for _, _, pop in rows)
+    wards = read_ward_population(str(source)).get(lad_code, ())
+    total = sum(ward.population for ward in wards)
     if total <= 0:
         return ()
-    return tuple(WardShare(code, name, pop / total) for code, name, pop in rows)
+    return tuple(WardShare(ward.code, ward.name, ward.population / total) for ward in wards)
 
 
 def _years_of(commitment: Commitment, statement: Statement) -> float | None:

@@ -14,6 +14,7 @@ from shapely.geometry import MultiPolygon, box
 
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.geo.coords import bng_to_lonlat
+from planning_sv.core.geo.population import WARD_SUMMARY_FILE
 from planning_sv.core.geo.service import GeoService
 from planning_sv.core.placement import Placement
 from planning_sv.core.statement import Site, Where, parse_statement
@@ -119,6 +120,18 @@ def test_borough_spreads_by_population(service):
     laycock = next(w for w in placement.wards if w.code == "E05013708")
     assert laycock.share == pytest.approx(population["E05013708"] / total, abs=1e-6)
     assert any("population" in w for w in placement.warnings)
+
+
+def test_geo_and_valuation_share_one_ward_population(service):
+    """One reader of the ward summary: the geo spread and valuation's fallback spread give
+    the same wards and shares (248,115 residents in Islington's 17 wards)."""
+    from planning_sv.core.valuation import population_shares
+
+    population = service.ward_population(ISLINGTON)
+    shares = population_shares(ISLINGTON, service.data_dir / WARD_SUMMARY_FILE)
+    assert sorted(w.code for w in shares) == sorted(population)
+    for share in shares:
+        assert share.share == pytest.approx(population[share.code] / 248_115, rel=1e-12)
 
 
 def test_polygon_straddling_two_wards_matches_hand_computation(service):
