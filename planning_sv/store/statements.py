@@ -348,7 +348,8 @@ def submit(
     assessor = assessor or assessor_of(session)
     # Raises InputInvalid before anything changes; valued with the council's chosen set.
     data = assessor.assess(statement.draft, session=session)
-    canonical = assessor.parse(statement.draft).to_json_dict()
+    # `assess` has already placed (and so checked) every location: parse without placing again.
+    canonical = assessor.parse(statement.draft, locations=False).to_json_dict()
     action = "resubmit" if statement.status == Status.CHANGES_REQUESTED.value else "submit"
     number = len(statement.versions) + 1
     transition(statement.status, action, actor.role)  # refuse before changing anything

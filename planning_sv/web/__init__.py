@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
@@ -297,6 +298,14 @@ def pretty_json(value: Any) -> str:
     import json
 
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for a download named from user text (an application
+    reference): ASCII letters, digits, dots and dashes only, each other run one dash, so no
+    quote, non-Latin letter or control character reaches the header."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)
+    return f'attachment; filename="{safe}"'
 
 
 def csp_nonce() -> str:

@@ -41,7 +41,7 @@ from planning_sv.store import value_sets
 from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
 from planning_sv.store.models import Statement, StatementVersion, User
 from planning_sv.store.queue import council_queue, queue_keyset
-from planning_sv.web import assessor, csp_nonce, db_session
+from planning_sv.web import assessor, attachment, csp_nonce, db_session
 from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
 from planning_sv.web.params import form_int
 
@@ -499,14 +499,13 @@ def heads_of_terms_docx(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     data = render_docx(_heads_of_terms(statement, version))
-    reference = re.sub(
-        r"[^\w.-]+", "-", statement.application_reference or f"statement-{statement.id}"
-    )
-    filename = f"heads-of-terms-{reference}-v{version.number}.docx"
+    reference = statement.application_reference or f"statement-{statement.id}"
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": attachment(f"heads-of-terms-{reference}-v{version.number}.docx")
+        },
     )
 
 

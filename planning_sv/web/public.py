@@ -41,7 +41,7 @@ from planning_sv.core.geo.service import GeoService
 from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeInWard, WardRow
 from planning_sv.store import public_queries as queries
-from planning_sv.web import assessor, csp_nonce, db_session, maps, services
+from planning_sv.web import assessor, attachment, csp_nonce, db_session, maps, services
 from planning_sv.web.authz import PUBLIC, allow
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
@@ -303,7 +303,7 @@ def _closing(body: Iterable[str], session: Session) -> Iterator[str]:
 def _download(body: Iterable[str], fmt: str, filename: str) -> Response:
     response = Response(body, mimetype=DOWNLOAD_TYPES[fmt].split(";")[0])
     response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     return response
 
 

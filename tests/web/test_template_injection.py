@@ -374,3 +374,26 @@ def test_docx_survives_control_characters_in_user_text(
     words = _docx_text(response.data)
     assert "Heads of terms: REF\ufffdONE" in words
     assert "Site: 1 Holloway\ufffdRoad" in words
+
+
+def test_docx_filename_keeps_to_ascii_whatever_the_reference(
+    app: Flask,
+    make_user: Any,
+    make_statement: Any,
+    islington_example: dict[str, Any],
+) -> None:
+    """The reference names the download; a header cannot carry 漢 or a quote, so the filename
+    keeps ASCII letters, digits, dots and dashes and replaces every other run with one dash."""
+    data = copy.deepcopy(islington_example)
+    data["application_reference"] = 'P/2026/漢字"; x=.docx'
+    statement = make_statement(make_user(), "islington", data, ("submit",))
+    officer = make_user("officer", "islington")
+    client = app.test_client()
+    assert (
+        client.post("/sign-in", data={"email": officer.email, "password": "correct-horse-battery"})
+    ).status_code == 302
+    response = client.get(f"/officer/statements/{statement.id}/heads-of-terms.docx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="heads-of-terms-P-2026-x-.docx-v1.docx"'
+    )
