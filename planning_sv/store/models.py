@@ -469,7 +469,13 @@ event.listen(StatementVersion, "before_delete", _refuse_change)
 # Modules that define more tables on this Base. Alembic's env.py imports them all, so
 # autogenerate and migrations see every table (docs/WEB.md, "Adding tables"). They are not
 # imported here: they import the repositories, which import this module.
-MODEL_MODULES = ("planning_sv.store.models", "planning_sv.store.review")
+MODEL_MODULES = (
+    "planning_sv.store.models",
+    "planning_sv.store.review",
+    "planning_sv.store.mail",
+    "planning_sv.store.monitoring",
+    "planning_sv.store.collaboration",
+)
 
 
 def import_all_models() -> None:
