@@ -4,7 +4,7 @@
 
 Serves the app as in production, with gunicorn and several worker processes:
 
-    gunicorn --workers 4 --bind 127.0.0.1:8000 'planning_sv.web:create_app()'
+    gunicorn --workers 4 --bind 127.0.0.1:8000 planning_sv.web.wsgi:app
 
 over the benchmark database of bench/seed.py (the cached SQLite file for N statements, or
 `--database-url`, an empty PostgreSQL database that is seeded). Each worker is warmed up
@@ -48,6 +48,7 @@ import seed  # noqa: E402
 
 LIMIT_P95_MS = 300.0
 HOST = "127.0.0.1"
+SERVER_LOG = seed.cache_dir() / "load-server.log"
 
 
 @dataclass
@@ -88,16 +89,19 @@ def start_server(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
             "warning",
             "--timeout",
             "120",
-            "planning_sv.web:create_app()",
+            "planning_sv.web.wsgi:app",  # the documented production entry (docs/WEB.md)
         ],
         env=env,
         cwd=ROOT,
+        # The access log (a line per request) goes to a file, not over the figures.
+        stdout=SERVER_LOG.open("wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # so the whole server stops with one signal
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {SERVER_LOG}")
         try:
             with socket.create_connection((HOST, port), timeout=1):
                 return process
@@ -172,7 +176,9 @@ def statement_id(url: str, council: str) -> int:
 
 
 def run_hey(port: int, path: str, clients: int, total: int, cookie: str) -> tuple[list[float], int]:
+    # A redirect (to sign-in) is an error here, not the sign-in page's time.
     command = ["hey", "-n", str(total), "-c", str(clients), "-t", "60", "-o", "csv"]
+    command.append("-disable-redirects")
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(
@@ -237,6 +243,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--requests", type=int, default=10, help="requests per client per case")
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels")
+    parser.add_argument(
+        "--cases", default="borough,ward,statement", help="which of the three pages to time"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
 
@@ -248,6 +257,10 @@ def main() -> None:
         ("ward page", f"/councils/{council}/wards/{info.busiest_ward[council]}", False),
         ("officer statement page", f"/officer/statements/{sid}", True),
     ]
+    chosen = set(args.cases.split(","))
+    pages = [
+        p for p, key in zip(pages, ("borough", "ward", "statement"), strict=True) if key in chosen
+    ]
     use_hey = shutil.which("hey") is not None
     print(
         f"load generator: {'hey' if use_hey else 'python threads (hey not installed)'}; "
@@ -258,6 +271,10 @@ def main() -> None:
     outcomes: list[Outcome] = []
     try:
         cookie = sign_in(port, info.officers[council])
+        for name, path, signed in pages:  # each case must answer 200 before it is timed
+            status, _got, _body = request(port, path, cookie=cookie if signed else "")
+            if status != 200:
+                raise SystemExit(f"{name} ({path}) answered {status}; see {SERVER_LOG}")
         # Warm every worker: each loads rule packs and boundaries on its first requests.
         for _name, path, signed in pages:
             run_threads(port, path, args.workers * 2, args.workers * 4, cookie if signed else "")

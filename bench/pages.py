@@ -126,6 +126,9 @@ def measure(statements: int, database_url: str | None, repeat: int) -> list[Resu
             "RATELIMIT_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
+            # Rendering is what is timed: the per-process page store (web/page_cache.py)
+            # would answer every repeat from memory. bench/load.py measures it in use.
+            "PUBLIC_PAGE_CACHE_BYTES": 0,
         }
     )
     database = app.extensions["planning_sv.db"]

@@ -34,11 +34,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create or migrate the database named by DATABASE_URL.",
     ),
     "demo": ("planning_sv.cli.web:demo_group", "Demo data."),
+    "export": (
+        "planning_sv.cli.export:export_group",
+        "National developer contributions data and the Infrastructure Funding Statement.",
+    ),
     "figures": (
         "planning_sv.cli.figures:figures_group",
         "Public ward figures: pre-computed rows the public pages read.",
     ),
     "geo": ("planning_sv.cli.geo:geo_group", "Ward boundary vintages."),
+    "import": (
+        "planning_sv.cli.export:import_group",
+        "Load a council's existing records from other systems.",
+    ),
     "locate": (
         "planning_sv.cli.geo:locate_command",
         "Place every row of POINTS.csv in a ward, streaming; adds ward_code and ward_name.",

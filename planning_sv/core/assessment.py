@@ -228,6 +228,15 @@ class SummaryOut(_Model):
     needs_evidence: int
 
 
+class RegimeOut(_Model):
+    applied_on: IsoDate = Field(description="the date whose rules and parameters applied")
+    basis: Literal["validation_date", "assessment_date"] = Field(
+        description="validation_date: the application's validation date; assessment_date: "
+        "none was given, so the date of assessment (submission)"
+    )
+    validation_date: IsoDate | None = None
+
+
 class AssessmentOut(_Model):
     """`planning-sv/assessment@1`: the typed record every page, download and figure reads."""
 
@@ -248,6 +257,13 @@ class AssessmentOut(_Model):
     commitments: list[CommitmentOut]
     social_value: SocialValueOut | None = None
     summary: SummaryOut
+    # Added after records were first stored (absent in those).
+    regime: RegimeOut | None = Field(
+        default=None, description="which date chose the rules applied, and on what basis"
+    )
+    site_area_ha: float | None = Field(
+        default=None, description="the site area used by the rules: given, or from the polygon"
+    )
 
     def valued(self, commitment_id: str) -> CommitmentValueOut | None:
         """The valuer's entry for a commitment (None: no valuer ran, or not listed)."""
@@ -332,6 +348,31 @@ def commitment_dict(
     }
 
 
+REGIME_BASES = ("validation_date", "assessment_date")
+
+
+@dataclass(frozen=True)
+class Regime:
+    """Which date chose the rules and figures applied, and why (shown to the officer)."""
+
+    applied_on: dt.date
+    basis: str  # one of REGIME_BASES
+    validation_date: dt.date | None = None
+
+    @classmethod
+    def of(cls, statement: Any, assessed_on: dt.date) -> Regime:
+        validated = getattr(statement, "validation_date", None)
+        if validated is not None:
+            return cls(applied_on=validated, basis="validation_date", validation_date=validated)
+        return cls(applied_on=assessed_on, basis="assessment_date")
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"applied_on": self.applied_on.isoformat(), "basis": self.basis}
+        if self.validation_date is not None:
+            data["validation_date"] = self.validation_date.isoformat()
+        return data
+
+
 @dataclass(frozen=True)
 class Assessment:
     council: str
@@ -345,6 +386,8 @@ class Assessment:
     commitments: list[dict[str, Any]]
     social_value: dict[str, Any] | None = None
     placement: StatementPlacement | None = field(default=None, compare=False, repr=False)
+    regime: Regime | None = None
+    site_area_ha: float | None = None  # given, or measured from the site polygon
 
     def summary(self) -> dict[str, int]:
         counts = Counter(result.status for result in self.rules)
@@ -366,4 +409,8 @@ class Assessment:
         }
         if self.social_value is not None:
             data["social_value"] = self.social_value
+        if self.regime is not None:
+            data["regime"] = self.regime.to_dict()
+        if self.site_area_ha is not None:
+            data["site_area_ha"] = self.site_area_ha
         return data

@@ -29,16 +29,21 @@ CSV_COLUMNS = (
     "ward",
     "longitude",
     "latitude",
+    "on_site",
     "description",
 )
 REQUIRED_COLUMNS = ("measure", "quantity", "unit")
-LOCATION_COLUMNS = "postcode, ward, longitude, latitude"
+LOCATION_COLUMNS = "postcode, ward, longitude, latitude, on_site"
+# `on_site` cells that mean "delivered on the development site" (placed as the site is).
+ON_SITE_YES = frozenset({"yes", "y", "true", "1"})
+ON_SITE_NO = frozenset({"", "no", "n", "false", "0"})
 
 # statement@1 field (as validate_commitments names it) -> the CSV column it came from.
 _COLUMN_FOR_FIELD = {
     "where.postcode": "postcode",
     "where.ward": "ward",
     "where.point": "longitude",
+    "where.site": "on_site",
 }
 
 
@@ -84,6 +89,14 @@ def _where(row: dict[str, str], number: int, problems: list[Problem]) -> dict[st
             )
             return None
         where["point"] = [lon, lat]
+    on_site = row.get("on_site", "").casefold()
+    if on_site in ON_SITE_YES:
+        where["site"] = True
+    elif on_site not in ON_SITE_NO:
+        problems.append(
+            Problem(f"row {number}, column on_site", "write yes or no (or leave it empty)")
+        )
+        return None
     return where or {"borough": True}
 
 

@@ -7,23 +7,41 @@ figures are the same.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from typing import Any
 
 MISSING = "—"  # a figure that does not exist (e.g. no required quantity), not zero
 
 
-def parse_number(text: str) -> float | None:
-    """A number as spreadsheets write it: "1,000", "£2,000.50", " 12 ", "1e3"; else None.
+# A number once the £ sign and digit-group separators are gone: ASCII digits only, since
+# float() also takes '٣', '1_000' and 'nan', which are typing accidents or probes here.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+# Commas and spaces (also no-break and narrow no-break) between digits group thousands.
+_GROUP_SEPARATOR = re.compile(r"(?<=[0-9])[, \u00a0\u202f](?=[0-9])")
+MAX_NUMBER_TEXT = 100  # characters; longer text is not a figure anyone typed
 
-    The one parser for typed-in figures (commitments CSV, value-set CSV), so both accept the
-    same forms. NaN and infinities are None: they are never a quantity or a price.
+
+def parse_number(text: str) -> float | None:
+    """A number as people and spreadsheets write it: "1,000", "£2,000.50", " 12 ",
+    "45 000 000", "1e3"; else None.
+
+    The one parser for typed-in figures (the applicant's forms, commitments CSV, value-set
+    CSV), so all accept the same forms. NaN and infinities are None: they are never a
+    quantity or a price.
     """
-    cleaned = text.strip().removeprefix("£").replace(",", "").strip()
-    try:
-        value = float(cleaned)
-    except ValueError:
+    if not isinstance(text, str) or len(text) > MAX_NUMBER_TEXT:
         return None
+    cleaned = text.strip()
+    sign = ""
+    if cleaned[:1] in "+-" and cleaned[1:2] == "£":  # "-£5"
+        sign, cleaned = cleaned[:1], cleaned[1:]
+    cleaned = sign + cleaned.removeprefix("£").strip()
+    cleaned = _GROUP_SEPARATOR.sub("", cleaned)
+    if not _NUMBER_TEXT.fullmatch(cleaned):
+        return None
+    value = float(cleaned)
     return value if math.isfinite(value) else None
 
 
@@ -79,3 +97,166 @@ def _is_number(value: Any) -> bool:
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """'1 council', '3 councils'."""
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def format_date(value: dt.date | dt.datetime | str | None, *, time: bool = False) -> str:
+    """'29 November 2026' (GOV.UK style: no leading zero, month in full); with `time`,
+    '29 November 2026 at 2:05pm'. ISO strings are read; None or an unreadable string is
+    returned as MISSING or unchanged rather than raising, since pages print stored values.
+
+    Datetimes are printed as stored (UTC in this service): the reader's local time would
+    need the council's time zone, which the service does not record.
+    """
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+    text = f"{value.day} {value:%B %Y}"
+    if time and isinstance(value, dt.datetime):
+        if (value.hour, value.minute) == (12, 0):
+            return f"{text} at midday"
+        if (value.hour, value.minute) == (0, 0):
+            return f"{text} at midnight"
+        hour = value.hour % 12 or 12
+        text += f" at {hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+    return text
+
+
+# --- quantities with their units, whole or apportioned (public pages, issue 12) -----------
+
+# Units measured in fractions (FTE-years of work, tonnes): a share keeps one decimal place.
+# Every other unit counts whole things (placements, starts, people, hours, sqm …): a share of
+# them is rounded to a whole number, because "1.08 placements" cannot happen.
+FRACTIONAL_UNITS = frozenset({"fte_years", "tco2e", "tonnes"})
+# Units that cannot be divided between wards (one plan document, a % of the workforce, a
+# described commitment): a borough-wide one applies to every ward whole.
+UNDIVIDED_UNITS = frozenset({"document", "text", "percent"})
+_IRREGULAR_SINGULAR = {"people": "person"}
+
+
+def singular_label(label: str) -> str:
+    """A unit label for exactly one: 'placements of at least 2 weeks' -> 'placement of at
+    least 2 weeks', 'apprenticeship starts' -> 'apprenticeship start', 'people employed' ->
+    'person employed', 'FTE-years' -> 'FTE-year'. Only the first plural word changes."""
+    words = label.split(" ")
+    for index, word in enumerate(words):
+        if word in _IRREGULAR_SINGULAR:
+            words[index] = _IRREGULAR_SINGULAR[word]
+            break
+        plural_word = len(word) > 2 and word.endswith("s") and not word.endswith("ss")
+        if plural_word and word.isascii() and not any(ch.isdigit() for ch in word):
+            words[index] = word[:-1]
+            break
+    return " ".join(words)
+
+
+def format_quantity(value: float | None, unit: str, unit_label: str) -> str:
+    """A promised quantity with its unit, as a resident would read it: '£2,000,000 spent'
+    (money in £, the label's '£' dropped), '20 placements of at least 2 weeks',
+    '1 apprenticeship start', '3.5 FTE-years'."""
+    if value is None:
+        return MISSING
+    if unit == "gbp":
+        rest = unit_label.replace("£", "").strip()
+        return f"{format_gbp(value)} {rest}".rstrip()
+    if unit == "text":
+        return "described in words"
+    number = format_number(value)
+    label = singular_label(unit_label) if value == 1 else unit_label
+    return f"{number} {label}"
+
+
+def round_share(value: float, unit: str) -> float:
+    """An apportioned quantity rounded as it is shown: whole things to a whole number,
+    fractional units to one decimal place, money to the pound."""
+    if unit in FRACTIONAL_UNITS:
+        return round(value, 1)
+    return float(round(value))
+
+
+def format_share(value: float | None, unit: str, unit_label: str) -> str:
+    """A ward's share of a quantity: 'about 1 placement of at least 2 weeks' (1.08),
+    'less than 1 apprenticeship start' (0.3), '£105,394 spent', 'about 0.4 FTE-years'.
+
+    'about' marks a figure that was rounded; an exact whole share prints as it is.
+    """
+    if value is None:
+        return MISSING
+    if unit in UNDIVIDED_UNITS:
+        return "applies to the whole borough (not divided)"
+    if unit == "gbp":
+        return format_quantity(round(value), unit, unit_label)
+    if value == 0:
+        return format_quantity(0, unit, unit_label)
+    smallest = 0.1 if unit in FRACTIONAL_UNITS else 1.0
+    shown = round_share(value, unit)
+    if shown < smallest:
+        label = singular_label(unit_label) if smallest == 1 else unit_label
+        return f"less than {format_number(smallest)} {label}"
+    text = format_quantity(shown, unit, unit_label)
+    return text if math.isclose(shown, value, abs_tol=1e-9) else f"about {text}"
+
+
+# Units as a reader writes them: (one, many). Codes are the measures catalogue's and the rule
+# packs' unit codes; a code not here reads as its words ("fte years" never: it is listed).
+UNIT_NOUNS: dict[str, tuple[str, str]] = {
+    "sqm": ("m²", "m²"),
+    "sqm_years": ("m²-year", "m²-years"),
+    "fte_years": ("FTE-year", "FTE-years"),
+    "people": ("person", "people"),
+    "starts": ("start", "starts"),
+    "placements": ("placement", "placements"),
+    "weeks": ("week", "weeks"),
+    "hours": ("hour", "hours"),
+    "attendee_hours": ("attendee-hour", "attendee-hours"),
+    "visits": ("visit", "visits"),
+    "document": ("document", "documents"),
+    "commitments": ("commitment", "commitments"),
+    "tco2e": ("tonne CO2e", "tonnes CO2e"),
+    "tonnes": ("tonne", "tonnes"),
+    "years": ("year", "years"),
+}
+# Nouns whose article is not what their first letter suggests ("an FTE-year", "a unit").
+_AN_EXCEPTIONS = ("hour", "honest", "heir", "fte", "m²", "s1")
+_A_EXCEPTIONS = ("uni", "use", "usu", "eu", "one", "once")
+
+
+def article(noun_phrase: str) -> str:
+    """'an apprenticeship delivery plan', 'a work placement delivery plan', 'an hour'."""
+    lowered = noun_phrase.strip().casefold()
+    if lowered.startswith(_AN_EXCEPTIONS):
+        word = "an"
+    elif lowered.startswith(_A_EXCEPTIONS):
+        word = "a"
+    else:
+        word = "an" if lowered[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"{word} {noun_phrase.strip()}"
+
+
+def noun_for(count: float, singular: str, plural_noun: str | None = None) -> str:
+    """The noun alone, singular for exactly 1: 'placement' / 'placements'."""
+    return singular if count == 1 else (plural_noun or singular + "s")
+
+
+def format_in_unit(value: Any, unit: str | None) -> str:
+    """A figure in a rule's or measure's unit code as a reader writes it: '£38,000', '800 m²',
+    '1 commitment', '25 FTE-years', '40%'. For the heads of terms and committee report, where
+    the unit is a code (format_quantity takes the catalogue's label instead)."""
+    if value is None:
+        return MISSING
+    if unit == "gbp":
+        return format_gbp(value)
+    number = format_number(value)
+    if not unit:
+        return number
+    if unit == "percent":
+        return f"{number}%"
+    one, many = UNIT_NOUNS.get(unit, (None, None))
+    if one is None:
+        return format_number(value, unit)
+    return f"{number} {noun_for(value, one, many)}"

@@ -7,7 +7,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in user text (CSV injection).
+
+    The one rule for every CSV the app writes (public downloads, contributions exports): a
+    cell starting with = + - @ tab or carriage return gets a leading apostrophe, so a
+    spreadsheet shows it as text instead of running it.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def write_atomically(path: Path, text: str) -> None:

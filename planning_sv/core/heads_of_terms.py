@@ -9,15 +9,29 @@ where, when it is triggered, how it is monitored and which policy it secures.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planning_sv.core.assessment import value_set_label
-from planning_sv.core.figures import format_gbp, format_number
-from planning_sv.core.rules.model import STATUSES
+from planning_sv.core.figures import (
+    article,
+    format_gbp,
+    format_in_unit,
+    format_number,
+    noun_for,
+    plural,
+)
+from planning_sv.core.measures import ConversionError
+from planning_sv.core.rules.expressions import ExpressionError
+from planning_sv.core.rules.model import COMMITMENTS_UNIT, STATUSES
+from planning_sv.core.rules.parameters import parameters_on
 from planning_sv.core.verdicts import STATUS_LABELS, Verdict, final_status
+
+if TYPE_CHECKING:
+    from planning_sv.core.plans import CouncilPlan
 
 # Financial contributions are paid, not delivered: the trigger is payment before works start.
 CONTRIBUTION_MEASURES = frozenset({"employment_training_contribution"})
@@ -69,13 +83,296 @@ class PolicyRef:
     status: str  # the status that counts (officer's verdict, else the engine's)
 
 
+# How each (measure, unit) is drafted as an obligation: the verb phrase with `{n}` (the
+# figure) and `{noun}` (singular or plural by the figure), the two noun forms, the subject of
+# its delivery plan and the heading. Money phrases take `{money}` (£38,000) instead. One
+# table, so every obligation reads as a planning lawyer would write it ("The Owner shall
+# provide not less than 20 work placements ...") rather than as units glued to numbers.
+@dataclass(frozen=True)
+class Drafting:
+    phrase: str
+    one: str = ""
+    many: str = ""
+    subject: str = ""  # "work placement" -> "a work placement delivery plan"
+    heading: str = ""
+
+
+_FTE = ("full-time equivalent year (FTE-year)", "full-time equivalent years (FTE-years)")
+
+
+def _jobs(group: str, one: str, many: str, heading: str) -> dict[tuple[str, str], Drafting]:
+    return {
+        (group, "people"): Drafting(
+            "employ not less than {n} {noun}", one, many, heading.lower(), heading
+        ),
+        (group, "fte_years"): Drafting(
+            "provide not less than {n} {noun} of employment for " + many,
+            *_FTE,
+            heading.lower(),
+            heading,
+        ),
+    }
+
+
+DRAFTING: dict[tuple[str, str], Drafting] = {
+    ("local_employment", "fte_years"): Drafting(
+        "provide not less than {n} {noun} of employment for local people",
+        *_FTE,
+        "local employment",
+        "Local employment",
+    ),
+    ("local_employment", "people"): Drafting(
+        "employ not less than {n} local {noun}",
+        "person",
+        "people",
+        "local employment",
+        "Local employment",
+    ),
+    ("apprenticeship", "starts"): Drafting(
+        "provide not less than {n} {noun}",
+        "apprenticeship",
+        "apprenticeships",
+        "apprenticeship",
+        "Apprenticeships",
+    ),
+    ("apprenticeship", "weeks"): Drafting(
+        "provide not less than {n} {noun} of apprenticeships",
+        "week",
+        "weeks",
+        "apprenticeship",
+        "Apprenticeships",
+    ),
+    ("work_placement", "placements"): Drafting(
+        "provide not less than {n} {noun}",
+        "work placement",
+        "work placements",
+        "work placement",
+        "Work placements",
+    ),
+    ("work_placement", "weeks"): Drafting(
+        "provide not less than {n} {noun} of work placements",
+        "week",
+        "weeks",
+        "work placement",
+        "Work placements",
+    ),
+    ("training", "weeks"): Drafting(
+        "provide not less than {n} {noun} of training for local people",
+        "week",
+        "weeks",
+        "training",
+        "Training",
+    ),
+    ("training", "hours"): Drafting(
+        "provide not less than {n} {noun} of training for local people",
+        "hour",
+        "hours",
+        "training",
+        "Training",
+    ),
+    ("local_supply_chain_spend", "gbp"): Drafting(
+        "spend not less than {money} with local businesses",
+        subject="local procurement",
+        heading="Local procurement",
+    ),
+    ("local_sme_spend", "gbp"): Drafting(
+        "spend not less than {money} with local small and medium-sized enterprises and "
+        "voluntary, community and social enterprises",
+        subject="local procurement",
+        heading="Local procurement from small businesses and social enterprises",
+    ),
+    ("affordable_workspace", "sqm"): Drafting(
+        "provide not less than {n} {noun} (gross internal area) of affordable workspace",
+        "m²",
+        "m²",
+        "affordable workspace",
+        "Affordable workspace",
+    ),
+    ("affordable_workspace", "sqm_years"): Drafting(
+        "provide affordable workspace amounting to not less than {n} {noun}",
+        "m²-year",
+        "m²-years",
+        "affordable workspace",
+        "Affordable workspace",
+    ),
+    ("employment_training_contribution", "gbp"): Drafting(
+        "pay to the Council a financial contribution of {money} towards employment and training",
+        heading="Employment and training contribution",
+    ),
+    ("volunteering", "hours"): Drafting(
+        "provide not less than {n} {noun} of staff volunteering",
+        "hour",
+        "hours",
+        "volunteering",
+        "Staff volunteering",
+    ),
+    ("expert_volunteering", "hours"): Drafting(
+        "provide not less than {n} {noun} of expert (pro bono) support from its staff",
+        "hour",
+        "hours",
+        "expert volunteering",
+        "Expert (pro bono) support",
+    ),
+    ("community_use", "hours"): Drafting(
+        "make space within the development available for community use for not less than "
+        "{n} {noun}",
+        "hour",
+        "hours",
+        "community use",
+        "Community use of space",
+    ),
+    ("community_investment", "gbp"): Drafting(
+        "invest not less than {money} in community projects",
+        subject="community investment",
+        heading="Community investment",
+    ),
+    ("in_kind_contribution", "gbp"): Drafting(
+        "provide in-kind contributions to community organisations to a value of not less "
+        "than {money}",
+        subject="in-kind contribution",
+        heading="In-kind contributions",
+    ),
+    ("school_engagement", "visits"): Drafting(
+        "deliver not less than {n} school and college engagement {noun} (careers talks or "
+        "site visits)",
+        "activity",
+        "activities",
+        "school engagement",
+        "School and college engagement",
+    ),
+    ("school_engagement", "attendee_hours"): Drafting(
+        "deliver not less than {n} {noun} of school and college engagement",
+        "attendee-hour",
+        "attendee-hours",
+        "school engagement",
+        "School and college engagement",
+    ),
+    ("carbon_saved", "tco2e"): Drafting(
+        "save not less than {n} {noun} of carbon dioxide equivalent (CO2e) emissions",
+        "tonne",
+        "tonnes",
+        "carbon reduction",
+        "Carbon savings",
+    ),
+    ("waste_diverted", "tonnes"): Drafting(
+        "divert not less than {n} {noun} of construction waste from landfill",
+        "tonne",
+        "tonnes",
+        "waste management",
+        "Construction waste",
+    ),
+    ("local_workforce_share", "percent"): Drafting(
+        "ensure that not less than {n}% of the workforce live locally",
+        subject="local workforce",
+        heading="Local workforce",
+    ),
+    ("qualitative_commitment", "text"): Drafting(
+        "deliver the commitment described below",
+        subject="delivery",
+        heading="Commitment",
+    ),
+    ("employment_skills_plan", "document"): Drafting(
+        "submit {noun} to the Council for its written approval and implement it as approved",
+        "employment and skills plan",
+        "employment and skills plans",
+        heading="Employment and skills plan",
+    ),
+    ("social_value_strategy", "document"): Drafting(
+        "submit {noun} to the Council for its written approval and implement it as approved",
+        "social value strategy",
+        "social value strategies",
+        heading="Social value strategy",
+    ),
+    **_jobs(
+        "employment_long_term_unemployed",
+        "long-term unemployed person",
+        "long-term unemployed people",
+        "Employment of long-term unemployed people",
+    ),
+    **_jobs(
+        "employment_neet",
+        "young person not in education, employment or training",
+        "young people not in education, employment or training",
+        "Employment of young people not in education, employment or training",
+    ),
+    **_jobs("employment_care_leaver", "care leaver", "care leavers", "Employment of care leavers"),
+    **_jobs("employment_ex_offender", "ex-offender", "ex-offenders", "Employment of ex-offenders"),
+    **_jobs(
+        "employment_disability",
+        "disabled person",
+        "disabled people",
+        "Employment of disabled people",
+    ),
+}
+
+# The minimum length each unit of a count stands for, where the unit is defined by one: a
+# work placement lasts at least N weeks, affordable workspace is let for at least N years.
+# N is what the council's rule counts (its `convert_override` of the duration unit), else
+# the measures catalogue's conversion (`Measure.convert`): the one unit vocabulary.
+# (measure, unit) -> (duration unit in the catalogue, clause with {n} and {noun}, nouns).
+DURATIONS: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("work_placement", "placements"): (
+        "weeks",
+        ", each lasting at least {n} {noun}",
+        "week",
+        "weeks",
+    ),
+    ("affordable_workspace", "sqm"): (
+        "sqm_years",
+        ", for a term of at least {n} {noun}",
+        "year",
+        "years",
+    ),
+}
+
+
+def draft_obligation(
+    measure: str,
+    unit: str,
+    quantity: float,
+    *,
+    label: str | None = None,
+    unit_label: str | None = None,
+    duration: float | None = None,
+    description: str | None = None,
+) -> str:
+    """'The Owner shall provide not less than 20 work placements, each lasting at least 26
+    weeks.' A (measure, unit) without a drafting reads from the catalogue's labels."""
+    drafting = DRAFTING.get((measure, unit))
+    number = format_number(quantity)
+    if drafting is None:
+        words = (unit_label or unit.replace("_", " ")).strip()
+        what = f"{format_in_unit(quantity, 'gbp')}" if unit == "gbp" else f"{number} {words}"
+        subject = (label or measure.replace("_", " ")).strip()
+        phrase = f"deliver not less than {what} ({subject[:1].lower() + subject[1:]})"
+    elif unit == "document":
+        noun = drafting.one if quantity == 1 else f"{number} {drafting.many}"
+        phrase = drafting.phrase.format(noun=article(noun) if quantity == 1 else noun)
+    else:
+        phrase = drafting.phrase.format(
+            n=number,
+            money=format_gbp(quantity),
+            noun=noun_for(quantity, drafting.one, drafting.many),
+        )
+    extra = DURATIONS.get((measure, unit))
+    if extra is not None and duration is not None:
+        _, clause, one, many = extra
+        phrase += clause.format(n=format_number(duration), noun=noun_for(duration, one, many))
+    text = f"The Owner shall {phrase}."
+    if (measure, unit) == ("qualitative_commitment", "text") and description:
+        text = f"The Owner shall deliver the following commitment: {description.strip()}"
+        if not text.endswith((".", "!", "?")):
+            text += "."
+    return text
+
+
 @dataclass(frozen=True)
 class Obligation:
     number: int
     commitment_id: str
     measure: str
     measure_label: str
-    quantity: float
+    quantity: float  # as the council's rule counts it (else as offered)
     unit: str
     unit_label: str
     description: str | None
@@ -86,22 +383,10 @@ class Obligation:
     monitoring: str
     policies: tuple[PolicyRef, ...]
     value_gbp: float | None
-
-    @property
-    def quantity_text(self) -> str:
-        # Money reads "£2,000,000 spent", not "2,000,000 £ spent".
-        if self.unit == "gbp" or self.unit_label.startswith("£"):
-            rest = self.unit_label.removeprefix("£").strip()
-            if rest == "gbp":
-                rest = ""
-            return f"{format_gbp(self.quantity)} {rest}".strip()
-        return f"{format_number(self.quantity)} {self.unit_label}"
-
-    @property
-    def text(self) -> str:
-        """The obligation as a head of term: what the owner shall deliver."""
-        base = f"The owner shall deliver {self.quantity_text} ({self.measure_label})"
-        return f"{base}: {self.description}" if self.description else f"{base}."
+    text: str = ""  # the obligation as drafted: "The Owner shall ..."
+    quantity_text: str = ""  # "20 placements, each of at least 26 weeks", "£2,000,000"
+    heading: str = ""
+    offered: str | None = None  # the quantity as offered, when the rule counts it otherwise
 
 
 @dataclass(frozen=True)
@@ -164,6 +449,19 @@ class CommitteeSection:
 
 
 @dataclass(frozen=True)
+class SignOff:
+    """A senior officer's sign-off of the version (the workflow's `sign_off` event)."""
+
+    name: str
+    role: str  # "Senior planning officer"
+    on: dt.date
+
+    @property
+    def date_text(self) -> str:
+        return f"{self.on.day} {self.on:%B %Y}"
+
+
+@dataclass(frozen=True)
 class HeadsOfTerms:
     council: str
     council_name: str
@@ -173,11 +471,45 @@ class HeadsOfTerms:
     obligations: tuple[Obligation, ...]
     committee: CommitteeSection
     notes: tuple[str, ...] = field(default_factory=tuple)
+    sign_off: SignOff | None = None  # None: a draft, not yet signed off
+
+    @property
+    def title(self) -> str:
+        return f"Heads of terms: {self.application_reference or '(no application reference)'}"
 
 
 def citation_text(citation: Mapping[str, Any]) -> str:
     parts = [str(citation[k]) for k in ("document", "policy", "paragraph") if citation.get(k)]
     return ", ".join(parts)
+
+
+# A pack's `paragraph` often carries the research state ("not confirmed: 2025 SPD not read;
+# placeholder formula") or the council's paraphrase: officers see that on the review page;
+# a legal document cites the policy only.
+_NOT_A_REFERENCE = re.compile(
+    r"confirm|verif|not read|placeholder|described|believed|compared|unknown|[:;'\"]",
+    re.IGNORECASE,
+)
+MAX_PARAGRAPH_REFERENCE = 30  # "E11 B", "B4 part 1": a reference, not a passage
+
+
+def legal_citation(citation: Mapping[str, Any]) -> str:
+    """The policy as a legal document cites it: 'Document: Policy (paragraph)'.
+
+    The paragraph is kept only when it is a plain reference ("E11 B"); research notes and
+    quoted passages never reach the heads of terms.
+    """
+    document = str(citation.get("document") or "").strip()
+    policy = str(citation.get("policy") or "").strip()
+    paragraph = str(citation.get("paragraph") or "").strip()
+    text = ": ".join(part for part in (document, policy) if part)
+    if (
+        paragraph
+        and len(paragraph) <= MAX_PARAGRAPH_REFERENCE
+        and not _NOT_A_REFERENCE.search(paragraph)
+    ):
+        text += f" ({paragraph})"
+    return text
 
 
 def _date_text(value: Any) -> str | None:
@@ -190,28 +522,35 @@ def _date_text(value: Any) -> str | None:
     return f"{day.day} {day:%B %Y}"
 
 
+def delivery_plan(measure: str, unit: str) -> str:
+    """'an apprenticeship delivery plan': the plan the owner submits before delivering."""
+    drafting = DRAFTING.get((measure, unit))
+    subject = drafting.subject if drafting is not None and drafting.subject else None
+    if subject is None:
+        subject = measure.replace("_", " ")
+    noun = f"{subject} plan" if subject == "local procurement" else f"{subject} delivery plan"
+    return article(noun)
+
+
 def trigger_text(
     measure: str, unit: str, phase: str | None, start: Any = None, end: Any = None
 ) -> str:
     """When the obligation bites, from its phase and dates (what S106 drafters call triggers)."""
-    label = measure.replace("_", " ")
+    plan = delivery_plan(measure, unit)
     if measure in CONTRIBUTION_MEASURES:
         text = "Pay to the council prior to commencement of development"
     elif unit in DOCUMENT_UNITS:
         text = "Prior to commencement, submit for the council's written approval"
     elif phase == "construction":
-        text = (
-            f"Prior to commencement, submit a {label} delivery plan for approval; deliver "
-            "during construction"
-        )
+        text = f"Prior to commencement, submit {plan} for approval; deliver during construction"
     elif phase in ("end_use", "operation"):
         text = "On occupation: deliver from first occupation" + (
             " and throughout operation" if phase == "operation" else ""
         )
     else:
         text = (
-            f"Prior to commencement, submit a {label} delivery plan stating the phase and "
-            "timing for approval; deliver as approved"
+            f"Prior to commencement, submit {plan} stating the phase and timing for approval; "
+            "deliver as approved"
         )
     start_text, end_text = _date_text(start), _date_text(end)
     if start_text and end_text:
@@ -231,22 +570,40 @@ def monitoring_text(measure: str, unit: str, theme: str | None) -> str:
     return _MONITORING_BY_THEME.get(theme or "", _MONITORING_DEFAULT)
 
 
+def _ward_list(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
 def where_text(commitment: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """Where the obligation is delivered, in words: 'On the site (Holloway ward)',
+    'Anywhere in the council's area', 'Holloway ward', 'Holloway (60%) and Finsbury Park
+    (40%) wards'."""
     wards = commitment.get("wards") or []
     names = tuple(str(w.get("name") or w.get("code")) for w in wards)
-    if commitment.get("method") == "borough":
+    method = commitment.get("method")
+    if method == "borough":
         # Borough-wide commitments are spread over every ward by population for the £
         # figures; listing each ward's share would read as a delivery requirement.
-        return "Anywhere in the borough", names
+        return "Anywhere in the council's area", names
+    if not wards:
+        return "Location not placed", names
     if len(wards) == 1:
-        return names[0], names
-    if wards:
-        shares = ", ".join(
-            f"{w.get('name') or w.get('code')} ({float(w.get('share', 0)) * 100:.0f}%)"
-            for w in wards
+        placed = f"{names[0]} ward"
+    else:
+        placed = (
+            _ward_list(
+                [
+                    f"{w.get('name') or w.get('code')} ({float(w.get('share', 0)) * 100:.0f}%)"
+                    for w in wards
+                ]
+            )
+            + " wards"
         )
-        return shares, names
-    return "Location not placed", names
+    if method == "site":
+        return f"On the site ({placed})", names
+    return placed, names
 
 
 def rule_measures_from_results(rules: list[Mapping[str, Any]]) -> dict[str, set[str]]:
@@ -272,7 +629,7 @@ def _rule_row(
     return RuleRow(
         id=str(rule["id"]),
         title=str(rule.get("title", rule["id"])),
-        citation=citation_text(citation),
+        citation=legal_citation(citation),  # the policy only: the table is in the document
         url=citation.get("url"),
         required=rule.get("required"),
         proposed=rule.get("proposed"),
@@ -332,6 +689,54 @@ def committee_section(
     )
 
 
+def _per_values(plan: CouncilPlan | None, on: str) -> dict[tuple[str, str], float]:
+    """(rule id, unit) -> the rule's own size of one of its units in `unit` (its
+    `convert_override.<unit>.per`, e.g. 26 placement weeks a placement) on `on`."""
+    if plan is None:
+        return {}
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        return {}
+    env, _ = parameters_on(plan.parameters, day)
+    found: dict[tuple[str, str], float] = {}
+    for rule in plan.rules:
+        for unit, override in rule.counts.overrides.items():
+            try:
+                value = override.per.evaluate(env)
+            except ExpressionError:
+                continue  # the engine reports a pack fault; the document just omits it
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                found[(rule.id, unit)] = float(value)
+    return found
+
+
+def _duration(
+    code: str,
+    unit: str,
+    rule_ids: list[str],
+    per_values: Mapping[tuple[str, str], float],
+    measure: Any,
+    on: str,
+) -> float | None:
+    """The minimum length one `unit` of `code` stands for: the counting rule's override,
+    else the measures catalogue's conversion (the one the rules and valuation use)."""
+    spec = DURATIONS.get((code, unit))
+    if spec is None:
+        return None
+    duration_unit = spec[0]
+    for rule_id in rule_ids:
+        if (rule_id, duration_unit) in per_values:
+            return per_values[(rule_id, duration_unit)]
+    if measure is None or not hasattr(measure, "convert"):
+        return None
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+        return float(measure.convert(1.0, unit, duration_unit, on=day).value)
+    except (ConversionError, ValueError):
+        return None
+
+
 def build_heads_of_terms(
     assessment: Mapping[str, Any],
     statement: Mapping[str, Any],
@@ -341,21 +746,31 @@ def build_heads_of_terms(
     rule_measures: Mapping[str, Collection[str]] | None = None,
     version: int | None = None,
     accepted_engine: Collection[str] = (),
+    plan: CouncilPlan | None = None,
+    sign_off: SignOff | None = None,
 ) -> HeadsOfTerms:
     """Heads of terms for one assessed statement version.
 
     `measures` (code -> Measure with label, theme, units) gives readable names; without it
     codes are shown. `rule_measures` (rule id -> `counts.measures` from the plan) decides
-    which policies an obligation secures; without it they are read off the rule results.
-    A rule finally graded not applicable secures nothing, so it is not cited.
-    `accepted_engine`: rules the officer let the engine's result stand for when recommending.
+    which policies an obligation secures; without it they are read off the rule results (or
+    `plan`). A rule finally graded not applicable secures nothing, so it is not cited.
+    `plan` gives the rules' own unit definitions (a placement of 26 weeks) and the council's
+    name. `accepted_engine`: rules the officer let the engine's result stand for when
+    recommending. `sign_off`: the senior officer's sign-off, else the document is a draft.
     """
     verdicts = verdicts or {}
+    if measures is None and plan is not None:
+        measures = plan.measures
     measures = measures or {}
     rules = list(assessment.get("rules") or [])
+    if rule_measures is None and plan is not None:
+        rule_measures = {rule.id: rule.counts.measures for rule in plan.rules}
     counts_by_rule = {
         k: set(v) for k, v in (rule_measures or rule_measures_from_results(rules)).items()
     }
+    assessed_on = str(assessment.get("assessed_on", ""))
+    per_values = _per_values(plan, assessed_on)
     statement_commitments = {
         str(c.get("id")): c for c in statement.get("commitments") or [] if isinstance(c, Mapping)
     }
@@ -364,45 +779,82 @@ def build_heads_of_terms(
         if not commitment.get("quantity"):
             continue  # nothing offered, nothing to secure
         code, unit = str(commitment["measure"]), str(commitment["unit"])
+        commitment_id = str(commitment["id"])
         measure = measures.get(code)
-        source = statement_commitments.get(str(commitment["id"]), {})
+        source = statement_commitments.get(commitment_id, {})
         phase = commitment.get("phase") or source.get("phase")
         policies = []
+        securing: list[str] = []
+        counted_as: tuple[float, str] | None = None
         for rule in rules:
             status = final_status(rule, verdicts)
             if code in counts_by_rule.get(str(rule["id"]), set()) and status != "not_applicable":
                 citation = rule.get("citation") or {}
-                policies.append(
-                    PolicyRef(
-                        rule_id=str(rule["id"]),
-                        title=str(rule.get("title", rule["id"])),
-                        citation=citation_text(citation),
-                        url=citation.get("url"),
-                        status=status,
+                securing.append(str(rule["id"]))
+                if any(p.citation == legal_citation(citation) for p in policies):
+                    # Two rules of one policy (Salford's F2 strategy and its jobs part):
+                    # the document cites the policy once.
+                    pass
+                else:
+                    policies.append(
+                        PolicyRef(
+                            rule_id=str(rule["id"]),
+                            title=str(rule.get("title", rule["id"])),
+                            citation=legal_citation(citation),
+                            url=citation.get("url"),
+                            status=status,
+                        )
                     )
-                )
+                if counted_as is None and rule.get("unit") != COMMITMENTS_UNIT:
+                    # The quantity the council's rule counts, in its unit (26-week
+                    # placements from placement weeks), not merely what was typed in.
+                    for entry in rule.get("counted") or []:
+                        if str(entry.get("id")) == commitment_id and entry.get("counted"):
+                            counted_as = (float(entry["counted"]), str(rule["unit"]))
+        quantity, drafted_unit = counted_as or (float(commitment["quantity"]), unit)
+        if (code, drafted_unit) not in DRAFTING and (code, unit) in DRAFTING:
+            quantity, drafted_unit = float(commitment["quantity"]), unit
+        unit_labels = getattr(measure, "units", None) or {}
+        duration = _duration(code, drafted_unit, securing, per_values, measure, assessed_on)
+        description = commitment.get("description") or source.get("description")
+        drafting = DRAFTING.get((code, drafted_unit))
         where, wards = where_text(commitment)
+        offered = None
+        if drafted_unit != unit or quantity != float(commitment["quantity"]):
+            offered = format_in_unit(float(commitment["quantity"]), unit)
         obligations.append(
             Obligation(
                 number=len(obligations) + 1,
-                commitment_id=str(commitment["id"]),
+                commitment_id=commitment_id,
                 measure=code,
                 measure_label=getattr(measure, "label", None) or code.replace("_", " "),
-                quantity=float(commitment["quantity"]),
-                unit=unit,
-                unit_label=(getattr(measure, "units", None) or {}).get(
-                    unit, unit.replace("_", " ")
-                ),
-                description=commitment.get("description") or source.get("description"),
+                quantity=quantity,
+                unit=drafted_unit,
+                unit_label=unit_labels.get(drafted_unit, drafted_unit.replace("_", " ")),
+                description=description,
                 where=where,
                 wards=wards,
                 local=bool(commitment.get("local")),
                 trigger=trigger_text(
-                    code, unit, phase, source.get("start_date"), source.get("end_date")
+                    code, drafted_unit, phase, source.get("start_date"), source.get("end_date")
                 ),
-                monitoring=monitoring_text(code, unit, getattr(measure, "theme", None)),
+                monitoring=monitoring_text(code, drafted_unit, getattr(measure, "theme", None)),
                 policies=tuple(policies),
                 value_gbp=commitment.get("value_gbp"),
+                text=draft_obligation(
+                    code,
+                    drafted_unit,
+                    quantity,
+                    label=getattr(measure, "label", None),
+                    unit_label=unit_labels.get(drafted_unit),
+                    duration=duration,
+                    description=description,
+                ),
+                quantity_text=_quantity_text(quantity, drafted_unit, code, duration),
+                heading=(drafting.heading if drafting is not None and drafting.heading else None)
+                or getattr(measure, "label", None)
+                or code.replace("_", " ").capitalize(),
+                offered=offered,
             )
         )
     notes = []
@@ -413,19 +865,27 @@ def build_heads_of_terms(
         )
     committee = committee_section(assessment, verdicts, accepted_engine)
     if committee.unmet:
+        unmet = len(committee.unmet)
         notes.append(
-            f"{len(committee.unmet)} requirement(s) are not fully met; see the committee "
-            "report section."
+            f"{plural(unmet, 'requirement')} {'is' if unmet == 1 else 'are'} not fully met; "
+            "see the committee report section."
         )
     if committee.not_reviewed:
+        left = len(committee.not_reviewed)
         notes.append(
-            f"{len(committee.not_reviewed)} rule(s) have no officer verdict (shown as not "
-            "reviewed); the engine's result is counted for them."
+            f"{plural(left, 'rule')} {'has' if left == 1 else 'have'} no officer verdict "
+            "(shown as not reviewed); the engine's result is counted for "
+            f"{'it' if left == 1 else 'them'}."
         )
     site = statement.get("site") or {}
+    council_name = (
+        (plan.name if plan is not None else None)
+        or assessment.get("council_name")
+        or assessment.get("council", "")
+    )
     return HeadsOfTerms(
         council=str(assessment.get("council", statement.get("council", ""))),
-        council_name=str(assessment.get("council_name", assessment.get("council", ""))),
+        council_name=str(council_name),
         application_reference=assessment.get("application_reference")
         or statement.get("application_reference"),
         site_address=site.get("address") or site.get("postcode"),
@@ -433,4 +893,19 @@ def build_heads_of_terms(
         obligations=tuple(obligations),
         committee=committee,
         notes=tuple(notes),
+        sign_off=sign_off,
     )
+
+
+def _quantity_text(quantity: float, unit: str, code: str, duration: float | None) -> str:
+    """'20 placements, each of at least 26 weeks', '800 m², for at least 20 years', '£50,000'."""
+    drafting = DRAFTING.get((code, unit))
+    if drafting is not None and drafting.one and unit not in ("gbp", "percent", "document"):
+        text = f"{format_number(quantity)} {noun_for(quantity, drafting.one, drafting.many)}"
+    else:
+        text = format_in_unit(quantity, unit)
+    spec = DURATIONS.get((code, unit))
+    if spec is not None and duration is not None:
+        _, clause, one, many = spec
+        text += clause.format(n=format_number(duration), noun=noun_for(duration, one, many))
+    return text

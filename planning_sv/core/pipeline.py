@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from planning_sv.core.assessment import Assessment, commitment_dict
+from planning_sv.core.assessment import Assessment, Regime, commitment_dict
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.placement import StatementPlacement
 from planning_sv.core.plans import CouncilPlan
@@ -65,6 +65,11 @@ def assess_statement(
     if plan is None:
         raise InputInvalid([unknown_council(statement.council, plans)])
     placement = placer.place_statement(statement, plan)
+    statement = with_site_area(statement)
+    # Councils apply the policy in force when the application was validated (Islington's
+    # 2025 SPD: "applications validated from 30 April 2025"), not when it is assessed.
+    regime = Regime.of(statement, on)
+    on = regime.applied_on
     results = evaluate(plan, statement, placement.commitments, on)
     values: Mapping[str, float | None] = {}
     social_value: dict[str, Any] | None = None
@@ -90,7 +95,23 @@ def assess_statement(
         ],
         social_value=social_value,
         placement=placement,
+        regime=regime,
+        site_area_ha=statement.development.site_area_ha,
     )
+
+
+def with_site_area(statement: Statement) -> Statement:
+    """The statement with its site area taken from the site polygon when it gives none."""
+    geometry = statement.site.geometry
+    if statement.development.site_area_ha is not None or geometry is None:
+        return statement
+    from planning_sv.core.geo.coords import polygon_area_ha  # the geo stack, only when needed
+
+    area = polygon_area_ha(geometry.model_dump())
+    if area is None:
+        return statement
+    development = statement.development.model_copy(update={"site_area_ha": area})
+    return statement.model_copy(update={"development": development})
 
 
 def default_services() -> tuple[Placer, Valuer]:

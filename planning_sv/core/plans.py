@@ -29,8 +29,12 @@ from planning_sv.core.rules.model import (
     ROUNDINGS,
     ConvertOverride,
     Counts,
+    DatedCitation,
+    Definition,
+    Designation,
     Grading,
     Rule,
+    designation_names,
 )
 from planning_sv.core.rules.parameters import Parameter, ParameterValue
 
@@ -56,6 +60,9 @@ class CouncilPlan:
     folder: Path | None = field(default=None, compare=False)
     # The measures catalogue the pack was checked against; the engine converts units by it.
     measures: dict[str, Measure] = field(default_factory=dict, compare=False, repr=False)
+    organisation: str | None = None  # planning.data.gov.uk CURIE, e.g. local-authority:ISL
+    designations: tuple[Designation, ...] = ()
+    definitions: tuple[Definition, ...] = ()  # in the order they may use each other
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -71,6 +78,19 @@ class _Spec(BaseModel):
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+class DesignationSpec(_Spec):
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: NonEmpty
+    hint: str = ""
+    boundaries: str | None = None
+
+
+class DefinitionSpec(_Spec):
+    expression: str | int | float
+    description: NonEmpty
+    citation: dict[str, Any]
+
+
 class PlanSpec(_Spec):
     council: NonEmpty
     name: NonEmpty
@@ -78,8 +98,13 @@ class PlanSpec(_Spec):
     boundary_vintage: NonEmpty
     pack_version: NonEmpty
     local: dict[str, Any]
+    # The council's CURIE in planning.data.gov.uk's organisation dataset (local-authority:ISL):
+    # the `organisation` column of the developer contributions exports.
+    organisation: Annotated[str, Field(pattern=r"^[a-z][a-z-]*:[A-Z0-9]{2,8}$")] | None = None
     description: str | None = None
     notes: str | None = None
+    designations: list[DesignationSpec] = Field(default_factory=list)
+    definitions: dict[str, DefinitionSpec] = Field(default_factory=dict)
 
     @field_validator("boundary_vintage", "pack_version", mode="before")
     @classmethod
@@ -91,6 +116,10 @@ class PlanSpec(_Spec):
 class ValueSpec(_Spec):
     from_: dt.date = Field(alias="from")
     value: float | int | str | bool | None
+    # A value restated by a later document cites that document (OpenFisca style); without
+    # one the parameter's own reference and confidence apply.
+    reference: dict[str, Any] | None = None
+    confidence: Literal["verified", "unverified"] | None = None
     notes: str | None = None
 
 
@@ -133,10 +162,19 @@ class GradingSpec(_Spec):
     partial: Text | None = None
 
 
+class DatedCitationSpec(_Spec):
+    from_: dt.date = Field(alias="from")
+    document: Any = None
+    policy: Any = None
+    paragraph: Any = None
+    url: Any = None
+
+
 class RuleSpec(_Spec):
     id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9\-_.]*$")]
     title: NonEmpty
-    citation: dict[str, Any]
+    # One citation, or the documents the rule is in, each from the date it took effect.
+    citation: dict[str, Any] | Annotated[list[DatedCitationSpec], Field(min_length=1)]
     effective_from: dt.date
     effective_to: dt.date | None = None
     applies_when: Text | None = None
@@ -229,6 +267,9 @@ def _load_parameters(
         if not re.match(r"^[a-z][a-z0-9_]*$", name):
             problems.append(Problem(where, "name must be lower_snake_case"))
         _check_citation(item.reference, f"{where}.reference", problems)
+        for position, value in enumerate(item.values):
+            if value.reference is not None:
+                _check_citation(value.reference, f"{where}.values[{position}].reference", problems)
         starts = [value.from_ for value in item.values]
         if len(set(starts)) != len(starts):
             problems.append(Problem(f"{where}.values", "two values start on the same date"))
@@ -243,7 +284,12 @@ def _load_parameters(
             reference=dict(item.reference),
             confidence=item.confidence,
             values=tuple(
-                ParameterValue(start=v.from_, value=v.value)
+                ParameterValue(
+                    start=v.from_,
+                    value=v.value,
+                    reference=dict(v.reference) if v.reference is not None else None,
+                    confidence=v.confidence,
+                )
                 for v in sorted(item.values, key=lambda v: v.from_)
             ),
             notes=item.notes,
@@ -259,10 +305,11 @@ def _load_rule(
     measures: dict[str, Measure],
     label: str,
     problems: list[Problem],
+    plan_names: frozenset[str] = frozenset(),
 ) -> Rule | None:
     where = f"{label} $.rules[{index}]"
     before = len(problems)
-    _check_citation(spec.citation, f"{where}.citation", problems)
+    citations = _load_citations(spec, where, problems)
     if spec.effective_to is not None and spec.effective_to < spec.effective_from:
         problems.append(Problem(f"{where}.effective_to", "is before effective_from"))
     if spec.requires is None and not spec.evidence:
@@ -274,7 +321,7 @@ def _load_rule(
 
     # Declared-but-invalid parameters count as known: their fault is reported once, above.
     params = frozenset(f"param.{name}" for name in declared | set(parameters))
-    facts = DEVELOPMENT_NAMES | params
+    facts = DEVELOPMENT_NAMES | params | plan_names
     applies = _compile(
         spec.applies_when, facts, f"{where}.applies_when", spec.id, "applies_when", problems
     )
@@ -325,7 +372,8 @@ def _load_rule(
     return Rule(
         id=spec.id,
         title=spec.title,
-        citation=dict(spec.citation),
+        citation=citations[-1].citation if citations else dict(spec.citation),  # type: ignore[arg-type]
+        citations=citations,
         effective_from=spec.effective_from,
         effective_to=spec.effective_to,
         applies_when=applies,
@@ -344,6 +392,121 @@ def _load_rule(
         description=spec.description,
         notes=spec.notes,
     )
+
+
+def _load_citations(
+    spec: RuleSpec, where: str, problems: list[Problem]
+) -> tuple[DatedCitation, ...]:
+    """A dated list of citations, checked; () for a rule with a single citation."""
+    if isinstance(spec.citation, dict):
+        _check_citation(spec.citation, f"{where}.citation", problems)
+        return ()
+    dated: list[DatedCitation] = []
+    for position, item in enumerate(spec.citation):
+        citation = {key: getattr(item, key) for key in CITATION_FIELDS}
+        _check_citation(citation, f"{where}.citation[{position}]", problems)
+        dated.append(DatedCitation(start=item.from_, citation=citation))
+    starts = [item.start for item in dated]
+    if starts != sorted(set(starts)):
+        problems.append(
+            Problem(f"{where}.citation", "dated citations must be in date order, one per date")
+        )
+    if starts[0] != spec.effective_from:
+        problems.append(
+            Problem(
+                f"{where}.citation[0].from",
+                f"the first citation must start on the rule's effective_from "
+                f"{spec.effective_from.isoformat()}",
+            )
+        )
+    return tuple(dated)
+
+
+def _same_logic(rule: Rule) -> tuple[Any, ...]:
+    """What a rule computes, without its dates, citations and words."""
+
+    def text(expression: Expression | None) -> str | None:
+        return None if expression is None else " ".join(expression.text.split())
+
+    counts = rule.counts
+    return (
+        text(rule.applies_when),
+        text(rule.requires),
+        rule.unit,
+        counts.measures,
+        counts.units,
+        counts.phase,
+        counts.local_only,
+        counts.each,
+        tuple(sorted((unit, text(o.per), o.rounding) for unit, o in counts.overrides.items())),
+        text(rule.grading.pass_),
+        text(rule.grading.partial),
+    )
+
+
+def _copied_regimes(rules: list[Rule], label: str) -> list[Problem]:
+    """Two rules that compute the same thing and differ only in dates are one rule.
+
+    Parameter names are compared with a leading regime prefix such as `spd2016_` removed,
+    so a copy that renamed its parameters is still found.
+    """
+
+    def unprefixed(key: tuple[Any, ...]) -> str:
+        return re.sub(r"param\.[a-z]+\d{4}_", "param.", repr(key))
+
+    problems: list[Problem] = []
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        key = unprefixed(_same_logic(rule))
+        other = seen.setdefault(key, rule)
+        if other is not rule:
+            problems.append(
+                Problem(
+                    f"{label} {rule.id}",
+                    f"has the same logic as {other.id} and differs only in dates: make it one "
+                    "rule whose parameters carry dated values and whose citation is a dated "
+                    "list (docs/RULES.md, 'A policy restated by a new document')",
+                )
+            )
+    return problems
+
+
+def _load_definitions(
+    specs: dict[str, DefinitionSpec],
+    known: frozenset[str],
+    parameters: dict[str, Parameter],
+    label: str,
+    problems: list[Problem],
+) -> tuple[Definition, ...]:
+    """Named tests in file order; each may use the facts, parameters and those before it."""
+    definitions: list[Definition] = []
+    names = set(known)
+    for name, spec in specs.items():
+        where = f"{label} $.definitions.{name}"
+        if not re.match(r"^[a-z][a-z0-9_]*$", name) or name in known:
+            problems.append(
+                Problem(where, "a definition needs a new lower_snake_case name (not a fact)")
+            )
+            continue
+        _check_citation(spec.citation, f"{where}.citation", problems)
+        expression = _compile(
+            spec.expression, frozenset(names), f"{where}.expression", name, "expression", problems
+        )
+        names.add(name)
+        if expression is None:
+            continue
+        for used in sorted(n for n in expression.names if n.startswith("param.")):
+            if used.removeprefix("param.") not in parameters:
+                problems.append(Problem(where, f"unknown parameter '{used}'"))
+        definitions.append(
+            Definition(
+                name=name,
+                expression=expression,
+                description=" ".join(spec.description.split()),
+                citation=dict(spec.citation),
+            )
+        )
+    return tuple(definitions)
 
 
 def _load_counts(
@@ -507,6 +670,31 @@ def _load_pack(
             declared = set(spec.parameters)
             parameters = _load_parameters(spec, params_label, problems)
 
+    designations: tuple[Designation, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    if plan is not None:
+        designations = tuple(
+            Designation(code=d.code, name=d.name, hint=d.hint, boundaries=d.boundaries)
+            for d in plan.designations
+        )
+        codes = [d.code for d in designations]
+        if len(set(codes)) != len(codes):
+            problems.append(
+                Problem(f"{plan_label} $.designations", "two designations share a code")
+            )
+        definitions = _load_definitions(
+            plan.definitions,
+            DEVELOPMENT_NAMES
+            | designation_names(codes)
+            | frozenset(f"param.{name}" for name in declared | set(parameters)),
+            parameters,
+            plan_label,
+            problems,
+        )
+    plan_names = designation_names(d.code for d in designations) | frozenset(
+        d.name for d in definitions
+    )
+
     rules_label = f"{code}/rules.yaml"
     rules: list[Rule] = []
     rules_spec = _validate(
@@ -520,9 +708,12 @@ def _load_pack(
                     Problem(f"{rules_label} $.rules[{index}].id", f"duplicate rule id '{spec.id}'")
                 )
             seen.add(spec.id)
-            rule = _load_rule(index, spec, parameters, declared, measures, rules_label, problems)
+            rule = _load_rule(
+                index, spec, parameters, declared, measures, rules_label, problems, plan_names
+            )
             if rule is not None:
                 rules.append(rule)
+        problems.extend(_copied_regimes(rules, rules_label))
 
     if plan is None or len(problems) > before:
         return None
@@ -537,6 +728,9 @@ def _load_pack(
         parameters=parameters,
         folder=folder,
         measures=measures,
+        organisation=plan.organisation,
+        designations=designations,
+        definitions=definitions,
     )
 
 

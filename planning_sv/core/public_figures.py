@@ -13,7 +13,8 @@ Pure (no database, no Flask). Everything here is computed from typed assessment 
 * `contributions(scheme)` -> what the scheme adds to every (ward, year, filter) cell of the
   stored aggregates; the store adds it on approval and subtracts it when that changes, so
   pages read pre-computed rows instead of every record.
-* `council_figures(...)` -> per-ward rows with £ per resident and the council's totals.
+* `council_figures(...)` -> per-ward rows with £ per resident and the council's totals, each
+  ward's borough-wide share kept apart from what is located in it (`WardRow.shared`).
 * `approval_date(events)` -> the date of the latest transition into "approved".
 
 Delivery monitoring does not exist yet: every "delivered" figure is 0 and labelled
@@ -44,6 +45,17 @@ DELIVERY_STATUSES: dict[str, str] = {
 # the others carry only a representative point of a ward or of the borough.
 POINT_METHODS = frozenset({"postcode", "point", "easting_northing"})
 UNKNOWN_YEAR = 0  # stored year of a scheme without an approval date (never in practice)
+# Stored cells of borough-wide shares only: the selection's filter key with this suffix.
+# A ward's figures are stored twice per selection, all lines and borough-wide lines only, so
+# the pages can show what is located in the ward apart from its population share of
+# borough-wide commitments without reading every line.
+SHARED_SUFFIX = "|shared"
+# How borough-wide commitments are divided between wards (the valuer's and placement's
+# split), stated wherever a shared figure is shown.
+SHARING_BASIS = (
+    "Commitments for the whole borough are divided between its wards in proportion to each "
+    "ward's population (ONS mid-2020 estimates)."
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class FigureDef:
     measure: str | None = None  # quantity figures: the measure counted
     unit: str | None = None  # ... in this unit (other units converted by the catalogue)
     kind: str = "quantity"  # gbp | quantity | per_resident
+    unit_text: str = ""  # the unit as it reads after a number ('apprenticeship starts')
 
 
 FIGURES: dict[str, FigureDef] = {
@@ -65,9 +78,30 @@ FIGURES: dict[str, FigureDef] = {
         FigureDef(
             "gbp_per_resident", "Social value per resident", "£ per resident", kind="per_resident"
         ),
-        FigureDef("jobs_fte_years", "Local jobs", "FTE-years", "local_employment", "fte_years"),
-        FigureDef("apprenticeships", "Apprenticeships", "starts", "apprenticeship", "starts"),
-        FigureDef("workspace_sqm", "Affordable workspace", "sqm", "affordable_workspace", "sqm"),
+        FigureDef(
+            "jobs_fte_years",
+            "Local jobs",
+            "FTE-years",
+            "local_employment",
+            "fte_years",
+            unit_text="FTE-years",
+        ),
+        FigureDef(
+            "apprenticeships",
+            "Apprenticeships",
+            "starts",
+            "apprenticeship",
+            "starts",
+            unit_text="apprenticeship starts",
+        ),
+        FigureDef(
+            "workspace_sqm",
+            "Affordable workspace",
+            "sqm",
+            "affordable_workspace",
+            "sqm",
+            unit_text="sqm",
+        ),
     )
 }
 SUM_FIGURES = tuple(k for k, f in FIGURES.items() if f.kind != "per_resident")
@@ -531,13 +565,15 @@ class Contributions:
             self.council[key] = self.council.get(key, 0) + sign * count
 
     def selected(
-        self, selection: Selection, year: int | None = None
+        self, selection: Selection, year: int | None = None, *, shared: bool = False
     ) -> tuple[dict[str, WardFigures], int]:
         """Ward code -> figures summed over the years (or of one year) of a selection, and
-        the number of schemes: what store/public_queries.py reads from the stored cells."""
+        the number of schemes: what store/public_queries.py reads from the stored cells.
+        `shared`: the borough-wide shares only (the cells under SHARED_SUFFIX)."""
         cells: dict[str, WardFigures] = {}
+        wanted = selection.filter_key + (SHARED_SUFFIX if shared else "")
         for (code, cell_year, status_key, filter_key), figures in self.wards.items():
-            if (status_key, filter_key) != (selection.status_key, selection.filter_key):
+            if (status_key, filter_key) != (selection.status_key, wanted):
                 continue
             if year is None or cell_year == year:
                 cells.setdefault(code, WardFigures()).add(figures)
@@ -567,6 +603,16 @@ def contributions(scheme: PublicScheme) -> Contributions:
             lines = tuple(line for line in part.lines if selection.matches(line))
             if part.sited or lines:
                 out.wards[(code, *council_key)] = ward_figures(part.sited, lines)
+            shared = tuple(line for line in lines if line.borough_wide)
+            if shared:
+                # The same lines' borough-wide part alone, counted as one sharing scheme.
+                key = (
+                    code,
+                    scheme.year,
+                    selection.status_key,
+                    selection.filter_key + SHARED_SUFFIX,
+                )
+                out.wards[key] = ward_figures(False, shared)
     return out
 
 
@@ -584,9 +630,26 @@ class WardRow:
     schemes_sited: int = 0
     schemes_shared: int = 0
     commitments: int = 0
+    # The borough-wide part of each summed figure (the ward's population share of
+    # commitments for the whole borough), and how many schemes it comes from.
+    shared: dict[str, float] = field(default_factory=dict)
+    schemes_sharing: int = 0
+    commitments_shared: int = 0
 
     def figure(self, key: str) -> float | None:
         return self.promised.get(key)
+
+    @property
+    def schemes_placed(self) -> int:
+        """Schemes sited elsewhere with a commitment located in this ward."""
+        return self.schemes - self.schemes_sited - self.schemes_shared
+
+    def located(self, key: str) -> float | None:
+        """A summed figure without the borough-wide share: what is located in the ward."""
+        total = self.promised.get(key)
+        if total is None or key not in SUM_FIGURES:
+            return None
+        return max(0.0, total - self.shared.get(key, 0.0))
 
 
 @dataclass
@@ -627,6 +690,7 @@ def council_figures(
     cells: Mapping[str, WardFigures],
     schemes: int,
     years: Iterable[int] = (),
+    shared_cells: Mapping[str, WardFigures] | None = None,
 ) -> CouncilFigures:
     """Per-ward rows (every ward of the council, by name) from the summed ward cells.
 
@@ -642,6 +706,9 @@ def council_figures(
         pop = population.get(code)
         promised["gbp_per_resident"] = per_resident(cell.gbp, pop)
         delivered = dict.fromkeys(FIGURES, 0.0)
+        share = (shared_cells or {}).get(code, WardFigures())
+        shared = {"gbp": share.gbp}
+        shared.update({key: share.quantities.get(key, 0.0) for key in QUANTITY_FIGURES})
         rows.append(
             WardRow(
                 code=code,
@@ -653,6 +720,9 @@ def council_figures(
                 schemes_sited=cell.schemes_sited,
                 schemes_shared=cell.schemes_shared,
                 commitments=cell.commitments,
+                shared=shared,
+                schemes_sharing=share.schemes,
+                commitments_shared=share.commitments,
             )
         )
     borough_population = sum(population.get(code, 0) for code in ward_names) or None
@@ -702,3 +772,61 @@ def ward_schemes(
             )
         )
     return out
+
+
+# --- one scheme, ward by ward (the scheme page) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeWard:
+    """What one approved scheme brings to one ward of its council: located there (its site,
+    or commitments placed in the ward) apart from its population share of borough-wide ones."""
+
+    code: str
+    name: str
+    sited: bool
+    located: int  # commitments located in the ward
+    shared: int  # borough-wide commitments shared to it
+    gbp_located: float
+    gbp_shared: float
+
+    @property
+    def gbp(self) -> float:
+        return self.gbp_located + self.gbp_shared
+
+
+def scheme_by_ward(scheme: PublicScheme, ward_names: Mapping[str, str]) -> list[SchemeWard]:
+    """The scheme's part in each ward of the council (`ward_names`: code -> name), the site's
+    wards first, then by £ located there, then by name."""
+    rows = []
+    for code, part in (scheme_in_wards(scheme) or {}).items():
+        if code not in ward_names:
+            continue  # a commitment outside the council: not on its pages
+        located = [line for line in part.lines if not line.borough_wide]
+        shared = [line for line in part.lines if line.borough_wide]
+        rows.append(
+            SchemeWard(
+                code=code,
+                name=ward_names[code],
+                sited=part.sited,
+                located=len(located),
+                shared=len(shared),
+                gbp_located=sum(line.ward_gbp or 0.0 for line in located),
+                gbp_shared=sum(line.ward_gbp or 0.0 for line in shared),
+            )
+        )
+    return sorted(rows, key=lambda r: (not r.sited, -r.gbp_located, -r.located, r.name))
+
+
+def line_place(line: PublicLine, ward_count: int) -> str:
+    """Where a commitment is delivered, in words: 'Holloway', 'Holloway (60%) and Hillrise
+    (40%)', or 'the whole borough, divided between its 17 wards by population'."""
+    if line.borough_wide:
+        return f"the whole borough, divided between its {ward_count} wards by population"
+    parts = [part for part in line.wards if part.share > 0]
+    if not parts:
+        return "outside the council"
+    if len(parts) == 1:
+        return parts[0].name
+    named = [f"{part.name} ({part.share:.0%})" for part in parts]
+    return ", ".join(named[:-1]) + " and " + named[-1]

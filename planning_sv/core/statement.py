@@ -36,8 +36,31 @@ from planning_sv.core.limits import geometry_coordinate_problem, json_value_prob
 SCHEMA_ID = "planning-sv/statement@1"
 MAX_COMMITMENTS = 500  # per statement, however the commitments arrive
 
-USE_CLASSES = ("office", "industrial", "retail", "hotel", "residential", "community", "other")
-UseClass = Literal["office", "industrial", "retail", "hotel", "residential", "community", "other"]
+# Research and development and sui generis uses akin to office are kept apart from office
+# because policies count them with it (Islington B4) while valuation and others may not.
+USE_CLASS_LABELS = {
+    "office": "Office",
+    "research_development": "Research and development",
+    "sui_generis_office": "Sui generis use akin to office",
+    "industrial": "Industrial",
+    "retail": "Retail",
+    "hotel": "Hotel",
+    "residential": "Residential",
+    "community": "Community",
+    "other": "Other",
+}
+USE_CLASSES = tuple(USE_CLASS_LABELS)
+UseClass = Literal[
+    "office",
+    "research_development",
+    "sui_generis_office",
+    "industrial",
+    "retail",
+    "hotel",
+    "residential",
+    "community",
+    "other",
+]
 Phase = Literal["construction", "end_use", "operation"]
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -101,20 +124,26 @@ class Where(_Model):
     )
     geometry: GeoJSONGeometry | None = None
     borough: bool | None = Field(default=None, description="true: anywhere in the council's area")
+    # Added after statements were first stored (absent in those, so they read as before).
+    site: bool | None = Field(
+        default=None,
+        description="true: on the development site itself; placed in the site's ward(s) "
+        "exactly as the site is, never by a point that may fall over a ward line",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Where:
         given = [name for name in self.kinds() if getattr(self, name) not in (None, False)]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of postcode, ward, point, easting_northing, geometry or "
-                f"borough: true (got {', '.join(given) or 'none'})"
+                "give exactly one of postcode, ward, point, easting_northing, geometry, "
+                f"borough: true or site: true (got {', '.join(given) or 'none'})"
             )
         return self
 
     @staticmethod
     def kinds() -> tuple[str, ...]:
-        return ("postcode", "ward", "point", "easting_northing", "geometry", "borough")
+        return ("postcode", "ward", "point", "easting_northing", "geometry", "borough", "site")
 
     @property
     def kind(self) -> str:
@@ -126,6 +155,12 @@ class Site(_Model):
     postcode: ShortText | None = None
     point: Coordinates | None = None
     geometry: GeoJSONGeometry | None = None
+    designation: Identifier | None = Field(
+        default=None,
+        description="the planning designation the site lies in, one of the council's "
+        "`designations` (e.g. Islington's 'caz' for the Central Activities Zone); rules whose "
+        "requirement depends on location read it, and the officer confirms it",
+    )
 
     @model_validator(mode="after")
     def _located(self) -> Site:
@@ -143,7 +178,14 @@ class Development(_Model):
     )
     build_cost_gbp: NonNegative
     construction_months: Annotated[int, Field(ge=0, le=600), JsonNumber] | None = None
-    site_area_ha: NonNegative | None = None
+    site_area_ha: NonNegative | None = Field(
+        default=None, description="site area in hectares; taken from the site polygon if omitted"
+    )
+    dwellings_not_known: bool = Field(
+        default=False,
+        description="true for an outline scheme whose number of dwellings is not yet known "
+        "(the statutory major-development test then looks at the site area)",
+    )
 
 
 class Commitment(_Model):
@@ -178,12 +220,31 @@ class Statement(_Model):
     schema_: Literal["planning-sv/statement@1"] = Field(default=SCHEMA_ID, alias="schema")
     council: Identifier
     application_reference: ShortText | None = None
+    validation_date: dt.date | None = Field(
+        default=None,
+        description="the date the council validated the planning application: the rules and "
+        "figures in force on it apply; without it, those in force on the submission date",
+    )
     site: Site
     development: Development
     commitments: list[Commitment] = Field(default_factory=list, max_length=MAX_COMMITMENTS)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _designation_problems(site: Any, plan: Any) -> list[Problem]:
+    """A site designation must be one the council's plan defines."""
+    designation = site.get("designation") if isinstance(site, dict) else None
+    if not isinstance(designation, str) or not designation.strip():
+        return []
+    known = {d.code: d.name for d in getattr(plan, "designations", ())}
+    if designation.strip() in known:
+        return []
+    if not known:
+        return [Problem("$.site.designation", f"{plan.name} defines no site designations")]
+    choices = "; ".join(f"{code} ({name})" for code, name in known.items())
+    return [Problem("$.site.designation", f"choose one of {plan.name}'s designations: {choices}")]
 
 
 def statement_json_schema() -> dict[str, Any]:
@@ -232,16 +293,28 @@ def parse_statement(
             problems.append(unknown_council(council, councils))
     located = plan if geo is not None else None
     raw_commitments = data.get("commitments")
+    models: list[Commitment | None] = []
     if isinstance(raw_commitments, list):
         # Commitments are checked by validate_commitments alone (the model's faults included),
         # so a commitment reads the same here as in the form, the CSV upload and the API.
         problems += validate_commitments(
-            raw_commitments, measures=measures, council=located, geo=geo
+            raw_commitments, measures=measures, council=located, geo=geo, models=models
         )
     if located is not None and geo is not None:
         problems += validate_site(data.get("site"), located, geo)
+    if plan is not None:
+        problems += _designation_problems(data.get("site"), plan)
+    payload = data
+    if (
+        isinstance(raw_commitments, list)
+        and len(models) == len(raw_commitments)
+        and all(model is not None for model in models)
+    ):
+        # Each commitment was validated once above; the statement takes those models as
+        # they are (pydantic does not revalidate instances), not the dicts a second time.
+        payload = {**data, "commitments": models}
     try:
-        statement = Statement.model_validate(data)
+        statement = Statement.model_validate(payload)
     except ValidationError as exc:
         structural = [
             p
@@ -385,6 +458,8 @@ def _location_problems(
     """Whether `where` can be placed for `council`: a known postcode, one of the council's
     ward codes, a valid point. Places outside the borough are allowed (they count as not
     local); only places that cannot be placed at all are problems."""
+    if where.kind == "site":
+        return []  # placed with the site, which validate_site checks
     anchor = "\x00where"  # placed under a private path, then renamed to the caller's field
     try:
         geo.place(
@@ -412,6 +487,7 @@ def validate_commitments(
     geo: LocationChecker | None = None,
     path: FieldPath = json_field_path,
     list_path: str = "$.commitments",
+    models: list[Commitment | None] | None = None,
 ) -> list[Problem]:
     """Every problem with adding `commitments` (raw statement@1 dicts) to `existing` ones.
 
@@ -422,6 +498,8 @@ def validate_commitments(
     phase, `stacks_on`, at most MAX_COMMITMENTS in all, and, when `council` and `geo` are
     given, that each location can be placed for that council. `path(index, field)` names
     where a problem is reported (a JSON path by default; a CSV row and column for uploads).
+    `models`, when given, receives each checked commitment's model (None where it failed),
+    so `parse_statement` need not validate the commitments a second time.
     """
     problems: list[Problem] = []
     total = len(existing) + len(commitments)
@@ -443,6 +521,8 @@ def validate_commitments(
         at = functools.partial(path, index)
         if not isinstance(item, Mapping):
             problems.append(Problem(at(""), "each commitment must be an object"))
+            if models is not None:
+                models.append(None)
             continue
         own = _own_problems(item, measures, taken, known_ids)
         cid = _text(item.get("id"))
@@ -458,6 +538,8 @@ def validate_commitments(
                 root = field_name.split(".")[0].split("[")[0]
                 if root not in own:
                     structural.append((field_name, error["msg"].removeprefix("Value error, ")))
+        if models is not None:
+            models.append(model)
         ordered = sorted(own.items(), key=lambda kv: _FIELD_ORDER.index(kv[0]))
         problems.extend(Problem(at(name), message) for name, message in ordered)
         problems.extend(Problem(at(name), message) for name, message in structural)

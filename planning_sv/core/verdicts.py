@@ -10,17 +10,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.rules.model import STATUSES
 
 DECISIONS = ("agree", "override")
+# Plain words for the engine's statuses, on every officer page and in the committee table.
 STATUS_LABELS = {
-    "pass": "Pass",
-    "partial": "Partial",
-    "fail": "Fail",
+    "pass": "Met",
+    "partial": "Partly met",
+    "fail": "Not met",
     "not_applicable": "Not applicable",
     "needs_evidence": "Needs evidence",
 }
+# The choices in a sentence, for messages: "met, partly met, not met, not applicable or ..."
+STATUS_CHOICES = (
+    ", ".join(STATUS_LABELS[s].lower() for s in STATUSES[:-1])
+    + f" or {STATUS_LABELS[STATUSES[-1]].lower()}"
+)
 MAX_TEXT = 5000
 
 
@@ -56,27 +63,37 @@ def make_verdict(
     comment = (comment or "").strip() or None
     problems: list[Problem] = []
     if decision not in DECISIONS:
-        problems.append(Problem(f"{field}.decision", "choose agree or override"))
+        problems.append(
+            Problem(
+                f"{field}.decision",
+                f"Choose whether you agree with the result for {rule_id} or override it",
+            )
+        )
     elif decision == "override":
         if override_status not in STATUSES:
             problems.append(
-                Problem(
-                    f"{field}.status", f"choose the status to override to ({', '.join(STATUSES)})"
-                )
+                Problem(f"{field}.status", f"Choose whether the rule is {STATUS_CHOICES}")
             )
         elif override_status == engine_status:
+            label = STATUS_LABELS.get(engine_status, engine_status).lower()
             problems.append(
                 Problem(
                     f"{field}.status",
-                    "an override must change the status; choose agree to keep "
-                    f"'{STATUS_LABELS.get(engine_status, engine_status)}'",
+                    f"The engine already says {label}: choose a different result to override, "
+                    "or choose agree",
                 )
             )
         if reason is None:
-            problems.append(Problem(f"{field}.reason", "give a reason for overriding the engine"))
+            problems.append(
+                Problem(
+                    f"{field}.reason", f"Enter your reason for overriding the result for {rule_id}"
+                )
+            )
     for name, text in (("reason", reason), ("comment", comment)):
         if text is not None and len(text) > MAX_TEXT:
-            problems.append(Problem(f"{field}.{name}", f"must be at most {MAX_TEXT} characters"))
+            problems.append(
+                Problem(f"{field}.{name}", f"The {name} must be {MAX_TEXT:,} characters or fewer")
+            )
     if problems:
         raise InputInvalid(problems)
     officer_status = override_status if decision == "override" else engine_status
@@ -141,4 +158,78 @@ def carry_forward(previous: Verdict, engine_status: str, from_version: int) -> C
         None,
         None if previous.overridden else previous.reason,
         previous.comment,
+    )
+
+
+# --- the review page's summary and flags (from the typed record) -------------------------
+
+
+@dataclass(frozen=True)
+class UnverifiedFigure:
+    """A rule parameter the rule pack marks `confidence: unverified`, as used in a result.
+
+    The officer must acknowledge each before recommending: the figure was not read in the
+    policy document, so the result that rests on it may be wrong.
+    """
+
+    name: str
+    description: str
+    value: float | int | str | bool
+    unit: str
+    rule_ids: tuple[str, ...]
+    document: str | None
+
+
+def unverified_figures(record: AssessmentRecord) -> list[UnverifiedFigure]:
+    """Every unverified parameter the record's rule results used, once each, in rule order."""
+    found: dict[str, UnverifiedFigure] = {}
+    for rule in record.rules:
+        for parameter in rule.parameters:
+            if parameter.confidence != "unverified":
+                continue
+            known = found.get(parameter.name)
+            rule_ids = (known.rule_ids if known else ()) + (rule.id,)
+            document = parameter.reference.get("document")
+            found[parameter.name] = UnverifiedFigure(
+                name=parameter.name,
+                description=parameter.description,
+                value=parameter.value,
+                unit=parameter.unit,
+                rule_ids=tuple(dict.fromkeys(rule_ids)),
+                document=str(document) if document else None,
+            )
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """What the top of the review page says: the engine's counts, progress, shortfalls."""
+
+    engine_counts: dict[str, int]  # status -> rules, every status present (0 if none)
+    final_counts: dict[str, int]  # the status that counts (the verdict, else the engine's)
+    reviewed: tuple[str, ...]  # rule ids with a verdict on this version
+    unreviewed: tuple[str, ...]
+    overridden: tuple[str, ...]
+    shortfalls: tuple[tuple[str, str, float, str], ...]  # (rule id, title, shortfall, unit)
+
+    @property
+    def total(self) -> int:
+        return len(self.reviewed) + len(self.unreviewed)
+
+
+def review_summary(record: AssessmentRecord, verdicts: Mapping[str, Verdict]) -> ReviewSummary:
+    engine = {status: 0 for status in STATUSES}
+    final = {status: 0 for status in STATUSES}
+    reviewed, unreviewed, overridden, shortfalls = [], [], [], []
+    for rule in record.rules:
+        engine[rule.status] += 1
+        verdict = verdicts.get(rule.id)
+        final[verdict.officer_status if verdict else rule.status] += 1
+        (reviewed if verdict else unreviewed).append(rule.id)
+        if verdict is not None and verdict.overridden:
+            overridden.append(rule.id)
+        if rule.shortfall:
+            shortfalls.append((rule.id, rule.title, rule.shortfall, rule.unit))
+    return ReviewSummary(
+        engine, final, tuple(reviewed), tuple(unreviewed), tuple(overridden), tuple(shortfalls)
     )

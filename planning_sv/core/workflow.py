@@ -112,11 +112,16 @@ ACTIONS: dict[str, Action] = {action.name: action for action in _ACTIONS}
 
 
 class IllegalTransition(Exception):
-    """The action is not allowed from this state or for this role (HTTP 409 / 403)."""
+    """The action is not allowed from this state or for this role (HTTP 409 / 403).
 
-    def __init__(self, message: str, *, forbidden: bool = False):
+    `missing_reason`: refused only because the action needs a reason and none was given
+    (pages answer 400 on the reason's field rather than 409).
+    """
+
+    def __init__(self, message: str, *, forbidden: bool = False, missing_reason: bool = False):
         super().__init__(message)
         self.forbidden = forbidden
+        self.missing_reason = missing_reason
 
 
 @dataclass(frozen=True)
@@ -144,17 +149,28 @@ def transition(
         raise IllegalTransition(f"unknown action '{action_name}'")
     if role not in action.roles:
         raise IllegalTransition(
-            f"the {role.value.replace('_', ' ')} role may not use '{action.label}'", forbidden=True
+            f"The {role.value.replace('_', ' ')} role may not use '{action.label}'", forbidden=True
         )
     if current not in action.sources:
         raise IllegalTransition(
-            f"'{action.label}' is not possible while the statement is "
+            f"You cannot {action.label[0].lower() + action.label[1:]} while the statement is "
             f"{current.value.replace('_', ' ')}"
         )
     reason = (reason or "").strip() or None
     if action.requires_reason and reason is None:
-        raise IllegalTransition(f"{action.label} needs a reason")
+        raise IllegalTransition(f"{action.label} needs a reason", missing_reason=True)
     return Transition(action.name, current, action.target, reason)
+
+
+def four_eyes_refusal(action_name: str, actor_id: int, recommended_by: int | None) -> str | None:
+    """Why `actor_id` may not take the action because of who recommended, or None.
+
+    A senior officer may not sign off a recommendation they made themselves. The one rule
+    behind both the buttons shown (web/authz.py) and the refusal on submit (store/review.py).
+    """
+    if action_name == "sign_off" and recommended_by is not None and recommended_by == actor_id:
+        return "You recommended this statement, so another senior officer must sign it off"
+    return None
 
 
 def available_actions(current: Status | str, role: Role | str) -> list[Action]:

@@ -109,9 +109,19 @@ def demo_accounts(councils: list[str]) -> list[tuple[str, str | None, str]]:
     return accounts
 
 
+# The shared example statements predate site designations, which Islington's Policy B4
+# threshold depends on; an applicant would choose it (the officer confirms). The examples'
+# Holloway Road site is taken to lie in the Nag's Head town centre.
+DEMO_SITE_DESIGNATIONS = {"islington": "town_centre"}
+
+
 def _vary(example: Mapping[str, Any], how: str, reference: str) -> dict[str, Any]:
     data = copy.deepcopy(dict(example))
     data["application_reference"] = reference
+    site = data.get("site")
+    designation = DEMO_SITE_DESIGNATIONS.get(str(data.get("council")))
+    if isinstance(site, dict) and designation and "designation" not in site:
+        site["designation"] = designation
     commitments = data.get("commitments", [])
     if how == "fewer" and len(commitments) > 1:
         data["commitments"] = commitments[:-1]

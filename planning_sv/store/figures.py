@@ -10,6 +10,10 @@ reads and writes rows. `rebuild(session, council)` recomputes every row from the
 
 Aggregates are summed in SQL (`x = x + delta`, insert-or-add on the cell's unique key), so
 two approvals committing at once both count.
+
+Every change also raises the council's figures version (`public_figures_versions`, `bump`)
+in the same transaction. The public pages key their rendered-page cache and ETags on it
+(`version`), so an approval shows at once in every worker process, never a stale page.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from planning_sv.core.measures import Measure, load_measures
 from planning_sv.store.models import (
     AuditEvent,
     CouncilFiguresRow,
+    FiguresVersionRow,
     PublicLineRow,
     PublicSchemeRow,
     PublicSchemeWardRow,
@@ -84,7 +89,11 @@ def public_scheme_of(
     version = statement.latest_version
     if version is None or version.assessment is None:
         return None
-    record = version.assessment.record
+    # With the officers' ward corrections applied (store/review.py; imported here because
+    # review imports statements, which imports this module).
+    from planning_sv.store.review import corrected_record
+
+    record = corrected_record(None, version) or version.assessment.record
     address, points = _submitted(version.data or {}, postcode_point)
     approved_on = pf.approval_date(events)
     if approved_on is None and statement.updated_at is not None:
@@ -264,6 +273,22 @@ def _add_or_insert(
     session.connection().execute(statement, rows)
 
 
+def bump(session: Session, council: str) -> None:
+    """Raise the council's figures version (inside the transaction that changes its rows).
+
+    An UPDATE of one row, so two approvals committing at once serialise on it and each
+    commit gives a new version; readers read the version before the rows it keys."""
+    _add_or_insert(session, FiguresVersionRow, ("council",), [{"council": council, "version": 1}])
+
+
+def version(session: Session, council: str) -> int:
+    """The council's figures version (0 before its first approval or rebuild)."""
+    found = session.scalar(
+        select(FiguresVersionRow.version).where(FiguresVersionRow.council == council)
+    )
+    return int(found or 0)
+
+
 def _remove(session: Session, statement_id: int) -> None:
     """Subtract the statement's stored contributions and delete its public rows."""
     old = session.get(PublicSchemeRow, statement_id)
@@ -300,6 +325,7 @@ def refresh_statement(
     scheme = public_scheme_of(statement, events, measures or load_measures(), postcode_point)
     if scheme is not None:
         _add(session, scheme)
+    bump(session, statement.council)
     session.flush()
 
 
@@ -315,6 +341,14 @@ def rebuild(
     Returns the number of approved schemes published.
     """
     measures = measures or load_measures()
+    # Every council whose rows change: those published before (and the versions known), and
+    # those published after.
+    touched = (
+        {council}
+        if council is not None
+        else set(session.scalars(select(PublicSchemeRow.council).distinct()))
+        | set(session.scalars(select(FiguresVersionRow.council)))
+    )
     for model in (PublicLineRow, PublicSchemeWardRow, PublicSchemeRow):
         query = delete(model)
         if council is not None:
@@ -353,5 +387,7 @@ def rebuild(
         session.expunge_all()  # keep memory flat over many thousands of statements
     for code, change in totals.items():
         _apply(session, code, change, 1)
+    for code in sorted(touched | set(totals)):
+        bump(session, code)
     session.flush()
     return published

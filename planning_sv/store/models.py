@@ -69,6 +69,11 @@ class User(Base):
     # Part of every sign-in session (see get_id): replacing it (sign-out, password change)
     # ends every session of the account, including cookies copied before.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # When the address was confirmed by a link sent to it (store/users.py); None until then.
+    # Workflow emails go only to confirmed addresses (store/mail.py).
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
 
     # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
     @property
@@ -409,6 +414,17 @@ class CouncilFiguresRow(Base):
     filter_key: Mapped[str] = mapped_column(String(120))
     year: Mapped[int] = mapped_column(Integer)
     schemes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FiguresVersionRow(Base):
+    """A counter per council, raised in the transaction of every change to its public rows
+    (store/figures.py). Rendered public pages and their ETags are keyed on it, so every
+    worker process sees an approval at once (web/public.py)."""
+
+    __tablename__ = "public_figures_versions"
+
+    council: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # --- value sets (store/value_sets.py): councils' imported sets and the choice of each ------

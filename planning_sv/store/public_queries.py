@@ -165,17 +165,20 @@ def council_figures(
     """
     selection = selection_of(filters, measures)
     cells: dict[str, WardFigures] = {}
+    shared: dict[str, WardFigures] = {}  # the borough-wide shares alone (core SHARED_SUFFIX)
     schemes = 0
     if selection is not None:
+        shared_key = selection.filter_key + pf.SHARED_SUFFIX
         query = select(WardFiguresRow).where(
             WardFiguresRow.council == council,
             WardFiguresRow.status_key == selection.status_key,
-            WardFiguresRow.filter_key == selection.filter_key,
+            WardFiguresRow.filter_key.in_((selection.filter_key, shared_key)),
         )
         if filters.year is not None:
             query = query.where(WardFiguresRow.year == filters.year)
         for row in session.scalars(query):
-            cells.setdefault(row.ward_code, WardFigures()).add(_figures_of(row))
+            into = shared if row.filter_key == shared_key else cells
+            into.setdefault(row.ward_code, WardFigures()).add(_figures_of(row))
         counts = select(CouncilFiguresRow.schemes).where(
             CouncilFiguresRow.council == council,
             CouncilFiguresRow.status_key == selection.status_key,
@@ -202,6 +205,7 @@ def council_figures(
         cells=cells,
         schemes=schemes,
         years=years,
+        shared_cells=shared,
     )
 
 
@@ -415,3 +419,34 @@ def iter_ward_sites(
         .order_by(PublicSchemeRow.statement_id)
     )
     yield from session.scalars(query.execution_options(yield_per=BATCH))
+
+
+# --- approved schemes: the list and one scheme's page (issue 12) -------------------------------
+
+
+def list_schemes(
+    session: Session, council: str, *, offset: int = 0, limit: int | None = None
+) -> tuple[list[pf.PublicScheme], int]:
+    """One page of the council's approved schemes, newest approval first, and how many
+    there are. Each is read from its stored public facts (no applicant details)."""
+    total = session.scalar(
+        select(func.count()).select_from(PublicSchemeRow).where(PublicSchemeRow.council == council)
+    )
+    query = (
+        select(PublicSchemeRow.facts)
+        .where(PublicSchemeRow.council == council)
+        .order_by(PublicSchemeRow.approved_on.desc(), PublicSchemeRow.statement_id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    schemes = [pf.PublicScheme.model_validate(facts) for facts in session.scalars(query)]
+    return schemes, int(total or 0)
+
+
+def scheme(session: Session, council: str, statement_id: int) -> pf.PublicScheme | None:
+    """An approved scheme's public facts, or None (not approved, or another council's)."""
+    row = session.get(PublicSchemeRow, statement_id)
+    if row is None or row.council != council:
+        return None
+    return pf.PublicScheme.model_validate(row.facts)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     ForeignKey,
     Integer,
@@ -38,9 +39,24 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.verdicts import CarriedVerdict, Verdict, carry_forward, make_verdict
-from planning_sv.core.workflow import STAFF, IllegalTransition, Status, transition
+from planning_sv.core.heads_of_terms import SignOff
+from planning_sv.core.verdicts import (
+    CarriedVerdict,
+    Verdict,
+    carry_forward,
+    make_verdict,
+    unverified_figures,
+)
+from planning_sv.core.ward_corrections import WardCorrection, apply_ward_corrections
+from planning_sv.core.workflow import (
+    STAFF,
+    IllegalTransition,
+    Status,
+    four_eyes_refusal,
+    transition,
+)
 
 # Module, not names: models.py imports this module at its end, and statements.py imports
 # models, so statements may still be initialising when this line runs.
@@ -107,6 +123,107 @@ class RuleVerdict(Base):
         return Verdict(
             self.rule_id, self.engine_status, self.officer_status, self.reason, self.comment
         )
+
+
+# Who reads what an officer writes. Internal notes (verdict reasons, recommend, sign-off,
+# return and approval notes, and notes added on the review page) are for council staff
+# only; messages to the applicant (a request for changes, the reason for a refusal) are
+# shown in the applicant's history, labelled. Issue 15's conversation thread adds to this.
+INTERNAL = "internal"
+APPLICANT = "applicant"
+AUDIENCES = (INTERNAL, APPLICANT)
+ACTION_AUDIENCE = {
+    "request_changes": APPLICANT,
+    "refuse": APPLICANT,
+    "recommend": INTERNAL,
+    "sign_off": INTERNAL,
+    "return": INTERNAL,
+    "approve": INTERNAL,
+    "start_review": INTERNAL,
+}
+AUDIENCE_LABELS = {
+    INTERNAL: "Internal note – not shown to the applicant",
+    APPLICANT: "Message to the applicant",
+}
+MAX_NOTE = 5000
+
+
+class ReviewNote(Base):
+    """Text an officer wrote, with who may read it; append-only like the audit trail.
+
+    `event_id` links a note written with a decision (request changes, refuse, recommend...)
+    to that decision's audit event; a note added on its own has its own "note" event.
+    """
+
+    __tablename__ = "review_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    statement_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_versions.id", ondelete="CASCADE"), default=None
+    )
+    audience: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))  # note, or the decision it came with
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="CASCADE"), default=None, index=True
+    )
+
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return AUDIENCE_LABELS.get(self.audience, AUDIENCE_LABELS[INTERNAL])
+
+
+class ParameterAcknowledgement(Base):
+    """An officer acknowledged an unverified rule parameter used in a version's results."""
+
+    __tablename__ = "parameter_acknowledgements"
+    __table_args__ = (
+        UniqueConstraint("statement_version_id", "parameter", name="uq_parameter_acknowledgement"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_version_id: Mapped[int] = mapped_column(
+        ForeignKey("statement_versions.id", ondelete="CASCADE"), index=True
+    )
+    parameter: Mapped[str] = mapped_column(String(128))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    officer: Mapped[User] = relationship()
+
+
+class WardCorrectionRow(Base):
+    """An officer's correction of the ward a commitment of a version was placed in.
+
+    Every correction is kept (the latest per commitment counts); `from_wards` is what the
+    record said before, so the audit trail reads "from X to Y because ...".
+    """
+
+    __tablename__ = "ward_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_version_id: Mapped[int] = mapped_column(
+        ForeignKey("statement_versions.id", ondelete="CASCADE"), index=True
+    )
+    commitment_id: Mapped[str] = mapped_column(String(128))
+    from_wards: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    ward_code: Mapped[str] = mapped_column(String(16))
+    ward_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    officer: Mapped[User] = relationship()
+
+    def as_core(self) -> WardCorrection:
+        return WardCorrection(self.commitment_id, self.ward_code, self.ward_name, self.reason)
 
 
 @dataclass(frozen=True)
@@ -310,6 +427,22 @@ def _start_review_if_waiting(session: Session, statement: Statement, actor: User
         repo.apply_transition(session, statement, "start_review", actor)
 
 
+def _check_reviewable(
+    statement: Statement, version: StatementVersion, actor: User, what: str
+) -> None:
+    """Refuse review work by anyone but the council's staff, or on a closed or old version."""
+    if actor.role not in {r.value for r in STAFF} or actor.council != statement.council:
+        raise IllegalTransition(
+            f"Only officers of the statement's council can {what}", forbidden=True
+        )
+    if Status(statement.status) not in REVIEWABLE:
+        raise IllegalTransition(
+            f"You cannot {what} while the statement is {statement.status.replace('_', ' ')}"
+        )
+    if statement.latest_version is None or statement.latest_version.id != version.id:
+        raise IllegalTransition("Only the latest submitted version can be reviewed")
+
+
 def validate_verdicts(
     entries: Iterable[VerdictInput], engine_statuses: Mapping[str, str]
 ) -> list[Verdict]:
@@ -345,29 +478,26 @@ def save_verdicts(
     actor: User,
     *,
     expected_version: int | None,
+    bulk: str | None = None,
 ) -> list[str]:
     """Record the officer's verdicts on `version`; returns the ids of rules that changed.
+
+    `bulk` names the page action that recorded them all at once ("agree_remaining"); each
+    verdict's audit event says so.
 
     Raises InputInvalid (naming `rules[ID].reason` etc.), IllegalTransition when the
     statement is not open to review, or ReviewConflict when someone saved first.
     """
-    if actor.role not in {r.value for r in STAFF} or actor.council != statement.council:
-        raise IllegalTransition(
-            "only officers of the statement's council record verdicts", forbidden=True
-        )
-    if Status(statement.status) not in REVIEWABLE:
-        raise IllegalTransition(
-            f"verdicts cannot be recorded on a statement that is "
-            f"{statement.status.replace('_', ' ')}"
-        )
-    if statement.latest_version is None or statement.latest_version.id != version.id:
-        raise IllegalTransition("only the latest submitted version can be reviewed")
+    _check_reviewable(statement, version, actor, "record verdicts")
     engine = {str(r["id"]): str(r["status"]) for r in assessment.get("rules") or []}
     entries = list(entries)
     unknown = [e.rule_id for e in entries if e.rule_id not in engine]
     if unknown:
         raise InputInvalid(
-            [Problem(f"rules[{rule_id}]", "no such rule in this assessment") for rule_id in unknown]
+            [
+                Problem(f"rules[{rule_id}]", f"There is no rule {rule_id} in this assessment")
+                for rule_id in unknown
+            ]
         )
     verdicts = validate_verdicts(entries, engine)
     existing = verdicts_for(session, version)
@@ -407,6 +537,8 @@ def save_verdicts(
             "overridden": verdict.overridden,
             "comment": verdict.comment,
         }
+        if bulk:
+            details["bulk"] = bulk
         pre = carried.get(verdict.rule_id)
         if pre is not None and (pre.decision, pre.status, pre.reason, pre.comment) == (
             "override" if verdict.overridden else "agree",
@@ -441,8 +573,8 @@ def _recommend_refusal(unjudged: list[str], carried: Mapping[str, CarriedVerdict
             " verdicts to confirm them."
         )
     return (
-        text + " Or tick 'Accept the engine's results for the rules I have not judged'"
-        " to let the engine's result stand for them."
+        text + " Or use 'Agree with the engine on the remaining rules', or tick 'Accept the"
+        " engine's results for the rules I have not judged'."
     )
 
 
@@ -482,27 +614,25 @@ def officer_action(
     transition(
         Status.UNDER_REVIEW if implicit_start else statement.status, action, actor.role, reason
     )
-    if action == "sign_off":
-        recommended_by = next(
-            (
-                e.actor_id
-                for e in reversed(repo.events_for(session, statement))
-                if e.action == "recommend"
-            ),
-            None,
-        )
-        if recommended_by == actor.id:
-            raise IllegalTransition(
-                "you recommended this statement; another senior officer must sign it off"
-            )
+    # Four eyes: the same rule (core.workflow) hides the button (web/authz.py).
+    refusal = four_eyes_refusal(action, actor.id, recommended_by(session, statement))
+    if refusal is not None:
+        raise IllegalTransition(refusal)
     verdicts = verdicts_for(session, version)
     engine = engine_statuses(version)
     unjudged = [rule_id for rule_id in engine if rule_id not in verdicts]
-    if action == "recommend" and unjudged and not accept_engine:
-        # Checked against the verdicts of the review version the officer saw: _claim below
-        # refuses the decision if anyone saved a verdict since.
-        message = _recommend_refusal(unjudged, carried_forward(session, statement, version))
-        raise InputInvalid([Problem("accept_engine", message)])
+    if action == "recommend":
+        # Checked against the review version the officer saw: _claim below refuses the
+        # decision if anyone saved a verdict or an acknowledgement since.
+        problems = []
+        if unjudged and not accept_engine:
+            message = _recommend_refusal(unjudged, carried_forward(session, statement, version))
+            problems.append(Problem("accept_engine", message))
+        pending = unacknowledged(session, version)
+        if pending:
+            problems.append(Problem("acknowledge", _acknowledge_refusal(pending)))
+        if problems:
+            raise InputInvalid(problems)
     review_version = _claim(session, statement, version, actor, expected_version)
     if implicit_start:
         _start_review_if_waiting(session, statement, actor)
@@ -511,7 +641,394 @@ def officer_action(
         details["verdicts"] = {k: v.officer_status for k, v in sorted(verdicts.items())}
     if action == "recommend" and unjudged:
         details["accepted_engine_results"] = {rule_id: engine[rule_id] for rule_id in unjudged}
-    return repo.apply_transition(session, statement, action, actor, reason, details)
+    if action == "recommend":
+        details["acknowledged_unverified"] = sorted(acknowledged(session, version))
+    decided = repo.apply_transition(session, statement, action, actor, reason, details)
+    if decided.reason:
+        # The text goes to its audience only: a request for changes or a refusal is a
+        # message to the applicant, any other decision's note is internal.
+        session.add(
+            ReviewNote(
+                statement_id=statement.id,
+                statement_version_id=version.id,
+                audience=ACTION_AUDIENCE.get(action, INTERNAL),
+                kind=action,
+                body=decided.reason,
+                author_id=actor.id,
+                event_id=decided.id,
+            )
+        )
+        session.flush()
+    return decided
+
+
+# --- four eyes, acknowledgements, notes, ward corrections ----------------------------------
+
+
+def recommended_by(session: Session, statement: Statement) -> int | None:
+    """Who made the recommendation that stands (None: none, or a senior officer returned it)."""
+    for found in reversed(repo.events_for(session, statement)):
+        if found.action == "return":
+            return None
+        if found.action == "recommend":
+            return found.actor_id
+    return None
+
+
+def sign_off_of(
+    session: Session, statement: Statement, version: StatementVersion
+) -> SignOff | None:
+    """The senior officer's sign-off of `version` that stands, for the heads of terms: the
+    latest `sign_off` event of that version, unless a `return` followed it. None: a draft."""
+    found: AuditEvent | None = None
+    for event_ in repo.events_for(session, statement):
+        if event_.details.get("version") != version.number:
+            continue
+        if event_.action == "sign_off":
+            found = event_
+        elif event_.action == "return":
+            found = None
+    if found is None:
+        return None
+    actor = found.actor
+    name = (actor.name or actor.email) if actor is not None else "(account removed)"
+    return SignOff(name=name, role="Senior planning officer", on=found.at.date())
+
+
+def record_of(version: StatementVersion) -> AssessmentRecord | None:
+    return version.assessment.record if version.assessment is not None else None
+
+
+def acknowledged(
+    session: Session, version: StatementVersion
+) -> dict[str, ParameterAcknowledgement]:
+    rows = session.scalars(
+        select(ParameterAcknowledgement).where(
+            ParameterAcknowledgement.statement_version_id == version.id
+        )
+    )
+    return {row.parameter: row for row in rows}
+
+
+def unacknowledged(session: Session, version: StatementVersion) -> list[str]:
+    """Unverified parameters of the version's results nobody has acknowledged yet."""
+    record = record_of(version)
+    if record is None:
+        return []
+    done = acknowledged(session, version)
+    return [f.name for f in unverified_figures(record) if f.name not in done]
+
+
+def _acknowledge_refusal(pending: list[str]) -> str:
+    count = len(pending)
+    return (
+        f"Before you recommend, acknowledge the {count} unverified figure"
+        f"{'' if count == 1 else 's'} the results rely on ({', '.join(pending)}): "
+        "check them against the policy, then tick and save them under 'Unverified figures'"
+    )
+
+
+def acknowledge_figures(
+    session: Session,
+    statement: Statement,
+    version: StatementVersion,
+    names: Iterable[str],
+    actor: User,
+    *,
+    expected_version: int | None,
+) -> list[str]:
+    """Record that `actor` acknowledged these unverified parameters; returns the new ones.
+
+    One audit event lists them with the values the results used. InputInvalid names
+    `acknowledge` when nothing or an unknown parameter is chosen.
+    """
+    _check_reviewable(statement, version, actor, "acknowledge figures")
+    record = record_of(version)
+    figures = {f.name: f for f in unverified_figures(record)} if record else {}
+    chosen = list(dict.fromkeys(n for n in names if n))
+    unknown = [n for n in chosen if n not in figures]
+    if unknown:
+        raise InputInvalid(
+            [Problem("acknowledge", f"{', '.join(unknown)} is not an unverified figure here")]
+        )
+    done = acknowledged(session, version)
+    new = [n for n in chosen if n not in done]
+    if not chosen:
+        raise InputInvalid([Problem("acknowledge", "Tick the unverified figures you have checked")])
+    if not new:
+        _check_current(session, statement, version, expected_version)
+        return []
+    review_version = _claim(session, statement, version, actor, expected_version)
+    _start_review_if_waiting(session, statement, actor)
+    for name in new:
+        session.add(
+            ParameterAcknowledgement(
+                statement_version_id=version.id, parameter=name, officer_id=actor.id
+            )
+        )
+    repo.record_event(
+        session,
+        statement,
+        actor,
+        "acknowledge_unverified",
+        None,
+        None,
+        None,
+        {
+            "version": version.number,
+            "review_version": review_version,
+            "parameters": {
+                n: {
+                    "value": figures[n].value,
+                    "unit": figures[n].unit,
+                    "rules": list(figures[n].rule_ids),
+                }
+                for n in new
+            },
+        },
+    )
+    session.flush()
+    return new
+
+
+def agree_remaining(
+    session: Session,
+    statement: Statement,
+    version: StatementVersion,
+    actor: User,
+    *,
+    expected_version: int | None,
+) -> list[str]:
+    """Record the engine's result as the officer's verdict on every rule of `version` that
+    has no verdict yet (carried-forward suggestions included: they are not verdicts until
+    saved). Each is an ordinary audited verdict marked `bulk: agree_remaining`."""
+    _check_reviewable(statement, version, actor, "record verdicts")
+    remaining = unjudged_rules(session, version)
+    if not remaining:
+        raise InputInvalid([Problem("agree_remaining", "Every rule already has your verdict")])
+    assert version.assessment is not None  # unjudged rules come from it
+    return save_verdicts(
+        session,
+        statement,
+        version,
+        version.assessment.data,
+        [VerdictInput(rule_id=rule_id, decision="agree") for rule_id in remaining],
+        actor,
+        expected_version=expected_version,
+        bulk="agree_remaining",
+    )
+
+
+def add_note(
+    session: Session,
+    statement: Statement,
+    version: StatementVersion,
+    body: str,
+    actor: User,
+) -> ReviewNote:
+    """An internal note on the review (staff only; never shown to the applicant).
+
+    Notes do not move the review's lock: they change no verdict or decision, and two
+    officers writing notes at once should both be kept.
+    """
+    if actor.role not in {r.value for r in STAFF} or actor.council != statement.council:
+        raise IllegalTransition(
+            "Only officers of the statement's council can add notes", forbidden=True
+        )
+    text = (body or "").strip()
+    if not text:
+        raise InputInvalid([Problem("note", "Enter the internal note")])
+    if len(text) > MAX_NOTE:
+        raise InputInvalid([Problem("note", f"The note must be {MAX_NOTE:,} characters or fewer")])
+    event = repo.record_event(
+        session, statement, actor, "note", None, None, None, {"version": version.number}
+    )
+    note = ReviewNote(
+        statement_id=statement.id,
+        statement_version_id=version.id,
+        audience=INTERNAL,
+        kind="note",
+        body=text,
+        author_id=actor.id,
+        event_id=event.id,
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_for(session: Session, statement: Statement) -> list[ReviewNote]:
+    """Every note of the statement, oldest first (staff pages)."""
+    return list(
+        session.scalars(
+            select(ReviewNote)
+            .where(ReviewNote.statement_id == statement.id)
+            .order_by(ReviewNote.created_at, ReviewNote.id)
+        )
+    )
+
+
+def ward_corrections_for(session: Session, version: StatementVersion) -> list[WardCorrectionRow]:
+    return list(
+        session.scalars(
+            select(WardCorrectionRow)
+            .where(WardCorrectionRow.statement_version_id == version.id)
+            .order_by(WardCorrectionRow.at, WardCorrectionRow.id)
+        )
+    )
+
+
+def corrected_record(session: Session | None, version: StatementVersion) -> AssessmentRecord | None:
+    """The version's typed record with the officers' ward corrections applied: what the
+    review page, the heads of terms and (on approval) the public figures read."""
+    record = record_of(version)
+    if record is None:
+        return None
+    session = session or Session.object_session(version)
+    if session is None:
+        return record
+    return apply_ward_corrections(
+        record, [r.as_core() for r in ward_corrections_for(session, version)]
+    )
+
+
+def correct_ward(
+    session: Session,
+    statement: Statement,
+    version: StatementVersion,
+    commitment_id: str,
+    ward_code: str,
+    reason: str,
+    actor: User,
+    *,
+    wards: Mapping[str, str],
+    expected_version: int | None,
+) -> WardCorrectionRow:
+    """Correct the ward a commitment of `version` lies in, with a reason (audited).
+
+    `wards`: code -> name of the council's wards the officer may choose from. InputInvalid
+    names `ward` or `reason`.
+    """
+    _check_reviewable(statement, version, actor, "correct wards")
+    current = corrected_record(session, version)
+    commitment = (
+        next((c for c in current.commitments if c.id == commitment_id), None) if current else None
+    )
+    problems = []
+    if commitment is None:
+        raise InputInvalid([Problem("commitment", f"There is no commitment {commitment_id}")])
+    ward_code = (ward_code or "").strip().upper()
+    text = (reason or "").strip()
+    if ward_code not in wards:
+        problems.append(Problem("ward", "Choose the ward from the list"))
+    elif [w.code for w in commitment.wards] == [ward_code]:
+        problems.append(
+            Problem(
+                "ward",
+                f"{commitment_id} is already wholly in {wards[ward_code]}: choose another ward",
+            )
+        )
+    if not text:
+        problems.append(Problem("reason", "Enter the reason for correcting the ward"))
+    elif len(text) > MAX_NOTE:
+        problems.append(Problem("reason", f"The reason must be {MAX_NOTE:,} characters or fewer"))
+    if problems:
+        raise InputInvalid(problems)
+    review_version = _claim(session, statement, version, actor, expected_version)
+    _start_review_if_waiting(session, statement, actor)
+    before = [{"code": w.code, "name": w.name, "share": w.share} for w in commitment.wards]
+    row = WardCorrectionRow(
+        statement_version_id=version.id,
+        commitment_id=commitment_id,
+        from_wards=before,
+        ward_code=ward_code,
+        ward_name=wards[ward_code],
+        reason=text,
+        officer_id=actor.id,
+    )
+    session.add(row)
+    repo.record_event(
+        session,
+        statement,
+        actor,
+        "ward_correction",
+        None,
+        None,
+        text,
+        {
+            "version": version.number,
+            "review_version": review_version,
+            "commitment_id": commitment_id,
+            "from_wards": before,
+            "to_ward": {"code": ward_code, "name": wards[ward_code]},
+        },
+    )
+    session.flush()
+    return row
+
+
+# --- what the applicant sees ----------------------------------------------------------------
+
+# Events the applicant's history lists, in plain words; anything else (verdicts, notes,
+# acknowledgements, ward corrections, events other features add) is staff-only.
+_APPLICANT_TITLES = {
+    "create": "You started the statement",
+    "submit": "You submitted version {version}",
+    "resubmit": "You resubmitted the statement as version {version}",
+    "start_review": "A planning officer started reviewing your statement",
+    "request_changes": "The planning officer asked for changes",
+    "recommend": "The planning officer sent a recommendation to a senior officer",
+    "return": "The senior officer returned the statement to the planning officer",
+    "sign_off": "A senior officer signed off the recommendation",
+    "approve": "The council approved the statement",
+    "refuse": "The council refused the statement",
+    "withdraw": "You withdrew the statement",
+}
+APPLICANT_MESSAGE_LABEL = "Message from the planning officer"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    title: str
+    message: str | None = None  # only text meant for the applicant
+    label: str | None = None  # what the message is ("Message from the planning officer")
+
+
+def applicant_history(session: Session, statement: Statement) -> list[HistoryEntry]:
+    """The statement's history as its applicant may read it, newest first.
+
+    Only events in plain words; only text written for the applicant (messages stored with
+    audience "applicant", and the applicant's own withdrawal reason), each labelled. An
+    override reason, a verdict comment or an internal note never appears.
+    """
+    messages = {
+        note.event_id: note.body
+        for note in session.scalars(
+            select(ReviewNote).where(
+                ReviewNote.statement_id == statement.id, ReviewNote.audience == APPLICANT
+            )
+        )
+        if note.event_id is not None
+    }
+    entries = []
+    for found in repo.events_for(session, statement):
+        title = _APPLICANT_TITLES.get(found.action)
+        if title is None:
+            continue
+        version = found.details.get("version", "") if isinstance(found.details, Mapping) else ""
+        message, label = messages.get(found.id), APPLICANT_MESSAGE_LABEL
+        if found.action == "withdraw" and found.reason:
+            message, label = found.reason, "Your reason"
+        entries.append(
+            HistoryEntry(
+                at=found.at,
+                title=title.format(version=version),
+                message=message,
+                label=label if message else None,
+            )
+        )
+    return list(reversed(entries))
 
 
 # --- append-only audit --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from planning_sv.core.errors import InputInvalid, Problem
@@ -142,8 +142,12 @@ def create_user(
     *,
     name: str | None = None,
     councils: set[str] | None = None,
+    verified: bool = True,
 ) -> User:
-    """Create an account or raise InputInvalid naming each bad field (and duplicate email)."""
+    """Create an account or raise InputInvalid naming each bad field (and duplicate email).
+
+    `verified`: the address counts as confirmed (an operator or admin made the account);
+    self-registration passes False and sends a confirmation link (web/auth.py)."""
     problems = check_new_account(email, password, role, council, councils)
     email = normalise_email(email)
     if not problems and get_user_by_email(session, email) is not None:
@@ -156,6 +160,7 @@ def create_user(
         role=role,
         council=council or None,
         name=name,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -306,6 +311,11 @@ def change_password(user: User, current: str, new: str) -> None:
         raise InputInvalid(problems)
     user.password_hash = hash_password(new)
     end_sessions(user)
+    # A leaked password may have been used to make API tokens: they go with it (the
+    # account page lists them revoked). Reset links fail too (password_fingerprint).
+    session = object_session(user)
+    if session is not None:
+        revoke_tokens(session, user)
 
 
 def register_applicant(session: Session, email: str, password: str) -> User | None:
@@ -321,7 +331,7 @@ def register_applicant(session: Session, email: str, password: str) -> User | No
     if get_user_by_email(session, email) is not None:
         hash_password(password)
         return None
-    return create_user(session, email, password)
+    return create_user(session, email, password, verified=False)
 
 
 # --- role changes, always audited --------------------------------------------------------
@@ -434,3 +444,193 @@ def revoke_tokens(session: Session, user: User, token_id: int | None = None) -> 
     for token in tokens:
         token.revoked_at = utcnow()
     return len(tokens)
+
+
+# --- links sent by email: verification, password reset, change of email (ASVS 2.5, 3.3) ----
+#
+# A link carries a 256-bit random token; only its SHA-256 is stored (store/mail.py
+# AccountToken). Each works once, expires, and fails once the account's password changes
+# (the token records a fingerprint of the password hash it was issued under). Issuing a new
+# link of a purpose retires the account's earlier unused ones.
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
+CHANGE_EMAIL = "change_email"
+TOKEN_LIFETIMES = {
+    VERIFY_EMAIL: dt.timedelta(days=3),
+    RESET_PASSWORD: dt.timedelta(hours=1),
+    CHANGE_EMAIL: dt.timedelta(days=1),
+}
+
+
+def password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()
+
+
+def issue_account_token(
+    session: Session,
+    user: User,
+    purpose: str,
+    *,
+    new_email: str | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new single-use link token for `user` (returned once, stored hashed)."""
+    from planning_sv.store.mail import AccountToken
+
+    now = now or utcnow()
+    session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    plain = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_hash(plain),
+            new_email=normalise_email(new_email) if new_email else None,
+            password_fingerprint=password_fingerprint(user),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIMES[purpose],
+        )
+    )
+    session.flush()
+    return plain
+
+
+def account_token(
+    session: Session, plain: str | None, purpose: str, *, now: dt.datetime | None = None
+) -> Any:
+    """The live AccountToken for this link, or None: unknown, another purpose, used,
+    expired, issued under an earlier password, or for a disabled account."""
+    from planning_sv.store.mail import AccountToken
+
+    if not plain or len(plain) > 100:
+        return None
+    token = session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _token_hash(plain))
+    )
+    now = now or utcnow()
+    if token is None or token.purpose != purpose or token.used_at is not None:
+        return None
+    if _aware(token.expires_at) <= now:
+        return None
+    user = session.get(User, token.user_id)
+    if (
+        user is None
+        or not user.is_active
+        or token.password_fingerprint != password_fingerprint(user)
+    ):
+        return None
+    return token
+
+
+LINK_INVALID = (
+    "This link has expired or has already been used. Links work once, for a limited time, "
+    "and stop working when the password changes"
+)
+
+
+def _redeem(
+    session: Session, plain: str | None, purpose: str, now: dt.datetime | None
+) -> tuple[Any, User]:
+    token = account_token(session, plain, purpose, now=now)
+    if token is None:
+        raise InputInvalid([Problem("token", LINK_INVALID)])
+    # Claimed with a conditional UPDATE, so two uses at once cannot both succeed.
+    from planning_sv.store.mail import AccountToken
+
+    claimed = session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InputInvalid([Problem("token", LINK_INVALID)])
+    session.refresh(token)
+    user = session.get(User, token.user_id)
+    assert user is not None
+    return token, user
+
+
+def verify_email(session: Session, plain: str | None, *, now: dt.datetime | None = None) -> User:
+    """Confirm the account's address from its link; InputInvalid naming `token` if not live."""
+    _token, user = _redeem(session, plain, VERIFY_EMAIL, now)
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utcnow()
+    return user
+
+
+def request_password_reset(session: Session, email: str) -> tuple[User, str] | None:
+    """A reset link token for the active account with this address, or None (the caller
+    answers alike either way, so the form does not reveal who has an account)."""
+    user = get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    return user, issue_account_token(session, user, RESET_PASSWORD)
+
+
+def reset_password(
+    session: Session, plain: str | None, new: str, *, now: dt.datetime | None = None
+) -> User:
+    """Set a new password from a reset link: the password is checked as at registration,
+    every session ends and every API token is revoked. InputInvalid names `token` or
+    `password`; a refused password leaves the link usable."""
+    token = account_token(session, plain, RESET_PASSWORD, now=now)
+    if token is None:
+        raise InputInvalid([Problem("token", LINK_INVALID)])
+    user = session.get(User, token.user_id)
+    assert user is not None
+    problems = password_problems(new, user.email)
+    if problems:
+        raise InputInvalid(problems)
+    _redeem(session, plain, RESET_PASSWORD, now)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    revoke_tokens(session, user)
+    # The link came to this address, so it is confirmed too.
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utcnow()
+    return user
+
+
+def request_email_change(
+    session: Session, user: User, current_password: str, new_email: str
+) -> str | None:
+    """A confirmation token for moving `user` to `new_email`, after checking the current
+    password; None when the address already has an account (the caller answers alike).
+    InputInvalid names `current_password` or `email`."""
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise InputInvalid([Problem("current_password", "Your current password is not correct")])
+    email = normalise_email(new_email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise InputInvalid([Problem("email", "Enter an email address in the correct format")])
+    if email == user.email:
+        raise InputInvalid([Problem("email", "This is already your email address")])
+    if get_user_by_email(session, email) is not None:
+        return None
+    return issue_account_token(session, user, CHANGE_EMAIL, new_email=email)
+
+
+def confirm_email_change(
+    session: Session, plain: str | None, *, now: dt.datetime | None = None
+) -> tuple[User, str]:
+    """Move the account to the address its link was sent to; returns (user, old address).
+    Every session ends. InputInvalid names `token` (also when the address was taken since)."""
+    token, user = _redeem(session, plain, CHANGE_EMAIL, now)
+    new_email = token.new_email or ""
+    if get_user_by_email(session, new_email) is not None:
+        raise InputInvalid([Problem("token", "Another account now uses this email address")])
+    old = user.email
+    user.email = new_email
+    user.email_verified_at = now or utcnow()
+    end_sessions(user)
+    return user, old

@@ -23,13 +23,25 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from planning_sv import config as paths
-from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.figures import format_date, format_gbp, format_number
 from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
 from planning_sv.web.maps import DisplayCache, tiles_from_config
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
-BLUEPRINT_MODULES = ("auth", "applicant", "api", "admin", "officer", "public", "maps", "ops")
+BLUEPRINT_MODULES = (
+    "auth",
+    "applicant",
+    "api",
+    "admin",
+    "officer",
+    "public",
+    "maps",
+    "ops",
+    "monitoring",
+    "contributions",
+    "delivery",
+)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SERVICE_NAME = "Social value in planning"
 
@@ -119,6 +131,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0
         # trusts none: a client could otherwise choose the address that rate limits count.
         TRUSTED_PROXIES=os.environ.get("PLANNING_SV_TRUSTED_PROXIES", "0"),
+        # Email (planning_sv/mail.py, docs/OPERATIONS.md): SMTP by URL, or GOV.UK Notify when
+        # its key is set; neither: the app works and says so on the admin mail page.
+        MAIL_URL=os.environ.get("MAIL_URL") or None,
+        MAIL_FROM=os.environ.get("MAIL_FROM") or None,
+        NOTIFY_API_KEY=os.environ.get("NOTIFY_API_KEY") or None,
+        NOTIFY_TEMPLATE_ID=os.environ.get("NOTIFY_TEMPLATE_ID") or None,
+        NOTIFY_BASE_URL=os.environ.get("NOTIFY_BASE_URL") or None,
+        # The site's address for links in emails, e.g. https://socialvalue.example.gov.uk
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,
     )
     if config:
         app.config.update(dict(config))
@@ -131,6 +152,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     # A misconfigured base map fails at start-up, not as a 500 on the first map page.
     tiles_from_config(app.config)
+    # So does a misconfigured mail transport (ValueError naming the setting).
+    from planning_sv.mail import mailer_from_config
+
+    app.extensions["planning_sv.mailer"] = mailer_from_config(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
 
@@ -207,6 +232,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["pretty_json"] = pretty_json
     # One way to print figures on every page (core/figures.py), macros included.
     app.jinja_env.globals.update(format_number=format_number, format_gbp=format_gbp)
+    # One way to print dates: '29 November 2026' ({{ d | date }}), with time
+    # '29 November 2026 at 2:05pm' ({{ d | date(time=True) }}).
+    app.jinja_env.filters["date"] = format_date
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -321,6 +349,9 @@ def db_session() -> Session:
         from flask import current_app
 
         g._db_session = current_app.extensions["planning_sv.db"].Session()
+        from planning_sv.web import notify
+
+        notify.attach(g._db_session)  # workflow emails, sent after each commit
     return g._db_session
 
 

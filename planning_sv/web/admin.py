@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
@@ -25,6 +34,7 @@ from planning_sv.core.valuation.valuesets import (
     rows_in_force,
 )
 from planning_sv.store import value_sets as value_set_store
+from planning_sv.store.mail import MailLogEntry
 from planning_sv.store.models import User
 from planning_sv.store.users import set_active, set_role
 from planning_sv.web import assessor, db_session
@@ -46,6 +56,7 @@ from planning_sv.web.forms import (
     attach_problems,
     select_choices,
 )
+from planning_sv.web.notify import mailer
 from planning_sv.web.params import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,7 +78,44 @@ def users() -> ResponseReturnValue:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(User.email).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     return render_template(
-        "admin/users.html", users=list(rows), total=total, page=page, per_page=PER_PAGE
+        "admin/users.html",
+        users=list(rows),
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        mail_configured=mailer() is not None,
+    )
+
+
+MAIL_LOG_ROWS = 200
+MAIL_STATUSES = {
+    "sent": "Sent",
+    "failed": "Failed",
+    "not_configured": "Not sent: email is not configured",
+    "skipped": "Not sent",
+}
+
+
+@bp.get("/mail")
+@allow(ADMIN)
+def mail() -> ResponseReturnValue:
+    """Whether email is configured, and the mail log: a council admin sees their council's
+    rows, an installation admin every row (account emails have no council)."""
+    admin = current_actor()
+    query = select(MailLogEntry)
+    if not is_installation_admin(admin):
+        query = query.where(MailLogEntry.council == admin.council)
+    entries = db_session().scalars(
+        query.order_by(MailLogEntry.at.desc(), MailLogEntry.id.desc()).limit(MAIL_LOG_ROWS)
+    )
+    transport = mailer()
+    return render_template(
+        "admin/mail.html",
+        transport=transport.describe() if transport is not None else None,
+        base_url=current_app.config.get("PUBLIC_BASE_URL"),
+        entries=list(entries),
+        statuses=MAIL_STATUSES,
+        council=None if is_installation_admin(admin) else admin.council,
     )
 
 

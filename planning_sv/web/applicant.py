@@ -6,6 +6,7 @@ self-check. Routes parse input and call `store.statements`; the domain decides v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,8 +24,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
+from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.commitments_csv import next_commitment_id, parse_commitments_csv
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.geo.postcodes import normalise_postcode
 from planning_sv.core.limits import load_json
 from planning_sv.core.statement import USE_CLASSES, json_field_path
 from planning_sv.core.workflow import OPEN, Status
@@ -38,10 +42,22 @@ from planning_sv.web.forms import (
     DevelopmentForm,
     SiteForm,
     StartForm,
+    SubmitForm,
     UploadForm,
     WithdrawForm,
-    attach_problems,
     select_choices,
+)
+from planning_sv.web.messages import (
+    Context,
+    change_sentences,
+    commitment_words,
+    explain_rule,
+    lad_names,
+    place_words,
+    policy,
+    problem_text,
+    scrub,
+    ward_names_of,
 )
 from planning_sv.web.params import page_arg
 
@@ -88,27 +104,45 @@ def _section_problems(problems: list[Problem], prefix: str) -> list[Problem]:
     return [p for p in problems if p.path.startswith(prefix)]
 
 
-def _sentence(field: Any, message: str) -> str:
-    """A domain message as a form error: 'must be 0 or more' under Quantity reads
-    'Quantity must be 0 or more'; others get a capital letter. The words stay the core's,
-    so the form, the CSV upload and the API say the same thing."""
-    if message.startswith(("must ", "give ")):
-        label = str(getattr(getattr(field, "label", None), "text", "") or "").strip()
-        label = label.removesuffix("(optional)").strip().rstrip("?")
-        return f"{label} {message}" if label else message[:1].upper() + message[1:]
-    return message[:1].upper() + message[1:]
+def _context(council: str | None = None) -> Context:
+    """What web/messages.py needs to word problems for this council's pages."""
+    plans = assessor().plans
+    plan = plans.get(council) if council else None
+    return Context(
+        measures=assessor().measures,
+        councils_by_lad=lad_names(plans.values()),
+        council_name=plan.name if plan is not None else "the council",
+    )
 
 
-def _attach(form: Any, problems: list[Problem], fields: dict[str, str], *, fallback: str) -> None:
-    """Put domain problems on the fields their paths map to; any left over (e.g. the
+def _field_label(form: Any, name: str) -> str:
+    """The name a field's errors use: the field's `noun`, else its label without
+    '(optional)' or a question mark."""
+    field = getattr(form, name, None)
+    noun = getattr(field, "noun", None)
+    if noun:
+        return str(noun)
+    text = str(getattr(getattr(field, "label", None), "text", "") or "")
+    return text.replace("(optional)", "").strip().rstrip("?") or "This"
+
+
+def _attach(
+    form: Any,
+    problems: list[Problem],
+    fields: dict[str, str],
+    *,
+    fallback: str,
+    council: str | None = None,
+) -> None:
+    """Put domain problems on the fields their paths map to, worded for the page by
+    web/messages.py (named after the field, no JSON paths); any left over (e.g. the
     statement's commitment limit) go on `fallback` so the error summary still lists them."""
-    worded = []
+    ctx = _context(council)
     for item in problems:
         name = next((f for prefix, f in fields.items() if item.path.startswith(prefix)), fallback)
-        worded.append(Problem(item.path, _sentence(getattr(form, name, None), item.message)))
-    for item in attach_problems(form, worded, fields):
-        target = getattr(form, fallback)
-        target.errors = [*list(target.errors or []), item.message]
+        target = getattr(form, name, None) or getattr(form, fallback)
+        text = problem_text(item, ctx, field=_field_label(form, target.name))
+        target.errors = [*list(target.errors or []), text]
 
 
 def _measures() -> dict[str, Any]:
@@ -265,8 +299,9 @@ def _read_geojson(upload: FileStorage | None) -> tuple[dict[str, Any] | None, st
     except UnicodeDecodeError:
         return None, "The selected file is not valid GeoJSON: not UTF-8 text"
     except InputInvalid as exc:
-        where = exc.problems[0]
-        return None, f"The selected file is not valid GeoJSON: {where.path}: {where.message}"
+        # The parser's own words, without its JSON path (web/messages.py scrubs it).
+        detail = scrub(exc.problems[0].message)
+        return None, f"The selected file is not valid GeoJSON: {detail}"
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []
         if len(features) != 1:
@@ -308,7 +343,7 @@ def site(statement_id: int) -> ResponseReturnValue:
         if form.address.data:
             new_site["address"] = form.address.data.strip()
         if form.method.data == "postcode":
-            new_site["postcode"] = form.postcode.data.strip().upper()
+            new_site["postcode"] = normalise_postcode(form.postcode.data)
         elif form.method.data == "point":
             new_site["point"] = [_number(form.longitude.data), _number(form.latitude.data)]
         else:
@@ -340,6 +375,7 @@ def site(statement_id: int) -> ResponseReturnValue:
                     "$": form.method.name,
                 },
                 fallback=form.method.name,
+                council=statement.council,
             )
     site_data = (statement.draft or {}).get("site")
     placed = None
@@ -358,18 +394,42 @@ def site(statement_id: int) -> ResponseReturnValue:
 # --- commitments --------------------------------------------------------------------------
 
 
+def units_by_measure(measures: dict[str, Any]) -> dict[str, list[list[str]]]:
+    """measure code -> [[unit code, unit label], ...]: the units each measure accepts
+    (local_plans/measures.yaml), for the unit list and the script that filters it."""
+    return {code: [[u, label] for u, label in m.units.items()] for code, m in measures.items()}
+
+
+def _unit_options(measures: dict[str, Any], chosen: Any | None) -> dict[str, str]:
+    """The unit choices: the chosen measure's own, else every unit (named by its code's
+    words where measures label it differently) until a measure is chosen."""
+    if chosen is not None:
+        return dict(chosen.units)
+    labels: dict[str, set[str]] = {}
+    for measure in measures.values():
+        for code, label in measure.units.items():
+            labels.setdefault(code, set()).add(label)
+    options = {
+        code: next(iter(names)) if len(names) == 1 else code.replace("_", " ")
+        for code, names in labels.items()
+    }
+    return dict(sorted(options.items(), key=lambda kv: kv[1].casefold()))
+
+
 def _commitment_form(data: dict[str, Any] | None = None) -> CommitmentForm:
     form = CommitmentForm(data=data) if data is not None else CommitmentForm()
     measures = _measures()
     form.measure.choices = select_choices(
         {"": "Select", **{code: m.label for code, m in measures.items()}}
     )
-    units: dict[str, str] = {}
-    for measure in measures.values():
-        units.update(measure.units)
-    form.unit.choices = select_choices(
-        {"": "Select", **dict(sorted(units.items(), key=lambda kv: kv[1]))}
-    )
+    chosen = measures.get(form.measure.data or "")
+    form.unit.choices = select_choices({"": "Select", **_unit_options(measures, chosen)})
+    if chosen is not None:
+        # The server checks what the page's script filters: only the measure's own units.
+        accepted = " or ".join(chosen.units.values())
+        form.unit.invalid = (
+            f"Unit must be one that fits {chosen.label[:1].lower()}{chosen.label[1:]}: {accepted}"
+        )
     return form
 
 
@@ -380,11 +440,13 @@ def _commitment_from_form(
     if form.where.data == KEEP and original is not None:
         where = dict(original.get("where", {}))
     elif form.where.data == "postcode":
-        where = {"postcode": form.where_postcode.data.strip().upper()}
+        where = {"postcode": normalise_postcode(form.where_postcode.data)}
     elif form.where.data == "ward":
         where = {"ward": form.where_ward.data.strip().upper()}
     elif form.where.data == "point":
         where = {"point": [_number(form.where_longitude.data), _number(form.where_latitude.data)]}
+    elif form.where.data == "site":
+        where = {"site": True}
     else:
         where = {"borough": True}
     item: dict[str, Any] = {
@@ -412,7 +474,7 @@ def _needs_keep(item: dict[str, Any] | None) -> bool:
 
 def _form_data_for(item: dict[str, Any]) -> dict[str, Any]:
     where = item.get("where", {})
-    kind = next((k for k in ("postcode", "ward", "point") if k in where), "borough")
+    kind = next((k for k in ("postcode", "ward", "point", "site") if k in where), "borough")
     if _needs_keep(item):
         kind = KEEP
     point = where.get("point") or [None, None]
@@ -443,13 +505,16 @@ COMMITMENT_FIELDS = {
 }
 
 
-def _commitment_problems(form: CommitmentForm, problems: list[Problem], index: int) -> None:
+def _commitment_problems(
+    form: CommitmentForm, problems: list[Problem], index: int, council: str
+) -> None:
     base = f"$.commitments[{index}]"
     _attach(
         form,
         problems,
         {base + suffix: name for suffix, name in COMMITMENT_FIELDS.items()},
         fallback="measure",
+        council=council,
     )
 
 
@@ -460,17 +525,40 @@ def commitments(statement_id: int) -> ResponseReturnValue:
     data, problems = repo.self_check(
         statement.draft or {}, assessor=assessor(), session=db_session()
     )
+    record = parse_assessment(data) if data else None
+    items = (statement.draft or {}).get("commitments", [])
+    ctx = _context(statement.council)
+    wards = ward_names_of(record)
     return render_template(
         "applicant/commitments.html",
         statement=statement,
-        commitments=(statement.draft or {}).get("commitments", []),
+        commitments=items,
+        places={
+            str(c.get("id")): place_words(c.get("where"), wards).capitalize()
+            for c in items
+            if isinstance(c, dict)
+        },
         # Where each landed (local or not), once the statement is complete enough to place.
-        placed={c["id"]: c for c in (data or {}).get("commitments", [])},
-        problems=_section_problems(problems, "$.commitments"),
+        placed={
+            c.id: {"local": c.local, "reason": scrub(c.local_reason, ctx)}
+            for c in record.commitments
+        }
+        if record
+        else {},
+        problems=[
+            {"text": problem_text(p, ctx, commitments=items), "href": _row_anchor(p.path)}
+            for p in _section_problems(problems, "$.commitments")
+        ],
         measures=assessor().measures,
         confirm=ConfirmForm(),
         editable=can_edit(current_actor(), statement),
     )
+
+
+def _row_anchor(path: str) -> str:
+    """The commitments table row a problem is about ('#commitment-row-2'), else the table."""
+    match = re.match(r"^\$\.commitments\[(\d+)\]", path)
+    return f"#commitment-row-{match.group(1)}" if match else "#commitments"
 
 
 def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnValue:
@@ -503,7 +591,7 @@ def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnV
             path=lambda _i, field: json_field_path(position, field),
         )
         if problems:
-            _commitment_problems(form, problems, position)
+            _commitment_problems(form, problems, position, statement.council)
         else:
             if index is None:
                 items.append(item)
@@ -519,6 +607,7 @@ def _commitment_edit(statement: Statement, index: int | None) -> ResponseReturnV
         statement=statement,
         index=index,
         commitment=items[index] if index is not None and index < len(items) else None,
+        units_by_measure=units_by_measure(_measures()),
     ), 400 if form.errors else 200
 
 
@@ -592,12 +681,21 @@ def _upload_page(
                 response = handle(statement, text, form)
             except InputInvalid as exc:
                 problems = exc.problems
-                form.file.errors = [f"The {what} has {len(problems)} problem(s); nothing changed"]
+                count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                form.file.errors = [
+                    f"The {what} has {count}: nothing was changed. Correct "
+                    f"{'it' if len(problems) == 1 else 'them'} and upload the file again"
+                ]
             else:
                 if response is not None:
                     return response
+    ctx = _context(statement.council)
     return render_template(
-        "applicant/upload.html", form=form, statement=statement, problems=problems, kind=kind
+        "applicant/upload.html",
+        form=form,
+        statement=statement,
+        problems=[problem_text(p, ctx) for p in problems],
+        kind=kind,
     ), 400 if form.errors else 200
 
 
@@ -613,7 +711,10 @@ def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Respo
     )
     draft["commitments"] = existing + added
     _save(statement, draft)
-    flash(f"{len(added)} commitment(s) added from the CSV", "success")
+    flash(
+        f"{len(added)} commitment{'s' if len(added) != 1 else ''} added from the CSV file",
+        "success",
+    )
     return redirect(url_for(".commitments", statement_id=statement.id))
 
 
@@ -625,7 +726,12 @@ def _replace_statement(statement: Statement, text: str, form: UploadForm) -> Res
     except (InputInvalid, AttributeError):
         council = None  # not a JSON object: parse below names the fault
     if isinstance(council, str) and council.strip() != statement.council:
-        form.file.errors = [f"The file is for {council}; this statement is for {statement.council}"]
+        names = assessor().councils()
+        form.file.errors = [
+            f"The file is for {names.get(council.strip(), 'another council')}, but this "
+            f"statement is for {names.get(statement.council, statement.council)}: upload a "
+            "statement for this council"
+        ]
         return None
     data = assessor().parse(text).to_json_dict()  # the same checks as the API, places included
     _save(statement, data)
@@ -636,13 +742,13 @@ def _replace_statement(statement: Statement, text: str, form: UploadForm) -> Res
 @bp.route("/<int:statement_id>/commitments/upload", methods=["GET", "POST"])
 @allow(APPLICANT)
 def upload_commitments(statement_id: int) -> ResponseReturnValue:
-    return _upload_page(statement_id, "csv", 2 * 1024 * 1024, "CSV", _add_commitments)
+    return _upload_page(statement_id, "csv", 2 * 1024 * 1024, "CSV file", _add_commitments)
 
 
 @bp.route("/<int:statement_id>/upload", methods=["GET", "POST"])
 @allow(APPLICANT)
 def upload_statement(statement_id: int) -> ResponseReturnValue:
-    return _upload_page(statement_id, "json", 5 * 1024 * 1024, "statement", _replace_statement)
+    return _upload_page(statement_id, "json", 5 * 1024 * 1024, "file", _replace_statement)
 
 
 # --- check, submit, versions --------------------------------------------------------------
@@ -657,6 +763,8 @@ SECTION_FOR_PATH = (
 
 
 def _problem_links(statement: Statement, problems: list[Problem]) -> list[dict[str, str]]:
+    ctx = _context(statement.council)
+    items = (statement.draft or {}).get("commitments", [])
     links = []
     for item in problems:
         endpoint = next(
@@ -664,40 +772,161 @@ def _problem_links(statement: Statement, problems: list[Problem]) -> list[dict[s
         )
         links.append(
             {
-                "text": str(item),
+                "text": problem_text(item, ctx, commitments=items),
                 "href": url_for(endpoint, statement_id=statement.id),
             }
         )
     return links
 
 
-@bp.get("/<int:statement_id>/check")
-@allow(APPLICANT)
-def check(statement_id: int) -> ResponseReturnValue:
-    statement = _own(statement_id)
+def _self_check(record: AssessmentRecord | None, council: str) -> list[dict[str, Any]]:
+    """Each rule result of the typed record with its plain-English sentences and policy."""
+    if record is None:
+        return []
+    plan = assessor().plans.get(council)
+    by_id = {rule.id: rule for rule in getattr(plan, "rules", ())}
+    return [
+        {
+            "result": rule,
+            "text": explain_rule(rule, by_id.get(rule.id)),
+            "policy": policy(rule.citation),
+        }
+        for rule in record.rules
+    ]
+
+
+def _summary_rows(statement: Statement, record: AssessmentRecord | None) -> dict[str, Any]:
+    """Check-your-answers rows: (question, answer lines, where to change it, hidden text)."""
+    draft = statement.draft or {}
+    dev = draft.get("development") or {}
+    site = draft.get("site") or {}
+    development = url_for(".development", statement_id=statement.id)
+    where_site = url_for(".site", statement_id=statement.id)
+
+    def given(value: Any, show: Callable[[Any], str]) -> list[str]:
+        return ["Not given"] if value is None else [show(value)]
+
+    def floorspace(uses: dict[str, Any]) -> list[str]:
+        lines = [
+            f"{use.replace('_', ' ').capitalize()}: {format_number(area)} m²"
+            for use, area in uses.items()
+            if isinstance(area, (int, float))
+        ]
+        return lines or ["None"]
+
+    rows = [
+        (
+            "Planning application reference",
+            [draft.get("application_reference") or "Not given"],
+            development,
+            "planning application reference",
+        ),
+        (
+            "Number of homes",
+            given(dev.get("dwellings"), lambda v: format_number(v)),
+            development,
+            "number of homes",
+        ),
+        ("Build cost", given(dev.get("build_cost_gbp"), format_gbp), development, "build cost"),
+        (
+            "Construction period",
+            given(dev.get("construction_months"), lambda v: format_number(v, "months")),
+            development,
+            "construction period",
+        ),
+        ("Floorspace", floorspace(dev.get("floorspace_sqm") or {}), development, "floorspace"),
+    ]
+    if dev.get("existing_floorspace_sqm"):
+        rows.append(
+            (
+                "Existing floorspace",
+                floorspace(dev["existing_floorspace_sqm"]),
+                development,
+                "existing floorspace",
+            )
+        )
+    if dev.get("site_area_ha") is not None:
+        rows.append(
+            (
+                "Site area",
+                [format_number(dev["site_area_ha"], "hectares")],
+                development,
+                "site area",
+            )
+        )
+    rows.append(("Site address", [site.get("address") or "Not given"], where_site, "site address"))
+    if site.get("postcode"):
+        location = [f"Postcode {normalise_postcode(site['postcode'])}"]
+    elif site.get("point"):
+        lon, lat = site["point"]
+        location = [f"Longitude {format_number(lon)}, latitude {format_number(lat)}"]
+    elif site.get("geometry"):
+        location = ["Red-line boundary uploaded"]
+    else:
+        location = ["Not given"]
+    if record is not None and record.site.wards:
+        location.append(
+            "In "
+            + ", ".join(
+                f"{w.name} ward"
+                + (
+                    f" ({format_number(round(w.share * 100))}%)"
+                    if len(record.site.wards) > 1
+                    else ""
+                )
+                for w in record.site.wards
+            )
+        )
+    rows.append(("Site location", location, where_site, "site location"))
+    ctx = _context(statement.council)
+    wards = ward_names_of(record)
+    commitments = [
+        (
+            f"Commitment {c.get('id')}",
+            [commitment_words(c, ctx.measures, wards)],
+            url_for(".edit_commitment", statement_id=statement.id, commitment_id=c.get("id")),
+            f"commitment {c.get('id')}",
+        )
+        for c in draft.get("commitments") or []
+        if isinstance(c, dict)
+    ]
+    return {"development": rows, "commitments": commitments}
+
+
+def _check_page(statement: Statement, form: SubmitForm) -> str:
     data, problems = repo.self_check(
         statement.draft or {}, assessor=assessor(), session=db_session()
     )
+    record = parse_assessment(data) if data else None
     return render_template(
         "applicant/check.html",
         statement=statement,
-        assessment=data,
+        assessment=record,
+        checks=_self_check(record, statement.council),
+        rows=_summary_rows(statement, record),
         problem_links=_problem_links(statement, problems),
-        draft=statement.draft or {},
-        measures=assessor().measures,
-        confirm=ConfirmForm(),
+        form=form,
         editable=can_edit(current_actor(), statement),
         resubmit=statement.status == Status.CHANGES_REQUESTED.value,
     )
+
+
+@bp.get("/<int:statement_id>/check")
+@allow(APPLICANT)
+def check(statement_id: int) -> ResponseReturnValue:
+    return _check_page(_own(statement_id), SubmitForm(formdata=None))
 
 
 @bp.post("/<int:statement_id>/submit")
 @allow(APPLICANT)
 def submit(statement_id: int) -> ResponseReturnValue:
     statement = _editable(statement_id)
-    form = ConfirmForm()
+    form = SubmitForm()
     if not form.validate_on_submit():
-        abort(400, description="The form could not be checked. Go back and try again.")
+        if "csrf_token" in form.errors:
+            abort(400, description="The form could not be checked. Go back and try again.")
+        # Without the declaration nothing is submitted; the page says what to do.
+        return _check_page(statement, form), 400
     session = db_session()
     try:
         version = repo.submit(session, statement, current_actor(), assessor=assessor())
@@ -705,11 +934,23 @@ def submit(statement_id: int) -> ResponseReturnValue:
         session.rollback()
         return redirect(url_for(".check", statement_id=statement_id))
     session.commit()
-    flash(
-        f"Version {version.number} submitted to {assessor().councils().get(statement.council, statement.council)}",
-        "success",
+    return redirect(url_for(".submitted", statement_id=statement.id, number=version.number))
+
+
+@bp.get("/<int:statement_id>/versions/<int:number>/submitted")
+@allow(APPLICANT)
+def submitted(statement_id: int, number: int) -> ResponseReturnValue:
+    """The confirmation page: what was sent, its reference, and what happens next."""
+    statement = _own(statement_id)
+    version = statement.version(number)
+    if version is None:
+        abort(404)
+    return render_template(
+        "applicant/submitted.html",
+        statement=statement,
+        version=version,
+        council_name=assessor().councils().get(statement.council, statement.council),
     )
-    return redirect(url_for(".overview", statement_id=statement.id))
 
 
 @bp.get("/<int:statement_id>/versions/<int:number>")
@@ -720,12 +961,18 @@ def version(statement_id: int, number: int) -> ResponseReturnValue:
     if current is None:
         abort(404)
     previous = statement.version(number - 1)
-    changes = repo.diff(previous.data, current.data) if previous else []
+    record = parse_assessment(current.assessment.data) if current.assessment else None
+    changes = (
+        change_sentences(previous.data, current.data, assessor().measures, ward_names_of(record))
+        if previous
+        else []
+    )
     return render_template(
         "applicant/version.html",
         statement=statement,
         version=current,
         previous=previous,
         changes=changes,
-        assessment=current.assessment.data if current.assessment else None,
+        assessment=record,
+        checks=_self_check(record, statement.council),
     )

@@ -10,6 +10,7 @@ the address already has an account.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import (
@@ -30,27 +31,46 @@ from sqlalchemy.exc import IntegrityError
 
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.workflow import Role
+from planning_sv.mail import Message
+from planning_sv.store import mail as mail_store
 from planning_sv.store.models import ApiToken
 from planning_sv.store.users import (
+    CHANGE_EMAIL,
+    LINK_INVALID,
     MIN_PASSWORD,
+    RESET_PASSWORD,
+    TOKEN_LIFETIMES,
+    VERIFY_EMAIL,
     SignInLocked,
+    account_token,
     authenticate,
     change_password,
+    confirm_email_change,
     create_token,
     end_sessions,
+    get_user_by_email,
+    issue_account_token,
     register_applicant,
+    request_email_change,
+    request_password_reset,
+    reset_password,
     revoke_tokens,
+    verify_email,
 )
 from planning_sv.web import db_session
 from planning_sv.web.authz import PUBLIC, SIGNED_IN, allow, current_actor, limiter
 from planning_sv.web.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     ConfirmForm,
+    ForgotPasswordForm,
     RegisterForm,
+    ResetPasswordForm,
     SignInForm,
     TokenForm,
     attach_problems,
 )
+from planning_sv.web.notify import absolute_url, mailer, send_now
 
 bp = Blueprint("auth", __name__)
 
@@ -106,7 +126,8 @@ def home() -> ResponseReturnValue:
 
 REGISTERED = (
     "Thank you. Now sign in with your email address and password. If you already had an "
-    "account with this email address, sign in with the password you set for it before."
+    "account with this email address, sign in with the password you set for it before. "
+    "We have sent an email to the address: follow its link to confirm it."
 )
 
 
@@ -124,14 +145,26 @@ def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         session = db_session()
+        outgoing: Message | None = None
         try:
-            register_applicant(session, form.email.data, form.password.data)
+            user = register_applicant(session, form.email.data, form.password.data)
+            if user is not None:
+                outgoing = _verification_email(
+                    user, issue_account_token(session, user, VERIFY_EMAIL)
+                )
             session.commit()
         except InputInvalid as exc:
             attach_problems(form, exc.problems, {"email": "email", "password": "password"})
         except IntegrityError:
             session.rollback()  # the same address registered at the same moment: taken
         if not form.errors:
+            if outgoing is None:
+                # Taken: the owner of the address hears of it; the visitor sees no difference.
+                existing = get_user_by_email(session, form.email.data)
+                if existing is not None:
+                    outgoing = _already_registered_email(existing)
+            if outgoing is not None:
+                send_now(session, outgoing)
             flash(REGISTERED, "success")
             return redirect(url_for("auth.sign_in"))
     return render_template(
@@ -214,8 +247,10 @@ def change_password_page() -> ResponseReturnValue:
         else:
             session.commit()
             login_user(user)  # this browser carries the new token; every other session ends
+            send_now(session, _password_changed_email(user))
             flash(
-                "Your password has been changed. You have been signed out everywhere else.",
+                "Your password has been changed. You have been signed out everywhere else, "
+                "and your API tokens have been revoked.",
                 "success",
             )
             return redirect(url_for("auth.account"))
@@ -224,21 +259,34 @@ def change_password_page() -> ResponseReturnValue:
     ), 400 if form.errors else 200
 
 
+def _account_page(**extra: Any) -> str:
+    """The account page: details, email preferences and API tokens."""
+    user = current_actor()
+    assert user is not None  # @allow(SIGNED_IN)
+    session = db_session()
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    )
+    off = mail_store.opted_out(session, user)
+    context: dict[str, Any] = {
+        "user": user,
+        "tokens": list(tokens),
+        "form": TokenForm(),
+        "confirm": ConfirmForm(),
+        "new_token": None,
+        "notifications": [
+            (kind, spec.label, kind not in off) for kind, spec in mail_store.kinds_for(user).items()
+        ],
+        "mail_configured": mailer() is not None,
+    }
+    context.update(extra)
+    return render_template("auth/account.html", **context)
+
+
 @bp.get("/account")
 @allow(SIGNED_IN)
 def account() -> ResponseReturnValue:
-    user = current_actor()
-    tokens = db_session().scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    )
-    return render_template(
-        "auth/account.html",
-        user=user,
-        tokens=list(tokens),
-        form=TokenForm(),
-        confirm=ConfirmForm(),
-        new_token=None,
-    )
+    return _account_page()
 
 
 @bp.post("/account/tokens")
@@ -251,18 +299,10 @@ def create_api_token() -> ResponseReturnValue:
     if form.validate_on_submit():
         _token, new_token = create_token(session, user, form.label.data or None)
         session.commit()
-    tokens = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    )
     # The plain token is shown once, on this response only; it is stored hashed.
-    return render_template(
-        "auth/account.html",
-        user=user,
-        tokens=list(tokens),
-        form=TokenForm(formdata=None),
-        confirm=ConfirmForm(),
-        new_token=new_token,
-    ), 200 if new_token else 400
+    return _account_page(form=TokenForm(formdata=None), new_token=new_token), (
+        200 if new_token else 400
+    )
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -275,3 +315,283 @@ def revoke_api_token(token_id: int) -> ResponseReturnValue:
             session.commit()
             flash("The API token has been revoked", "success")
     return redirect(url_for("auth.account"))
+
+
+# --- email preferences --------------------------------------------------------------------
+
+
+@bp.post("/account/notifications")
+@allow(SIGNED_IN)
+def notification_preferences() -> ResponseReturnValue:
+    """Which workflow emails the person wants: ticked kinds stay on, the rest go off."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _account_page(), 400
+    user = current_actor()
+    assert user is not None  # @allow(SIGNED_IN)
+    session = db_session()
+    mail_store.set_preferences(session, user, request.form.getlist("notify"))
+    session.commit()
+    flash("Your email preferences have been saved", "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- links by email: verification, password reset, change of email (ASVS 2.5, 3.3) --------
+#
+# A link's GET only shows a page with a button (or the new-password form); the POST uses
+# it up. Mail scanners that fetch links cannot spend them, and the token never reaches a
+# log as a query string. Answers never say whether an address has an account.
+
+
+def _hours(purpose: str) -> str:
+    hours = int(TOKEN_LIFETIMES[purpose].total_seconds() // 3600)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _signature() -> str:
+    return f"\n{current_app.config['SERVICE_NAME']}\n"
+
+
+def _verification_email(user: Any, token: str) -> Message:
+    link = absolute_url("auth.verify_email_page", token=token)
+    return Message(
+        user.email,
+        "Confirm your email address",
+        "Confirm your email address for your account by opening this link:\n\n"
+        f"{link}\n\nThe link works once, within {_hours(VERIFY_EMAIL)}. If you did not "
+        "create an account, you can ignore this email." + _signature(),
+        "verify_email",
+    )
+
+
+def _already_registered_email(user: Any) -> Message:
+    return Message(
+        user.email,
+        "You already have an account",
+        "Someone tried to create an account with this email address, which already has "
+        "one. If it was you, sign in instead; if you have forgotten your password, reset it "
+        f"here:\n\n{absolute_url('auth.forgot_password')}\n\nIf it was not you, you can "
+        "ignore this email: nothing has changed." + _signature(),
+        "account_exists",
+    )
+
+
+def _password_changed_email(user: Any) -> Message:
+    return Message(
+        user.email,
+        "Your password has been changed",
+        "The password for your account has just been changed. You have been signed out "
+        "everywhere and your API tokens have been revoked.\n\nIf you did not do this, reset "
+        f"your password now:\n\n{absolute_url('auth.forgot_password')}\n" + _signature(),
+        "password_changed",
+    )
+
+
+def _link_invalid(template: str, **context: Any) -> ResponseReturnValue:
+    return render_template(template, invalid=LINK_INVALID, **context), 400
+
+
+@bp.route("/account/verify-email/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def verify_email_page(token: str) -> ResponseReturnValue:
+    session = db_session()
+    form = ConfirmForm()
+    if account_token(session, token, VERIFY_EMAIL) is None:
+        return _link_invalid("auth/verify_email.html", form=form)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            verify_email(session, token)
+        except InputInvalid:
+            session.rollback()
+            return _link_invalid("auth/verify_email.html", form=form)
+        session.commit()
+        flash("Your email address is confirmed", "success")
+        if current_actor() is not None:
+            return redirect(url_for("auth.account"))
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/verify_email.html", form=form, invalid=None)
+
+
+@bp.post("/account/verify-email")
+@allow(SIGNED_IN)
+@limiter.limit(_sign_in_limit)
+def resend_verification() -> ResponseReturnValue:
+    form = ConfirmForm()
+    user = current_actor()
+    assert user is not None  # @allow(SIGNED_IN)
+    if form.validate_on_submit() and user.email_verified_at is None:
+        session = db_session()
+        message = _verification_email(user, issue_account_token(session, user, VERIFY_EMAIL))
+        session.commit()
+        send_now(session, message)
+        flash(f"We have sent a link to {user.email}", "success")
+    return redirect(url_for("auth.account"))
+
+
+FORGOT_SENT = (
+    "If there is an account with this email address, we have sent it a link to reset the "
+    "password. The link works once, within {hours}. If no email arrives, check the address "
+    "and your spam folder."
+)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    """Send a reset link to the address's account, answering alike whether or not it has
+    one (the work differs only by the email sent, which the visitor cannot see)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        session = db_session()
+        issued = request_password_reset(session, form.email.data)
+        session.commit()
+        if issued is not None:
+            user, token = issued
+            link = absolute_url("auth.reset_password_page", token=token)
+            send_now(
+                session,
+                Message(
+                    user.email,
+                    "Reset your password",
+                    "Someone (we hope you) asked to reset the password for your account. "
+                    f"Choose a new password here:\n\n{link}\n\nThe link works once, within "
+                    f"{_hours(RESET_PASSWORD)}, and stops working if your password changes. "
+                    "If you did not ask, you can ignore this email: your password has not "
+                    "changed." + _signature(),
+                    "reset_password",
+                ),
+            )
+        flash(FORGOT_SENT.format(hours=_hours(RESET_PASSWORD)), "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def reset_password_page(token: str) -> ResponseReturnValue:
+    session = db_session()
+    form = ResetPasswordForm()
+    if account_token(session, token, RESET_PASSWORD) is None:
+        return _link_invalid("auth/reset_password.html", form=form, min_password=MIN_PASSWORD)
+    if form.validate_on_submit():
+        try:
+            user = reset_password(session, token, form.password.data)
+        except InputInvalid as exc:
+            session.rollback()
+            if any(p.path == "token" for p in exc.problems):
+                return _link_invalid(
+                    "auth/reset_password.html", form=form, min_password=MIN_PASSWORD
+                )
+            attach_problems(form, exc.problems, {"password": "password"})
+        else:
+            session.commit()
+            send_now(session, _password_changed_email(user))
+            # Whoever was signed in on this browser is signed out: sign in afresh.
+            logout_user()
+            cookie_session.clear()
+            flash("Your password has been reset. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template(
+        "auth/reset_password.html", form=form, min_password=MIN_PASSWORD, invalid=None
+    ), 400 if form.errors else 200
+
+
+EMAIL_CHANGE_SENT = (
+    "We have sent a link to {email}. Your email address changes when you follow it "
+    "(within {hours}); until then, keep using your current one."
+)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def change_email_page() -> ResponseReturnValue:
+    """Ask for a new address: the current password first, then a link to the new address.
+    The same answer whether or not the new address already has an account."""
+    form = ChangeEmailForm()
+    user = current_actor()
+    assert user is not None  # @allow(SIGNED_IN)
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            token = request_email_change(session, user, form.current_password.data, form.email.data)
+        except InputInvalid as exc:
+            session.rollback()
+            attach_problems(
+                form, exc.problems, {"current_password": "current_password", "email": "email"}
+            )
+        else:
+            session.commit()
+            new_email = form.email.data.strip().lower()
+            if token is not None:
+                link = absolute_url("auth.confirm_email_page", token=token)
+                body = (
+                    "Someone asked to use this email address for their account. If it was "
+                    f"you, confirm it here:\n\n{link}\n\nThe link works once, within "
+                    f"{_hours(CHANGE_EMAIL)}. If it was not you, ignore this email."
+                )
+            else:
+                body = (
+                    "Someone asked to move an account to this email address, which already "
+                    "has an account, so nothing has changed. If it was you, sign in to the "
+                    "account this address already has."
+                )
+            send_now(
+                session,
+                Message(
+                    new_email, "Confirm your new email address", body + _signature(), "change_email"
+                ),
+            )
+            flash(EMAIL_CHANGE_SENT.format(email=new_email, hours=_hours(CHANGE_EMAIL)), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_email.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def confirm_email_page(token: str) -> ResponseReturnValue:
+    session = db_session()
+    form = ConfirmForm()
+    pending = account_token(session, token, CHANGE_EMAIL)
+    if pending is None:
+        return _link_invalid("auth/confirm_email.html", form=form, new_email=None)
+    if request.method == "POST" and form.validate_on_submit():
+        actor = current_actor()
+        try:
+            user, old = confirm_email_change(session, token)
+            session.commit()
+        except (InputInvalid, IntegrityError) as exc:
+            session.rollback()
+            message = exc.problems[0].message if isinstance(exc, InputInvalid) else LINK_INVALID
+            return render_template(
+                "auth/confirm_email.html", form=form, new_email=None, invalid=message
+            ), 400
+        send_now(
+            session,
+            Message(
+                old,
+                "Your email address has been changed",
+                f"The email address of your account has been changed to {user.email}. You "
+                "have been signed out everywhere. If you did not do this, contact the "
+                "council's administrator." + _signature(),
+                "email_changed",
+            ),
+        )
+        if actor is not None and actor.id == user.id:
+            login_user(user)  # this browser goes on with the new session token
+            flash(
+                "Your email address has been changed. You have been signed out everywhere else.",
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+        logout_user()
+        cookie_session.clear()
+        flash("Your email address has been changed. Sign in with it.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template(
+        "auth/confirm_email.html", form=form, new_email=pending.new_email, invalid=None
+    )

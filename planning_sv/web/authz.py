@@ -26,7 +26,14 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import and_, false, or_, true
 
-from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status
+from planning_sv.core.workflow import (
+    APPLICANT_EDITABLE,
+    Action,
+    Role,
+    Status,
+    available_actions,
+    four_eyes_refusal,
+)
 from planning_sv.store.models import Statement, User
 from planning_sv.store.statements import has_been_submitted
 
@@ -174,6 +181,69 @@ def can_read_working_draft(user: User | None, statement: Statement) -> bool:
     return user is not None and statement.owner_id == user.id
 
 
+def can_report_delivery(user: User | None, statement: Statement) -> bool:
+    """Delivery reports and their evidence are the developer's: the statement's owner
+    (web/monitoring.py; the same boundary as editing the statement)."""
+    return (
+        user is not None
+        and user.is_active
+        and user.role == APPLICANT
+        and statement.owner_id == user.id
+    )
+
+
+def can_manage_monitoring(user: User | None, statement: Statement) -> bool:
+    """Agreements, trigger events, verification and money are for the council's staff, on a
+    statement they may see (web/monitoring.py)."""
+    return (
+        user is not None
+        and user.role in STAFF_ROLES
+        and can_view(user, statement)
+        and user.council == statement.council
+    )
+
+
+# Decisions an officer may take on a statement they can see. The buttons come from here and
+# the store refuses the same things on submit (store/review.py officer_action), both through
+# core.workflow (the state machine and the four-eyes rule).
+OFFICER_DECISIONS = (
+    "start_review",
+    "request_changes",
+    "recommend",
+    "sign_off",
+    "return",
+    "approve",
+    "refuse",
+)
+# Deciding on a submitted statement starts the review implicitly (store/review.py), so the
+# under-review decisions are offered from these states too.
+_STARTS_REVIEW = frozenset({Status.SUBMITTED, Status.RESUBMITTED})
+_IMPLICIT_FROM_WAITING = frozenset({"request_changes", "recommend"})
+
+
+def officer_decisions(
+    user: User | None, statement: Statement, *, recommended_by: int | None
+) -> list[Action]:
+    """The workflow decisions to show `user` on `statement`'s latest version: those the
+    state machine allows their role from the current status, less what the four-eyes rule
+    forbids them (the senior officer who recommended never sees Sign off)."""
+    if user is None or not can_view(user, statement) or user.role not in STAFF_ROLES:
+        return []
+    found = list(available_actions(statement.status, user.role))
+    if Status(statement.status) in _STARTS_REVIEW:
+        found += [
+            a
+            for a in available_actions(Status.UNDER_REVIEW, user.role)
+            if a.name in _IMPLICIT_FROM_WAITING
+        ]
+    return [
+        a
+        for a in found
+        if a.name in OFFICER_DECISIONS
+        and four_eyes_refusal(a.name, user.id, recommended_by) is None
+    ]
+
+
 def statement_or_404(statement_id: int) -> Statement:
     """Load a statement the current actor may see; 404 (not 403) so ids are not probed.
 
@@ -220,6 +290,30 @@ def managed_councils(
         return dict(councils)
     assert actor is not None and actor.council is not None
     return {code: name for code, name in councils.items() if code == actor.council}
+
+
+def contributions_councils(
+    actor: User | None, councils: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Council code -> name for the councils whose developer contributions exports and
+    Infrastructure Funding Statement `actor` may read (web/contributions.py): the council's
+    own officers and senior officers, and the admins who manage it. The same council
+    boundary as its statements: another council's staff get 404."""
+    if is_admin(actor):
+        return managed_councils(actor, councils)
+    if actor is None or not actor.is_active or actor.role not in STAFF_ROLES:
+        return {}
+    if councils is None:
+        from planning_sv.web import assessor
+
+        councils = assessor().councils()
+    return {code: name for code, name in councils.items() if code == actor.council}
+
+
+def can_import_contributions(actor: User | None, council: str) -> bool:
+    """Loading a council's earlier S106 records is an administrator's task for a council
+    they manage (web/contributions.py import)."""
+    return is_admin(actor) and council in managed_councils(actor)
 
 
 def can_manage_user(actor: User | None, target: User) -> bool:

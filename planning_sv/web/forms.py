@@ -7,13 +7,14 @@ placer) checks meaning, and its problems are attached back to the fields by
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovFileInput,
     GovPasswordInput,
     GovRadioInput,
@@ -23,6 +24,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     DecimalField,
     IntegerField,
     PasswordField,
@@ -41,11 +43,12 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from planning_sv.core.errors import Problem
-from planning_sv.core.limits import parse_whole_number
-from planning_sv.core.statement import USE_CLASSES
+from planning_sv.core.figures import parse_number
+from planning_sv.core.statement import USE_CLASS_LABELS, USE_CLASSES
 from planning_sv.core.workflow import Role
 from planning_sv.store.users import MAX_PASSWORD, MIN_PASSWORD
 
@@ -59,47 +62,134 @@ def select_choices(options: Mapping[str, str] | Iterable[tuple[str, str]]) -> li
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-# A decimal as people type it, ASCII only: Decimal() and int() also take '٣', '1_000' and
-# 'nan', which are typing accidents or probes here (core/limits.py says the same for ints).
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+def _noun(field: Any) -> str:
+    """What a field's errors call it: its `noun`, else its label without '(optional)' or a
+    trailing unit phrase, so 'Build cost in pounds' reads 'Build cost must be a number'."""
+    noun = getattr(field, "noun", None)
+    if noun:
+        return str(noun)
+    text = str(getattr(getattr(field, "label", None), "text", "") or "")
+    text = text.replace("(optional)", "").strip().rstrip("?")
+    return text or "This"
 
 
 class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses NaN, Infinity, non-ASCII digits and absurd magnitudes
-    ('nan' parses as a Decimal, and comparing it raises), so hostile numbers become a field
-    error, never a 500."""
+    """A number typed as people write it, read by core/figures.py `parse_number` ("1,200",
+    "45 000 000", "£45,000,000"): NaN, Infinity, non-ASCII digits and absurd magnitudes
+    become an error that names the field, never a 500 ('nan' parses as a Decimal, and
+    comparing it raises)."""
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and valuelist[0].strip() == "":
-            self.data = None
-            return
-        if valuelist and not _DECIMAL_TEXT.fullmatch(valuelist[0].strip()[:64]):
-            self.data = None
-            raise ValueError(self.gettext("Enter a number, like 1200 or 0.5"))
-        super().process_formdata([v.strip() for v in valuelist])
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Enter a number, like 1200 or 0.5"))
-        if self.data is not None and abs(self.data) > MAX_NUMBER:
-            self.data = None
-            raise ValueError(self.gettext("Enter a number smaller than 1,000,000,000,000,000"))
-
-
-class WholeNumberField(IntegerField):
-    """An IntegerField read by core/limits.py: ASCII digits only (int() takes '٣' and '1_000')
-    and at most MAX_NUMBER, so the NumberRange validators see a sane int or none at all."""
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        noun: str | None = None,
+        example: str = "1,200",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+        self.example = example
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or valuelist[0].strip() == "":
             self.data = None
             return
-        try:
-            self.data = parse_whole_number(
-                valuelist[0].strip(), minimum=-MAX_NUMBER, maximum=MAX_NUMBER
-            )
-        except ValueError:
+        value = parse_number(valuelist[0])
+        if value is None:
             self.data = None
-            raise ValueError(self.gettext("Enter a whole number, like 12")) from None
+            raise ValueError(f"{_noun(self)} must be a number, like {self.example}")
+        if abs(value) > MAX_NUMBER:
+            self.data = None
+            raise ValueError(f"{_noun(self)} must be less than 1,000,000,000,000,000")
+        self.data = Decimal(repr(value))
+
+    def _value(self) -> str:
+        # As typed when the form is shown again with errors; else the saved figure with its
+        # thousands grouped and no padding (WTForms would show 8000.0 as '8000.00').
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        value = float(self.data)
+        if value.is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.10f}".rstrip("0").rstrip(".")
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed as people write it ("1,200"), read by `parse_number`; at most
+    MAX_NUMBER, so the NumberRange validators see a sane int or none at all, and every
+    error names the field."""
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        noun: str | None = None,
+        example: str = "12",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+        self.example = example
+
+    def process_data(self, value: Any) -> None:
+        # Stored values (a draft, an uploaded statement) are shown as they are; WTForms'
+        # own check would say "Not a valid integer value." with no field named.
+        if value is None or isinstance(value, bool):
+            self.data = None
+        elif isinstance(value, int):
+            self.data = value
+        elif isinstance(value, float) and value.is_integer():
+            self.data = int(value)
+        else:
+            self.data = None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        value = parse_number(valuelist[0])
+        if value is None or not value.is_integer() or abs(value) > MAX_NUMBER:
+            self.data = None
+            raise ValueError(f"{_noun(self)} must be a whole number, like {self.example}")
+        self.data = int(value)
+
+
+class RadioChoiceField(RadioField):
+    """Radios whose refusal of a value they do not offer names the question."""
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, *, invalid: str, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            return
+        if self.data not in {choice[0] for choice in self.iter_choices()}:
+            raise ValidationError(self.invalid)
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of a value it does not offer says what to do and names the
+    field (WTForms says 'Not a valid choice.')."""
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, *, invalid: str, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            return  # InputRequired says what is missing
+        if self.data not in {choice[0] for choice in self.iter_choices()}:
+            raise ValidationError(self.invalid)
 
 
 # Shape only; store.users.password_problems also refuses common passwords (every place a
@@ -153,6 +243,41 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+_EMAIL_VALIDATORS = [
+    InputRequired(message="Enter your email address"),
+    Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        message="Enter an email address in the correct format, like name@example.com",
+    ),
+    Length(max=254),
+]
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), validators=_EMAIL_VALIDATORS)
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", widget=GovPasswordInput(), validators=_NEW_PASSWORD)
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", message="Passwords must match")],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    email = StringField("New email address", widget=GovTextInput(), validators=_EMAIL_VALIDATORS)
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=200)],
+    )
+    submit = SubmitField("Send a confirmation link", widget=GovSubmitInput())
+
+
 class SignInForm(FlaskForm):
     email = StringField(
         "Email address",
@@ -204,10 +329,11 @@ def _application_reference_field() -> StringField:
 
 
 class StartForm(FlaskForm):
-    council = RadioField(
+    council = RadioChoiceField(
         "Which council is the planning application for?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the council")],
+        invalid="Select the council from the list",
     )
     application_reference = _application_reference_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
@@ -222,6 +348,7 @@ class DevelopmentForm(FlaskForm):
     dwellings = WholeNumberField(
         "Number of homes",
         widget=GovTextInput(),
+        example="120",
         validators=[
             Optional(),
             NumberRange(
@@ -232,6 +359,8 @@ class DevelopmentForm(FlaskForm):
     build_cost_gbp = FiniteDecimalField(
         "Build cost in pounds",
         widget=GovTextInput(),
+        noun="Build cost",
+        example="45,000,000",
         validators=[
             InputRequired(message="Enter the build cost in pounds"),
             NumberRange(min=0, message="Build cost must be 0 or more"),
@@ -240,6 +369,8 @@ class DevelopmentForm(FlaskForm):
     construction_months = WholeNumberField(
         "Construction period in months (optional)",
         widget=GovTextInput(),
+        noun="Construction period",
+        example="30",
         validators=[
             Optional(),
             NumberRange(
@@ -256,9 +387,11 @@ for _use in USE_CLASSES:
         DevelopmentForm,
         f"floorspace_{_use}",
         FiniteDecimalField(
-            f"{_use.capitalize()} floorspace (square metres)",
+            f"{USE_CLASS_LABELS[_use]} floorspace (square metres)",
             widget=GovTextInput(),
-            validators=_nonnegative(f"{_use.capitalize()} floorspace"),
+            noun=f"{USE_CLASS_LABELS[_use]} floorspace",
+            example="8,000",
+            validators=_nonnegative(f"{USE_CLASS_LABELS[_use]} floorspace"),
         ),
     )
 
@@ -267,8 +400,9 @@ class SiteForm(FlaskForm):
     address = StringField(
         "Site address (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
     )
-    method = RadioField(
+    method = RadioChoiceField(
         "How do you want to give the site's location?",
+        invalid="Select how you want to give the site's location",
         widget=GovRadioInput(),
         choices=select_choices(
             {
@@ -282,8 +416,12 @@ class SiteForm(FlaskForm):
     postcode = StringField(
         "Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
     )
-    longitude = FiniteDecimalField("Longitude", widget=GovTextInput(), validators=[Optional()])
-    latitude = FiniteDecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    longitude = FiniteDecimalField(
+        "Longitude", widget=GovTextInput(), validators=[Optional()], example="-0.1170"
+    )
+    latitude = FiniteDecimalField(
+        "Latitude", widget=GovTextInput(), validators=[Optional()], example="51.5530"
+    )
     geojson = FileField("GeoJSON file", widget=GovFileInput())
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
@@ -320,6 +458,7 @@ def _require_coordinate(field: DecimalField, name: str, limit: int, example: str
 WHERE_CHOICES = select_choices(
     {
         "borough": "Anywhere in the council's area",
+        "site": "On the site",  # placed in the site's ward(s), exactly as the site
         "postcode": "At a postcode",
         "ward": "In a ward (GSS code)",
         "point": "At a point (longitude, latitude)",
@@ -328,10 +467,11 @@ WHERE_CHOICES = select_choices(
 
 
 class CommitmentForm(FlaskForm):
-    measure = SelectField(
+    measure = ChoiceField(
         "What will you provide?",
         widget=GovSelect(),
         validators=[InputRequired(message="Select what you will provide")],
+        invalid="Select what you will provide from the list",
     )
     quantity = FiniteDecimalField(
         "Quantity",
@@ -341,12 +481,16 @@ class CommitmentForm(FlaskForm):
             NumberRange(min=0, message="Quantity must be 0 or more"),
         ],
     )
-    unit = SelectField(
-        "Unit", widget=GovSelect(), validators=[InputRequired(message="Select the unit")]
+    unit = ChoiceField(
+        "Unit",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the unit")],
+        invalid="Select a unit from the list",
     )
-    phase = SelectField(
+    phase = ChoiceField(
         "Phase (optional)",
         widget=GovSelect(),
+        invalid="Select the phase from the list",
         choices=select_choices(
             {
                 "": "Not given",
@@ -357,9 +501,10 @@ class CommitmentForm(FlaskForm):
         ),
         validators=[Optional()],
     )
-    where = RadioField(
+    where = RadioChoiceField(
         "Where will it be delivered?",
         widget=GovRadioInput(),
+        invalid="Select where it will be delivered from the list",
         choices=WHERE_CHOICES,
         validators=[InputRequired(message="Select where it will be delivered")],
     )
@@ -375,9 +520,11 @@ class CommitmentForm(FlaskForm):
         ],
     )
     where_longitude = FiniteDecimalField(
-        "Longitude", widget=GovTextInput(), validators=[Optional()]
+        "Longitude", widget=GovTextInput(), validators=[Optional()], example="-0.1170"
     )
-    where_latitude = FiniteDecimalField("Latitude", widget=GovTextInput(), validators=[Optional()])
+    where_latitude = FiniteDecimalField(
+        "Latitude", widget=GovTextInput(), validators=[Optional()], example="51.5530"
+    )
     description = TextAreaField(
         "Description (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=5000)]
     )
@@ -393,6 +540,22 @@ class CommitmentForm(FlaskForm):
         if where == "point":
             _require_point(self.where_longitude, self.where_latitude)
         return valid and not self.errors
+
+
+class SubmitForm(FlaskForm):
+    """Check your answers: the declaration the applicant makes before submitting."""
+
+    declaration = BooleanField(
+        "I confirm that the information in this statement is correct to the best of my "
+        "knowledge, and that the council may rely on it when deciding the planning application",
+        widget=GovCheckboxInput(),
+        validators=[
+            DataRequired(
+                message="Confirm that the information in this statement is correct, to submit it"
+            )
+        ],
+    )
+    submit = SubmitField("Accept and submit statement", widget=GovSubmitInput())
 
 
 class UploadForm(FlaskForm):

@@ -332,6 +332,35 @@ class _MapScript(MacroElement):
             if (data.tiles) {
                 L.tileLayer(data.tiles.url, {attribution: data.tiles.attribution}).addTo(map);
             }
+            // Keyboard and screen readers (WCAG 2.1.1, 4.1.2): a ward with a page is a link
+            // named by its label that opens the page on Enter; a shape without one gets no
+            // tab stop. Points are left out of the tab order: the page's tables list them.
+            function wardKeys(layer, props) {
+                var el = layer.getElement && layer.getElement();
+                if (!el) { return; }
+                var link = props.popup && props.popup.link;
+                if (link) {
+                    el.setAttribute("tabindex", "0");
+                    el.setAttribute("role", "link");
+                    el.setAttribute("aria-label", props.label || props.name);
+                    el.addEventListener("keydown", function (event) {
+                        if (event.key === "Enter") {
+                            event.preventDefault();
+                            window.location.assign(link[1]);
+                        }
+                    });
+                } else {
+                    el.setAttribute("tabindex", "-1");
+                    el.setAttribute("aria-hidden", "true");
+                }
+            }
+            function outOfTabOrder(layer) {
+                var el = layer.getElement && layer.getElement();
+                if (el) {
+                    el.setAttribute("tabindex", "-1");
+                    el.setAttribute("aria-hidden", "true");
+                }
+            }
             if (data.wards) {
                 var wards = L.geoJSON(data.wards, {
                     style: function (feature) { return feature.properties.style; },
@@ -342,6 +371,9 @@ class _MapScript(MacroElement):
                         layer.on("mouseout", function () { wards.resetStyle(layer); });
                     }
                 }).addTo(map);
+                wards.eachLayer(function (layer) {
+                    wardKeys(layer, layer.feature.properties);
+                });
             }
             data.points.forEach(function (group) {
                 var layer = L.featureGroup().addTo(map);
@@ -349,6 +381,7 @@ class _MapScript(MacroElement):
                     var marker = L.circleMarker([p.lat, p.lon], group.style);
                     bind(marker, p.popup, p.tooltip);
                     marker.addTo(layer);
+                    outOfTabOrder(marker);
                 });
             });
             if (data.bounds) {
@@ -532,6 +565,12 @@ def ward_map(
         fill = colour_for(value, legend) if values is not None and legend else "#ffffff"
         is_highlight = code == highlight
         tooltip = f"{name}: {format_value(value or 0.0)}" if values is not None else str(name)
+        # The shape's accessible name: what the tooltip says, and where Enter goes.
+        label = (
+            f"{name} ward: {format_value(value or 0.0)}" if values is not None else f"{name} ward"
+        )
+        if link is not None:
+            label += ". Opens the ward page"
         features.append(
             {
                 "type": "Feature",
@@ -543,6 +582,7 @@ def ward_map(
                     # Plain text: appMapPopup/appMapText insert it with textContent.
                     "popup": popup_data(str(name), rows, link),
                     "tooltip": tooltip,
+                    "label": label,
                     "style": {
                         "fillColor": fill,
                         "fillOpacity": 0.75

@@ -26,15 +26,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.figures import format_date, format_gbp, format_in_unit, format_number
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.limits import MAX_ID, parse_whole_number
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
-from planning_sv.core.verdicts import STATUS_LABELS
-from planning_sv.core.workflow import IllegalTransition, Status, available_actions
+from planning_sv.core.verdicts import (
+    STATUS_LABELS,
+    review_summary,
+    unverified_figures,
+)
+from planning_sv.core.workflow import ACTIONS, IllegalTransition, Status, four_eyes_refusal
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
@@ -42,7 +47,13 @@ from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
 from planning_sv.store.models import Statement, StatementVersion, User
 from planning_sv.store.queue import council_queue, queue_keyset
 from planning_sv.web import assessor, attachment, csp_nonce, db_session
-from planning_sv.web.authz import STAFF_ROLES, allow, current_actor, statement_or_404
+from planning_sv.web.authz import (
+    STAFF_ROLES,
+    allow,
+    current_actor,
+    officer_decisions,
+    statement_or_404,
+)
 from planning_sv.web.params import form_int
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -57,6 +68,22 @@ SORTS = {
 }
 WARD_CODE = re.compile(r"^[EWSN]\d{8}$")
 ACTION_FIELDS = {"request_changes": "message", "return": "comment", "refuse": "reason"}
+# What each decision's text box is, and who reads it (store.review.ACTION_AUDIENCE).
+ACTION_TEXT = {
+    "request_changes": "What the applicant needs to change",
+    "refuse": "Reason for refusal",
+    "return": "What the officer needs to look at again",
+    "recommend": "Note on the recommendation (optional)",
+    "sign_off": "Note on the sign-off (optional)",
+    "approve": "Note on the approval (optional)",
+}
+MISSING_TEXT = {
+    "request_changes": "Enter what the applicant needs to change",
+    "refuse": "Enter the reason for refusal",
+    "return": "Enter what the officer needs to look at again",
+}
+DATE_FIELDS = {"from": "Submitted from", "to": "Submitted to"}
+STATUS_WORDS = {s.value: s.value.replace("_", " ") for s in Status}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -94,9 +121,18 @@ def _version_arg() -> int | None:
 
 
 def _assessment(version: StatementVersion) -> dict[str, Any]:
+    """The stored record as JSON, for the store and reproduce functions that compare it."""
     if version.assessment is None:
         abort(404)
     return version.assessment.data
+
+
+def _record(version: StatementVersion) -> AssessmentRecord:
+    """The version's typed record with the officers' ward corrections applied."""
+    record = review_repo.corrected_record(db_session(), version)
+    if record is None:
+        abort(404)
+    return record
 
 
 def _int_field(name: str) -> int | None:
@@ -109,18 +145,21 @@ def _heads_of_terms(statement: Statement, version: StatementVersion) -> HeadsOfT
     rule_measures = (
         {rule.id: rule.counts.measures for rule in plan.rules} if plan is not None else None
     )
+    # The corrected record: a ward an officer corrected is the ward the obligation names.
     return build_heads_of_terms(
-        _assessment(version),
+        _record(version).model_dump(by_alias=True, mode="json"),
         version.data,
         review_repo.core_verdicts(review_repo.verdicts_for(session, version)),
         measures=assessor().measures,
         rule_measures=rule_measures,
         version=version.number,
         accepted_engine=review_repo.accepted_at_recommendation(session, statement, version),
+        plan=plan,  # the rules' own unit definitions (26-week placements), the council's name
+        sign_off=review_repo.sign_off_of(session, statement, version),
     )
 
 
-def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, Any]) -> Any:
+def _site_map(statement: Statement, record: AssessmentRecord, data: dict[str, Any]) -> Any:
     """The folium map of the site, its wards shaded by £ and commitment points; or a reason.
 
     Returns (parts, None) or (None, message): a missing boundary file must not stop the
@@ -130,17 +169,12 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
         from planning_sv.web import maps, services
 
         plan = assessor().plans[statement.council]
-        site = assessment.get("site") or {}
-        vintage = site.get("vintage") or plan.boundary_vintage
+        site = record.site
+        vintage = site.vintage or plan.boundary_vintage
         wards = services().display_wards(vintage, plan.lad_code)
-        social = assessment.get("social_value") or {}
-        values = {
-            str(w["code"]): float(w.get("gbp") or 0)
-            for w in social.get("by_ward") or []
-            if isinstance(w, dict)
-        }
-        site_wards = site.get("wards") or []
-        highlight = site_wards[0]["code"] if site_wards else None
+        social = record.social_value
+        values = {w.code: float(w.gbp or 0) for w in social.by_ward} if social else {}
+        highlight = site.wards[0].code if site.wards else None
         m = maps.ward_map(
             wards,
             values=values or None,
@@ -152,20 +186,20 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
             height=420,
             aria_label="Map of the site, the wards and the commitments",
         )
-        if site.get("point"):
-            lon, lat = site["point"][:2]
+        if site.point:
+            lon, lat = site.point[:2]
             address = str((data.get("site") or {}).get("address") or "")
             site_point = maps.MapPoint(lat=lat, lon=lon, title="Site", rows=[("Address", address)])
             maps.point_layer(m, [site_point], name="Site", colour="#d4351c")
         commitment_points = [
             maps.MapPoint(
-                lat=c["where"]["point"][1],
-                lon=c["where"]["point"][0],
-                title=f"{c.get('id')}: {c.get('measure')}",
-                rows=[("Quantity", f"{format_number(c.get('quantity'))} {c.get('unit')}")],
+                lat=c.point[1],
+                lon=c.point[0],
+                title=f"{c.id}: {c.measure}",
+                rows=[("Quantity", format_number(c.quantity, c.unit))],
             )
-            for c in data.get("commitments") or []
-            if isinstance(c.get("where"), dict) and c["where"].get("point")
+            for c in record.commitments
+            if c.point and c.method != "officer"  # a corrected ward: the point is wrong
         ]
         if commitment_points:
             maps.point_layer(m, commitment_points, name="Commitments", colour="#1d70b8")
@@ -175,21 +209,50 @@ def _site_map(statement: Statement, assessment: dict[str, Any], data: dict[str, 
         return None, "The map is not available: the ward boundaries could not be loaded."
 
 
-def _actions(statement: Statement, officer: User) -> list[Any]:
-    """The decisions to offer: from a submitted statement, the under-review ones too,
-    because deciding starts the review implicitly (store.review.officer_action)."""
-    found = list(available_actions(statement.status, officer.role))
-    if Status(statement.status) in review_repo.AWAITING_REVIEW:
-        found += available_actions(Status.UNDER_REVIEW, officer.role)
-    return [a for a in found if a.name in review_repo.OFFICER_ACTIONS]
+def _ward_choices(statement: Statement, record: AssessmentRecord) -> dict[str, str]:
+    """Code -> name of the council's wards, for correcting a commitment's ward."""
+    try:
+        from planning_sv.web import services
+
+        plan = assessor().plans[statement.council]
+        vintage = record.site.vintage or plan.boundary_vintage
+        names = services().geo.ward_names(vintage, plan.lad_code)
+        return dict(sorted(names.items(), key=lambda item: item[1]))
+    except Exception as exc:  # boundaries missing: no correction form, the page still works
+        current_app.logger.warning("ward list unavailable: %s", exc)
+        return {}
+
+
+def _decision_context(statement: Statement, version: StatementVersion) -> dict[str, Any]:
+    """What both the review page and the decision page need to offer decisions."""
+    session = db_session()
+    officer = _officer()
+    latest = statement.latest_version
+    is_latest = latest is not None and latest.id == version.id
+    recommender = review_repo.recommended_by(session, statement)
+    actions = officer_decisions(officer, statement, recommended_by=recommender) if is_latest else []
+    # Said rather than silently left out: why a senior officer sees no Sign off.
+    four_eyes = (
+        four_eyes_refusal("sign_off", officer.id, recommender)
+        if is_latest and statement.status == Status.RECOMMENDED.value
+        else None
+    )
+    return {
+        "actions": actions,
+        "four_eyes": four_eyes,
+        "recommended_by_id": recommender,
+        "action_fields": ACTION_FIELDS,
+        "action_text": ACTION_TEXT,
+        "action_audience": review_repo.ACTION_AUDIENCE,
+        "audience_labels": review_repo.AUDIENCE_LABELS,
+    }
 
 
 def _review_context(
     statement: Statement, version: StatementVersion, **extra: Any
 ) -> dict[str, Any]:
     session = db_session()
-    officer = _officer()
-    assessment = _assessment(version)
+    record = _record(version)
     latest = statement.latest_version
     is_latest = latest is not None and latest.id == version.id
     verdicts = review_repo.verdicts_for(session, version)
@@ -198,41 +261,48 @@ def _review_context(
     # each rule and pre-filled in the form, but a verdict on this version only once saved.
     previous_verdicts = review_repo.verdicts_for(session, previous) if previous else {}
     carried = review_repo.carried_forward(session, statement, version)
-    rule_ids = [str(r["id"]) for r in assessment.get("rules") or []]
-    site = assessment.get("site") or {}
-    social = assessment.get("social_value") or {}
-    total, local = social.get("total_gbp"), social.get("local_gbp")
+    social = record.social_value
+    total = social.total_gbp if social else None
+    local = social.local_gbp if social else None
+    editable = is_latest and Status(statement.status) in review_repo.REVIEWABLE
     if "map_parts" not in extra:
-        extra["map_parts"], extra["map_error"] = _site_map(statement, assessment, version.data)
+        extra["map_parts"], extra["map_error"] = _site_map(statement, record, version.data)
+    acknowledged = review_repo.acknowledged(session, version)
+    corrections = review_repo.ward_corrections_for(session, version)
     return {
         "statement": statement,
         "version": version,
         "versions": list(statement.versions),
         "is_latest": is_latest,
-        "assessment": assessment,
+        "record": record,
         "data": version.data,
-        "site": site,
+        "site": record.site,
         "social": social,
         "local_share": (local / total) if total and local is not None else None,
         "verdicts": verdicts,
+        "summary": review_summary(record, review_repo.core_verdicts(verdicts)),
+        "unverified": unverified_figures(record),
+        "acknowledged": acknowledged,
+        "corrections": {c.commitment_id: c for c in corrections},
+        "ward_choices": _ward_choices(statement, record) if editable else {},
+        "notes": review_repo.notes_for(session, statement),
         "previous_verdicts": previous_verdicts,
         "carried": carried,
-        "without_verdict": [r for r in rule_ids if r not in verdicts],
+        "without_verdict": [r.id for r in record.rules if r.id not in verdicts],
         "review_version": review_repo.current_review_version(session, version),
-        "editable": is_latest and Status(statement.status) in review_repo.REVIEWABLE,
-        "actions": _actions(statement, officer) if is_latest else [],
+        "editable": editable,
         "changes": repo.diff(previous.data, version.data) if previous else [],
         "previous": previous,
         "requests": repo.officer_requests(session, statement),
         "measures": assessor().measures,
         "statuses": STATUSES,
         "status_labels": STATUS_LABELS,
-        "action_fields": ACTION_FIELDS,
         "errors": {},
         "error_list": [],
         "entered": {},
         "conflict": None,
         "accept_engine": False,
+        **_decision_context(statement, version),
         **extra,
     }
 
@@ -253,30 +323,63 @@ def _conflict_now(
 # --- queue --------------------------------------------------------------------------------
 
 
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        dt.date(2000, number, 1).strftime("%B").lower(),
+        dt.date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as people type it: 2026-03-31, 31/3/2026, 31 3 2026 or 31 March 2026."""
+    raw = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return dt.date.fromisoformat(raw)
+        parts = re.split(r"[\s/.-]+", raw)
+        if len(parts) != 3 or not (parts[0].isdigit() and parts[2].isdigit()):
+            return None
+        month = int(parts[1]) if parts[1].isdigit() else _MONTHS.get(parts[1].lower())
+        if month is None or len(parts[2]) != 4:
+            return None
+        return dt.date(int(parts[2]), month, int(parts[0]))
+    except ValueError:  # 31 February, month 13
+        return None
+
+
 def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
+    """The queue's filters; each bad one is a problem naming its field, never ignored."""
     args = request.args
     problems: list[Problem] = []
     status = args.get("status", "")
     if status and status not in QUEUE_STATUSES:
-        problems.append(Problem("status", "choose a status from the list"))
+        problems.append(Problem("status", "Choose a status from the list"))
         status = ""
     ward = args.get("ward", "").strip().upper()
     if ward and not WARD_CODE.match(ward):
-        problems.append(Problem("ward", "choose a ward from the list"))
+        problems.append(Problem("ward", "Choose a ward of the site from the list"))
         ward = ""
     dates: dict[str, dt.date | None] = {}
-    for name, label in (("from", "from"), ("to", "to")):
-        raw = args.get(name, "").strip()
-        try:
-            dates[name] = dt.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            problems.append(
-                Problem(name, f"enter the 'submitted {label}' date as YYYY-MM-DD, like 2026-03-31")
+    raw_dates: dict[str, str] = {}
+    for name, label in DATE_FIELDS.items():
+        raw = args.get(name, "").strip()[:40]
+        raw_dates[name] = raw
+        dates[name] = parse_day(raw) if raw else None
+        if raw and dates[name] is None:
+            problems.append(Problem(name, f"{label} must be a real date, for example 31 3 2026"))
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        problems.append(
+            Problem(
+                "to",
+                f"Submitted to must be the same as or after {format_date(dates['from'])}",
             )
-            dates[name] = None
+        )
     sort = args.get("sort", "submitted")
     if sort not in SORTS:
-        problems.append(Problem("sort", "choose how to sort from the list"))
+        problems.append(Problem("sort", "Choose how to sort from the list"))
         sort = "submitted"
     direction = "asc" if args.get("order") == "asc" else "desc"
     return {
@@ -285,6 +388,7 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         "applicant": args.get("applicant", "").strip()[:200],
         "from": dates["from"],
         "to": dates["to"],
+        "raw_dates": raw_dates,
         "sort": sort,
         "order": direction,
     }, problems
@@ -347,6 +451,16 @@ def review(statement_id: int) -> ResponseReturnValue:
     return render_template("officer/review.html", **_review_context(statement, version))
 
 
+@bp.get("/statements/<int:statement_id>/decision")
+@allow(*STAFF_ROLES)
+def decision(statement_id: int) -> ResponseReturnValue:
+    """The decisions on their own page: reachable from the top of the review page."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, None)
+    context = _review_context(statement, version, map_parts=None, map_error=None)
+    return render_template("officer/decision.html", **context)
+
+
 def _verdict_inputs(rule_ids: list[str]) -> tuple[list[review_repo.VerdictInput], dict[str, Any]]:
     """The verdict fields as posted: only rules where the officer chose agree or override."""
     entries = []
@@ -365,32 +479,33 @@ def _verdict_inputs(rule_ids: list[str]) -> tuple[list[review_repo.VerdictInput]
     return entries, entered
 
 
-@bp.post("/statements/<int:statement_id>/verdicts")
-@allow(*STAFF_ROLES)
-def save_verdicts(statement_id: int) -> ResponseReturnValue:
-    statement = _reviewable(statement_id)
-    version = _version(statement, _int_field("version"))
-    assessment = _assessment(version)
-    rule_ids = [str(r["id"]) for r in assessment.get("rules") or []]
-    entries, entered = _verdict_inputs(rule_ids)
-    expected = _int_field("review_version")
+def _review_write(
+    statement: Statement,
+    version: StatementVersion,
+    write: Any,
+    *,
+    template: str = "officer/review.html",
+    **keep: Any,
+) -> ResponseReturnValue | None:
+    """Run one review write (verdicts, acknowledgement, ward correction) and commit it.
+
+    Returns None on success, else the page again with the problem: 400 naming the field,
+    409 with what changed when another officer saved first. `keep` is put back into the
+    page so nothing the officer typed is lost.
+    """
     session = db_session()
+    expected = _int_field("review_version")
 
     def again(status: int, **extra: Any) -> ResponseReturnValue:
         session.rollback()
-        context = _review_context(statement, version, entered=entered, **extra)
-        return render_template("officer/review.html", **context), status
+        context = _review_context(statement, version, **keep, **extra)
+        return render_template(template, **context), status
 
     if expected is None:
-        problem = Problem("review_version", "the form is incomplete: reload the page")
+        problem = Problem("review_version", "The form is incomplete: reload the page")
         return again(400, errors={"form": problem.message}, error_list=[problem])
-    if not entries:
-        problem = Problem("verdicts", "record a verdict (agree or override) for at least one rule")
-        return again(400, errors={"verdicts": problem.message}, error_list=[problem])
     try:
-        changed = review_repo.save_verdicts(
-            session, statement, version, assessment, entries, _officer(), expected_version=expected
-        )
+        write(session, expected)
         session.commit()
     except InputInvalid as exc:
         return again(400, errors={p.path: p.message for p in exc.problems}, error_list=exc.problems)
@@ -401,13 +516,167 @@ def save_verdicts(statement_id: int) -> ResponseReturnValue:
         if not review_repo.is_concurrency_error(exc):
             raise
         return again(409, conflict=_conflict_now(statement, version, expected))
+    except IllegalTransition as exc:
+        if exc.forbidden:
+            raise
+        problem = Problem("form", str(exc))
+        return again(409, errors={"form": problem.message}, error_list=[problem])
+    return None
+
+
+@bp.post("/statements/<int:statement_id>/verdicts")
+@allow(*STAFF_ROLES)
+def save_verdicts(statement_id: int) -> ResponseReturnValue:
+    statement = _reviewable(statement_id)
+    version = _version(statement, _int_field("version"))
+    record = _record(version)
+    entries, entered = _verdict_inputs([r.id for r in record.rules])
+    changed: list[str] = []
+
+    def write(session: Any, expected: int) -> None:
+        if not entries:
+            raise InputInvalid(
+                [Problem("verdicts", "Choose agree or override for at least one rule")]
+            )
+        changed.extend(
+            review_repo.save_verdicts(
+                session,
+                statement,
+                version,
+                _assessment(version),
+                entries,
+                _officer(),
+                expected_version=expected,
+            )
+        )
+
+    failed = _review_write(statement, version, write, entered=entered)
+    if failed is not None:
+        return failed
+    count = len(changed)
     flash(
-        f"Saved {len(changed)} verdict{'s' if len(changed) != 1 else ''}."
-        if changed
-        else "No verdicts changed.",
+        f"Saved {count} verdict{'s' if count != 1 else ''}." if changed else "No verdicts changed.",
         "success",
     )
     return redirect(url_for(".review", statement_id=statement.id, _anchor="rules"))
+
+
+@bp.post("/statements/<int:statement_id>/agree-remaining")
+@allow(*STAFF_ROLES)
+def agree_remaining(statement_id: int) -> ResponseReturnValue:
+    """Record the engine's result as the officer's verdict on every rule not yet reviewed."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, None)
+    changed: list[str] = []
+
+    def write(session: Any, expected: int) -> None:
+        changed.extend(
+            review_repo.agree_remaining(
+                session, statement, version, _officer(), expected_version=expected
+            )
+        )
+
+    failed = _review_write(statement, version, write)
+    if failed is not None:
+        return failed
+    count = len(changed)
+    flash(
+        f"You agreed with the engine on {count} rule{'s' if count != 1 else ''}: "
+        f"{', '.join(changed)}.",
+        "success",
+    )
+    return redirect(url_for(".review", statement_id=statement.id))
+
+
+@bp.post("/statements/<int:statement_id>/acknowledgements")
+@allow(*STAFF_ROLES)
+def acknowledge(statement_id: int) -> ResponseReturnValue:
+    """The officer acknowledges unverified rule parameters (needed before recommending)."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, None)
+    names = request.form.getlist("acknowledge")
+    new: list[str] = []
+
+    def write(session: Any, expected: int) -> None:
+        new.extend(
+            review_repo.acknowledge_figures(
+                session, statement, version, names, _officer(), expected_version=expected
+            )
+        )
+
+    failed = _review_write(statement, version, write)
+    if failed is not None:
+        return failed
+    count = len(new)
+    flash(
+        f"Acknowledged {count} unverified figure{'s' if count != 1 else ''}."
+        if new
+        else "Those figures were already acknowledged.",
+        "success",
+    )
+    return redirect(url_for(".review", statement_id=statement.id, _anchor="unverified"))
+
+
+@bp.post("/statements/<int:statement_id>/commitments/<commitment_id>/ward")
+@allow(*STAFF_ROLES)
+def correct_ward(statement_id: int, commitment_id: str) -> ResponseReturnValue:
+    """Correct the ward a commitment was placed in, with a reason (audited)."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, None)
+    record = _record(version)
+    if commitment_id not in {c.id for c in record.commitments}:
+        abort(404)
+    ward = request.form.get("ward", "")
+    reason = request.form.get("reason", "")
+
+    def write(session: Any, expected: int) -> None:
+        review_repo.correct_ward(
+            session,
+            statement,
+            version,
+            commitment_id,
+            ward,
+            reason,
+            _officer(),
+            wards=_ward_choices(statement, record),
+            expected_version=expected,
+        )
+
+    failed = _review_write(
+        statement,
+        version,
+        write,
+        ward_entered={"commitment": commitment_id, "ward": ward, "reason": reason},
+    )
+    if failed is not None:
+        return failed
+    flash(f"Corrected the ward of {commitment_id}.", "success")
+    return redirect(url_for(".review", statement_id=statement.id, _anchor=f"c-{commitment_id}"))
+
+
+@bp.post("/statements/<int:statement_id>/notes")
+@allow(*STAFF_ROLES)
+def add_note(statement_id: int) -> ResponseReturnValue:
+    """An internal note on the review: for council staff, never shown to the applicant."""
+    statement = _reviewable(statement_id)
+    version = _version(statement, None)
+    session = db_session()
+    body = request.form.get("note", "")
+    try:
+        review_repo.add_note(session, statement, version, body, _officer())
+        session.commit()
+    except InputInvalid as exc:
+        session.rollback()
+        context = _review_context(
+            statement,
+            version,
+            note_entered=body,
+            errors={p.path: p.message for p in exc.problems},
+            error_list=exc.problems,
+        )
+        return render_template("officer/review.html", **context), 400
+    flash("Internal note added.", "success")
+    return redirect(url_for(".review", statement_id=statement.id, _anchor="notes"))
 
 
 @bp.post("/statements/<int:statement_id>/actions")
@@ -427,17 +696,25 @@ def act(statement_id: int) -> ResponseReturnValue:
 
     def again(status: int, **extra: Any) -> ResponseReturnValue:
         session.rollback()
-        context = _review_context(statement, version, accept_engine=accept_engine, **extra)
-        return render_template("officer/review.html", **context), status
+        context = _review_context(
+            statement,
+            version,
+            accept_engine=accept_engine,
+            map_parts=None,
+            map_error=None,
+            text_entered={action: reason},
+            **extra,
+        )
+        return render_template("officer/decision.html", **context), status
 
     if action not in review_repo.OFFICER_ACTIONS:
-        problem = Problem("action", "choose what to do with this statement")
+        problem = Problem("action", "Choose what to do with this statement")
         return again(400, errors={"action": problem.message}, error_list=[problem])
     if expected is None:
-        problem = Problem("action", "the form is incomplete: reload the page")
+        problem = Problem("action", "The form is incomplete: reload the page")
         return again(400, errors={"action": problem.message}, error_list=[problem])
     if len(reason) > 5000:
-        problem = Problem(reason_field, "must be at most 5000 characters")
+        problem = Problem(reason_field, "The text must be 5,000 characters or fewer")
         return again(400, errors={reason_field: problem.message}, error_list=[problem])
     try:
         event = review_repo.officer_action(
@@ -462,16 +739,14 @@ def act(statement_id: int) -> ResponseReturnValue:
     except IllegalTransition as exc:
         if exc.forbidden:
             raise
-        if "needs a reason" in str(exc):
-            problem = Problem(reason_field, str(exc))
+        if exc.missing_reason:
+            problem = Problem(reason_field, MISSING_TEXT.get(action, "Enter a reason"))
             return again(400, errors={reason_field: problem.message}, error_list=[problem])
         problem = Problem("action", str(exc))
         return again(409, errors={"action": problem.message}, error_list=[problem])
-    flash(
-        f"{action.replace('_', ' ').capitalize()}: the statement is now "
-        f"{(event.to_status or '').replace('_', ' ')}.",
-        "success",
-    )
+    done = ACTIONS[action].label if action in ACTIONS else action
+    status = STATUS_WORDS.get(event.to_status or "", (event.to_status or "").replace("_", " "))
+    flash(f"{done}: the statement is now {status}.", "success")
     return redirect(url_for(".review", statement_id=statement.id))
 
 
@@ -488,8 +763,8 @@ def heads_of_terms(statement_id: int) -> ResponseReturnValue:
         statement=statement,
         version=version,
         hot=_heads_of_terms(statement, version),
-        final=statement.status in (Status.SIGNED_OFF.value, Status.APPROVED.value),
         status_labels=STATUS_LABELS,
+        format_in_unit=format_in_unit,
     )
 
 
@@ -524,12 +799,16 @@ def audit(statement_id: int) -> ResponseReturnValue:
         if actor_ids
         else {}
     )
+    notes = {n.event_id: n for n in review_repo.notes_for(session, statement) if n.event_id}
     return render_template(
         "officer/audit.html",
         statement=statement,
         events=events,
         actors=actors,
+        notes=notes,
         versions=list(statement.versions),
+        status_labels=STATUS_LABELS,
+        audience_labels=review_repo.AUDIENCE_LABELS,
     )
 
 
@@ -540,7 +819,7 @@ def reproduce(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     stored = _assessment(version)
-    on = dt.date.fromisoformat(str(stored.get("assessed_on")))
+    on = _record(version).assessed_on
     error = None
     result = None
     try:

@@ -24,11 +24,13 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     url_for,
@@ -36,13 +38,23 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core import public_figures as pf
+from planning_sv.core.figures import (
+    format_date,
+    format_gbp,
+    format_number,
+    format_quantity,
+    format_share,
+    round_share,
+)
+from planning_sv.core.files import csv_cell
 from planning_sv.core.geo.service import GeoService
 from planning_sv.core.limits import parse_whole_number
 from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeInWard, WardRow
 from planning_sv.store import public_queries as queries
 from planning_sv.web import assessor, attachment, csp_nonce, db_session, maps, services
 from planning_sv.web.authz import PUBLIC, allow
+from planning_sv.web.page_cache import public_page
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
 
@@ -131,13 +143,22 @@ def _map_options() -> dict[str, Any]:
 
 
 def format_figure(key: str, value: float | None) -> str:
+    """A ward figure as a number for a table cell or the map: £ to the pound, £ per resident
+    to the penny, and a count that includes population shares rounded as core.figures
+    rounds shares (whole starts and sqm, FTE-years to one decimal; 'less than 1' when a
+    share is not yet one whole thing)."""
     if value is None:
         return "–"
-    if queries.FIGURES[key].kind == "gbp":
+    fig = queries.FIGURES[key]
+    if fig.kind == "gbp":
         return format_gbp(value)
-    if queries.FIGURES[key].kind == "per_resident":
+    if fig.kind == "per_resident":
         return f"£{value:,.2f}"
-    return maps.format_tenths(value)
+    unit = fig.unit or ""
+    shown = round_share(value, unit)
+    if value > 0 and shown == 0:
+        return "less than 0.1" if unit == "fte_years" else "less than 1"
+    return format_number(shown)
 
 
 def _filter_options(figures: CouncilFigures) -> dict[str, list[tuple[str, str]]]:
@@ -161,6 +182,30 @@ def _figure_filter(value: float | None, key: str) -> str:
 @bp.app_template_filter("public_number")
 def _number_filter(value: float) -> str:
     return format_number(round(value, 2))
+
+
+@bp.app_template_filter("public_quantity")
+def _quantity_filter(line: Any) -> str:
+    """A whole commitment: '£2,000,000 spent', '20 placements of at least 2 weeks'."""
+    return format_quantity(line.quantity, line.unit, line.unit_label)
+
+
+@bp.app_template_filter("public_share")
+def _share_filter(line: LineInWard) -> str:
+    """A commitment's part in a ward, rounded as a share: 'about 1 placement …'."""
+    return format_share(line.ward_quantity, line.unit, line.unit_label)
+
+
+def _ward_popup_rows(row: WardRow) -> list[tuple[str, str]]:
+    """A ward's popup on the borough map: what is located in it kept apart from its share
+    of borough-wide commitments (never one count that mixes them)."""
+    sited = row.schemes_sited
+    rows = [
+        ("Schemes sited in the ward", format_number(sited)),
+        ("Social value located in the ward", format_gbp(row.located("gbp") or 0.0)),
+        ("Share of borough-wide commitments", format_gbp(row.shared.get("gbp", 0.0))),
+    ]
+    return rows
 
 
 # --- downloads: flat records, streamed --------------------------------------------------------
@@ -193,13 +238,6 @@ LINE_COLUMNS = (
     "description",
 )
 ATTRIBUTION = maps.ATTRIBUTION  # the data manifest's map attribution
-
-
-def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in user text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -318,6 +356,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/<council>/wards")
 @allow(PUBLIC)
+@public_page()
 def wards(council: str) -> ResponseReturnValue:
     filters = _filters()
     figure = _figure()
@@ -333,13 +372,7 @@ def wards(council: str) -> ResponseReturnValue:
         format_value=lambda v: format_figure(figure.key, v),
         legend=legend,
         links=_ward_links(council, figures, query),
-        extra_rows={
-            w.code: [
-                ("Approved schemes", str(w.schemes)),
-                ("Delivered", queries.DELIVERY_NOT_REPORTED),
-            ]
-            for w in figures.wards
-        },
+        extra_rows={w.code: _ward_popup_rows(w) for w in figures.wards},
         aria_label=f"Map of {plan.name} wards shaded by {figure.label.lower()}",
         **_map_options(),
     )
@@ -355,11 +388,13 @@ def wards(council: str) -> ResponseReturnValue:
         query=query,
         options=_filter_options(figures),
         not_reported=queries.DELIVERY_NOT_REPORTED,
+        sharing_basis=pf.SHARING_BASIS,
     )
 
 
 @bp.get("/<council>/wards.<any(csv, geojson):fmt>")
 @allow(PUBLIC)
+@public_page(keep=False)
 def wards_download(council: str, fmt: str) -> ResponseReturnValue:
     filters = _filters()
     plan, figures = _council_figures(council, filters)  # wards' aggregate rows only
@@ -392,6 +427,7 @@ def _ward_rows(council: str, ward_code: str) -> tuple[Any, CouncilFigures, WardR
 
 @bp.get("/<council>/wards/<ward_code>")
 @allow(PUBLIC)
+@public_page()
 def ward(council: str, ward_code: str) -> ResponseReturnValue:
     plan, figures, row, filters = _ward_rows(council, ward_code)
     query = filters.as_query()
@@ -427,7 +463,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
             title=f"Site: {s.reference}",
             rows=[
                 ("Address", s.address or "not given"),
-                ("Approved", s.approved_on.isoformat() if s.approved_on else ""),
+                ("Approved", format_date(s.approved_on) if s.approved_on else "not known"),
             ],
         )
         for s in schemes
@@ -439,7 +475,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
             lon=line.point[0],
             title=f"{line.measure_label} ({line.reference})",
             rows=[
-                ("Promised", f"{format_number(line.quantity)} {line.unit_label}"),
+                ("Promised", format_quantity(line.quantity, line.unit, line.unit_label)),
                 ("Status", line.status_label),
                 *([("Description", line.description)] if line.description else []),
             ],
@@ -468,6 +504,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         query=query,
         options=_filter_options(figures),
         not_reported=queries.DELIVERY_NOT_REPORTED,
+        sharing_basis=pf.SHARING_BASIS,
         site_colour=SITE_COLOUR,
         commitment_colour=COMMITMENT_COLOUR,
         has_sites=bool(sites),
@@ -477,6 +514,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
 
 @bp.get("/<council>/wards/<ward_code>.<any(csv, geojson):fmt>")
 @allow(PUBLIC)
+@public_page(keep=False)
 def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue:
     plan, figures, row, filters = _ward_rows(council, ward_code)
     measures = assessor().measures
@@ -514,3 +552,285 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
 
     body = _closing(feature_collection(_metadata(figures, filters), features()), session)
     return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
+
+
+# --- find my ward: a postcode to its ward page --------------------------------------------
+
+
+class PostcodeProblem(ValueError):
+    """A postcode the search cannot take to a ward page (shown against the field)."""
+
+
+def ward_for_postcode(text: str) -> tuple[str, str]:
+    """(council, ward code) of the ward a postcode lies in, among the councils with pages.
+
+    Raises PostcodeProblem with a message for the resident that names the field."""
+    from planning_sv.core.geo.postcodes import looks_like_postcode, normalise_postcode
+
+    raw = (text or "").strip()
+    if not raw:
+        raise PostcodeProblem("Enter a postcode")
+    if len(raw) > 10 or not looks_like_postcode(raw):
+        raise PostcodeProblem("Enter a full postcode, like N19 5RQ")
+    postcode = normalise_postcode(raw)
+    geo = _geo()
+    point = geo.postcodes.lookup(postcode)
+    if point is None:
+        raise PostcodeProblem(
+            f"We cannot find the postcode {postcode}: check it and enter it again"
+        )
+    plans = assessor().plans
+    for code in assessor().councils():
+        plan = plans[code]
+        wards = geo.council(plan.boundary_vintage, plan.lad_code)
+        index = int(wards.locator.locate(np.array([point.lon]), np.array([point.lat]))[0])
+        if index >= 0:
+            return code, str(wards.codes[index])
+    names = " or ".join(assessor().councils().values())
+    elsewhere = geo.council_at(point.lon, point.lat)
+    where = f" It is in {elsewhere[1]}." if elsewhere else ""
+    raise PostcodeProblem(
+        f"The postcode {postcode} is not in {names}.{where} Enter a postcode in one of "
+        "these councils"
+    )
+
+
+def _find_ward_page(error: str | None, value: str, status: int) -> ResponseReturnValue:
+    return (
+        render_template(
+            "public/find_ward.html", error=error, value=value, councils=assessor().councils()
+        ),
+        status,
+    )
+
+
+@bp.get("/find-your-ward")
+@allow(PUBLIC)
+def find_ward() -> ResponseReturnValue:
+    """The postcode search: a form, then a redirect to the ward page (GET, so the result
+    can be bookmarked); a postcode it cannot use is a 400 with the reason at the field."""
+    if "postcode" not in request.args:
+        return _find_ward_page(None, "", 200)
+    value = request.args.get("postcode", "")
+    try:
+        council, ward_code = ward_for_postcode(value)
+    except PostcodeProblem as exc:
+        return _find_ward_page(str(exc), value[:20], 400)
+    return redirect(url_for(".ward", council=council, ward_code=ward_code), code=303)
+
+
+# --- approved schemes: a list and a page for each ------------------------------------------
+
+
+@bp.get("/<council>/schemes")
+@allow(PUBLIC)
+@public_page()
+def schemes(council: str) -> ResponseReturnValue:
+    plan = _plan(council)
+    page = _page()
+    found, total = queries.list_schemes(
+        db_session(), council, offset=(page - 1) * SCHEMES_PER_PAGE, limit=SCHEMES_PER_PAGE
+    )
+    pages = max(1, -(-total // SCHEMES_PER_PAGE))
+    if page > pages:
+        abort(404)
+    names = _geo().ward_names(plan.boundary_vintage, plan.lad_code)
+    rows = [
+        {
+            "scheme": s,
+            "site_wards": [names[w.code] for w in s.site_wards if w.code in names],
+        }
+        for s in found
+    ]
+    return render_template(
+        "public/schemes.html",
+        plan=plan,
+        council=council,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * SCHEMES_PER_PAGE + 1,
+    )
+
+
+@bp.get("/<council>/schemes/<int:scheme_id>")
+@allow(PUBLIC)
+@public_page()
+def scheme(council: str, scheme_id: int) -> ResponseReturnValue:
+    """One approved scheme: what was promised, where, ward by ward, with its map and a
+    table beside the map giving the same £ per ward."""
+    plan = _plan(council)
+    found = queries.scheme(db_session(), council, scheme_id)
+    if found is None:
+        abort(404)
+    names = _geo().ward_names(plan.boundary_vintage, plan.lad_code)
+    by_ward = pf.scheme_by_ward(found, names)
+    values = {row.code: row.gbp for row in by_ward}
+    legend = maps.choropleth_bins(values.values(), fmt=format_gbp)
+    display = services().display_wards(plan.boundary_vintage, plan.lad_code)
+    links = {code: url_for(".ward", council=council, ward_code=code) for code in names}
+    m = maps.ward_map(
+        display,
+        values,
+        value_label="Social value from this scheme",
+        format_value=format_gbp,
+        legend=legend,
+        links=links,
+        aria_label=f"Map of {plan.name} wards shaded by the social value of {found.reference}",
+        **_map_options(),
+    )
+    if found.site_point is not None:
+        maps.point_layer(
+            m,
+            [
+                maps.MapPoint(
+                    lat=found.site_point[1],
+                    lon=found.site_point[0],
+                    title=f"Site: {found.reference}",
+                    rows=[("Address", found.address or "not given")],
+                )
+            ],
+            name="Scheme sites",
+            colour=SITE_COLOUR,
+            radius=9,
+        )
+    points = [
+        maps.MapPoint(
+            lat=line.point[1],
+            lon=line.point[0],
+            title=line.measure_label,
+            rows=[("Promised", format_quantity(line.quantity, line.unit, line.unit_label))],
+        )
+        for line in found.lines
+        if line.point is not None and not line.borough_wide
+    ]
+    if points:
+        maps.point_layer(m, points, name="Commitments", colour=COMMITMENT_COLOUR, radius=6)
+    lines = [
+        {
+            "line": line,
+            "promised": format_quantity(line.quantity, line.unit, line.unit_label),
+            "where": pf.line_place(line, len(names)),
+        }
+        for line in found.lines
+    ]
+    return render_template(
+        "public/scheme.html",
+        plan=plan,
+        council=council,
+        scheme=found,
+        lines=lines,
+        by_ward=by_ward,
+        legend=legend,
+        map=maps.render_parts(m, csp_nonce()),
+        sharing_basis=pf.SHARING_BASIS,
+        has_points=bool(points),
+        site_colour=SITE_COLOUR,
+        commitment_colour=COMMITMENT_COLOUR,
+        not_reported=queries.DELIVERY_NOT_REPORTED,
+    )
+
+
+# --- about the service: methodology, accessibility, privacy ---------------------------------
+# Site-wide pages (not under /councils): added to the app when the blueprint registers, with
+# endpoints in this blueprint ("public.methodology" …) so the footer, the route matrix and
+# the authorisation policy treat them as public pages.
+
+
+def _data_sources() -> list[dict[str, str]]:
+    """The open datasets the figures rest on, once per title (no file names: readers need
+    the publisher, the licence and where to find it)."""
+    from planning_sv.datasets import manifest
+
+    seen: dict[str, dict[str, str]] = {}
+    for dataset in manifest().datasets:
+        if not dataset.required:
+            continue
+        title = dataset.title.split(",")[0].strip()
+        seen.setdefault(
+            title,
+            {
+                "title": title,
+                "publisher": dataset.publisher,
+                "licence": dataset.licence,
+                "licence_url": dataset.licence_url,
+                "url": dataset.official_url or "",
+            },
+        )
+    return list(seen.values())
+
+
+def _value_sources() -> list[dict[str, Any]]:
+    """Each council's value set in force: £ per unit of each valued measure, its source,
+    price year and licence."""
+    from planning_sv.store import value_sets
+
+    measures = assessor().measures
+    out = []
+    for code, name in assessor().councils().items():
+        chosen = value_sets.chosen(db_session(), code)
+        rows = []
+        for row in chosen.rows:
+            measure = measures.get(row.measure)
+            unit_label = measure.units.get(row.unit, row.unit) if measure else row.unit
+            rows.append(
+                {
+                    "measure": measure.label if measure else row.measure,
+                    "per": singular_unit(row.unit, unit_label),
+                    "gbp": format_gbp(row.gbp_per_unit),
+                    "price_year": row.price_year,
+                    "source": row.source,
+                    "url": row.url if str(row.url).startswith(("https://", "http://")) else "",
+                    "licence": LICENCE_NAMES.get(row.licence, row.licence),
+                }
+            )
+        out.append({"council": name, "title": chosen.title or chosen.name, "rows": rows})
+    return out
+
+
+LICENCE_NAMES = {
+    "OGL-UK-3.0": "Open Government Licence v3.0",
+    "CC-BY-4.0": "Creative Commons Attribution 4.0",
+}
+
+
+def singular_unit(unit: str, label: str) -> str:
+    """'per apprenticeship week', 'per £1 spent'."""
+    from planning_sv.core.figures import singular_label
+
+    if unit == "gbp":
+        return f"per £1 {label.replace('£', '').strip()}".rstrip()
+    return f"per {singular_label(label)}"
+
+
+@allow(PUBLIC)
+def methodology() -> ResponseReturnValue:
+    return render_template(
+        "public/methodology.html",
+        councils=assessor().councils(),
+        sharing_basis=pf.SHARING_BASIS,
+        data_sources=_data_sources(),
+        value_sources=_value_sources(),
+        attribution=ATTRIBUTION,
+    )
+
+
+@allow(PUBLIC)
+def accessibility() -> ResponseReturnValue:
+    return render_template("public/accessibility.html")
+
+
+@allow(PUBLIC)
+def privacy() -> ResponseReturnValue:
+    return render_template("public/privacy.html")
+
+
+@bp.record_once
+def _about_pages(state: Any) -> None:
+    for path, view in (
+        ("/methodology", methodology),
+        ("/accessibility", accessibility),
+        ("/privacy", privacy),
+    ):
+        state.app.add_url_rule(path, f"public.{view.__name__}", view, methods=["GET"])

@@ -192,8 +192,9 @@ def test_each_commitment_becomes_an_obligation_with_quantity_where_and_timing(
     placements, contribution, workspace = hot.obligations
 
     assert placements.measure_label == "Work placements"
-    assert placements.quantity_text == "20 placements"
-    assert placements.where == "Holloway (60%), Finsbury Park (40%)"
+    # No plan or catalogue conversion given: no minimum length is known to state.
+    assert placements.quantity_text == "20 work placements"
+    assert placements.where == "Holloway (60%) and Finsbury Park (40%) wards"
     assert placements.wards == ("Holloway", "Finsbury Park")
     assert placements.trigger == (
         "Prior to commencement, submit a work placement delivery plan for approval; deliver "
@@ -202,18 +203,19 @@ def test_each_commitment_becomes_an_obligation_with_quantity_where_and_timing(
     assert "Quarterly monitoring return" in placements.monitoring
 
     assert contribution.trigger == "Pay to the council prior to commencement of development."
-    assert contribution.where == "Anywhere in the borough"
+    assert contribution.where == "Anywhere in the council's area"
     assert contribution.description == "Paid to iWork"  # taken from the statement
     assert "Evidence of payment" in contribution.monitoring
     assert contribution.unit_label == "gbp"  # no measure given: the code is shown
     assert contribution.quantity_text == "£50,000"
     assert contribution.text == (
-        "The owner shall deliver £50,000 (employment training contribution): Paid to iWork"
+        "The Owner shall pay to the Council a financial contribution of £50,000 towards "
+        "employment and training."
     )
-    assert placements.text == "The owner shall deliver 20 placements (Work placements)."
+    assert placements.text == "The Owner shall provide not less than 20 work placements."
 
     assert workspace.trigger.startswith("On occupation")
-    assert workspace.where == "Holloway"
+    assert workspace.where == "Holloway ward"
     assert workspace.unit_label == "sqm (GIA)"
     assert "lease terms" in workspace.monitoring
 
@@ -229,7 +231,7 @@ def test_policies_are_the_applicable_rules_counting_the_measure(
     placements, contribution, workspace = hot.obligations
     assert [p.rule_id for p in placements.policies] == ["ISL-PLACEMENTS"]
     assert placements.policies[0].citation == (
-        "Planning Obligations SPD 2025, Construction placements"
+        "Planning Obligations SPD 2025: Construction placements"
     )
     # ISL-HOTEL lists workspace as excluded but is not applicable: it secures nothing.
     assert [p.rule_id for p in workspace.policies] == ["ISL-B4"]
@@ -291,9 +293,9 @@ def test_committee_officer_column_says_not_reviewed_without_a_verdict(
     # No verdict: the Officer column never repeats the engine's result.
     assert rows["ISL-B4"].officer_status is None
     assert rows["ISL-B4"].officer_label == "Not reviewed"
-    assert rows["ISL-B4"].engine_label == "Pass"
+    assert rows["ISL-B4"].engine_label == "Met"
     assert rows["ISL-HOTEL"].officer_label == "Not reviewed"
-    assert rows["ISL-PLACEMENTS"].officer_label == "Pass"
+    assert rows["ISL-PLACEMENTS"].officer_label == "Met"
     assert [r.id for r in hot.committee.not_reviewed] == ["ISL-B4", "ISL-HOTEL"]
     # The status that counts still falls back to the engine's: 2 pass, 1 not applicable.
     assert rows["ISL-B4"].status == "pass"
@@ -305,7 +307,7 @@ def test_committee_officer_column_says_not_reviewed_without_a_verdict(
         "needs_evidence": 0,
     }
     assert (
-        "2 rule(s) have no officer verdict (shown as not reviewed); the engine's result is "
+        "2 rules have no officer verdict (shown as not reviewed); the engine's result is "
         "counted for them."
     ) in hot.notes
 
@@ -320,7 +322,7 @@ def test_rules_accepted_at_recommendation_read_not_reviewed_with_the_acceptance(
     )
     labels = {r.id: r.officer_label for r in hot.committee.rules}
     assert labels == {
-        "ISL-B4": "Pass",
+        "ISL-B4": "Met",
         "ISL-PLACEMENTS": "Not reviewed (engine result accepted at recommendation)",
         "ISL-HOTEL": "Not reviewed",
     }
@@ -429,7 +431,12 @@ def test_money_reads_as_pounds() -> None:
         ],
     }
     (obligation,) = build_heads_of_terms(assessment, {}, measures=measures).obligations
-    assert obligation.quantity_text == "£2,000,000 spent"
+    assert obligation.quantity_text == "£2,000,000"
+    # Not "deliver £2,000,000 spent": money is spent, with whom the measure says.
+    assert obligation.text == (
+        "The Owner shall spend not less than £2,000,000 with local small and medium-sized "
+        "enterprises and voluntary, community and social enterprises."
+    )
     assert obligation.where == "Location not placed"
 
 
@@ -480,15 +487,17 @@ def test_docx_contains_obligations_and_rule_table(
     document = Document(io.BytesIO(data))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Heads of terms: P2025/1234/FUL" in text
-    assert "1. Work placements: 20 placements" in text
-    assert "Holloway (60%), Finsbury Park (40%)" in text
+    assert "1. Work placements" in text
+    assert "The Owner shall provide not less than 20 work placements." in text
+    assert "Holloway (60%) and Finsbury Park (40%) wards" in text
     assert "Pay to the council prior to commencement of development." in text
-    assert "ISL-B4: Islington Local Plan 2023, B4 Affordable workspace, B4 part 1" in text
+    assert "Islington Local Plan 2023: B4 Affordable workspace (B4 part 1)" in text
     rule_table, totals_table = document.tables
     cells = [[c.text for c in row.cells] for row in rule_table.rows]
     assert cells[0][:2] == ["Rule", "Policy"]
     placements_row = next(row for row in cells if row[0].startswith("ISL-PLACEMENTS"))
-    assert placements_row[5:] == ["Partial", "Pass (overridden)", "Fee in lieu agreed"]
+    assert placements_row[2:5] == ["45 placements", "20 placements", "25 placements"]
+    assert placements_row[5:] == ["Partly met", "Met (overridden)", "Fee in lieu agreed"]
     totals = {row.cells[0].text: row.cells[1].text for row in totals_table.rows}
     assert totals["Total social value"] == "£92,000"
     assert totals["Local share"] == "75%"

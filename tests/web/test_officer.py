@@ -530,8 +530,7 @@ def test_heads_of_terms_html_and_docx(
     assert "css/print.css" in html.text
     assert html.text.count('class="app-obligation"') == len(offered)
     assert "(overridden)" in html.text
-    assert "Draft" in html.text  # not signed off yet
-    assert "Not yet signed off: the obligations may change." in html.text
+    assert "DRAFT – not signed off" in html.text  # not signed off yet
 
     download = client.get(f"/officer/statements/{submitted.id}/heads-of-terms.docx")
     assert download.status_code == 200

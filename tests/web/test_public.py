@@ -161,8 +161,15 @@ def test_ward_page_lists_schemes_commitments_and_compares_with_the_borough(
         )
     ]
     assert len(rows) == 4  # apprenticeships, placements, local spend, workspace
-    assert "(4 commitments)" in html
-    assert "EXAMPLE/2026/0001/FUL Apprenticeships 8 apprenticeship starts 100% 8 £79,872" in rows[0]
+    # Issue 12: located in the ward (apprenticeships, workspace) apart from the share of
+    # borough-wide ones (placements, local spend).
+    assert "1 approved scheme is sited in Holloway." in html
+    assert "2 commitments are located in the ward, worth £79,872 of social value." in html
+    assert "Holloway also gets a share of 2 borough-wide commitments from 1 scheme" in html
+    assert (
+        "EXAMPLE/2026/0001/FUL Apprenticeships 8 apprenticeship starts 100% "
+        "8 apprenticeship starts £79,872" in rows[0]
+    )
     assert "Not yet reported" in html  # delivered column, clearly labelled
     social = public_data["assessments"]["islington"]["social_value"]
     holloway = next(w["gbp"] for w in social["by_ward"] if w["code"] == "E05013706")

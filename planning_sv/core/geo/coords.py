@@ -7,7 +7,7 @@ reported in one go.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -66,6 +66,20 @@ def geometry_to_bng(geometry: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(
         geometry, lambda xy: np.column_stack(lonlat_to_bng(xy[:, 0], xy[:, 1]))
     )
+
+
+def polygon_area_ha(geojson: Mapping[str, Any]) -> float | None:
+    """The area in hectares of a lon/lat GeoJSON polygon (None for points and lines).
+
+    Measured in British National Grid metres, so a site's area is its area on the ground.
+    """
+    try:
+        geometry = shape(geojson)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+        return None
+    return round(float(geometry_to_bng(shapely.make_valid(geometry)).area) / 10_000, 4)
 
 
 def _in(value: float, bounds: tuple[float, float]) -> bool:

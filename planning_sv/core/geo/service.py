@@ -363,6 +363,13 @@ class GeoService:
         placed: dict[str, Placement] = {}
         known = self._prelocate(plan, statement.commitments) if statement.commitments else {}
         for index, commitment in enumerate(statement.commitments):
+            if commitment.where.kind == "site":
+                # On the site: credited to the site's ward(s) exactly as the site is placed,
+                # never to a point that may lie a few metres over a ward line. (If the site
+                # itself cannot be placed, that problem is already reported once.)
+                if site_located is not None:
+                    placed[commitment.id] = on_site(site_located.placement)
+                continue
             try:
                 located = self._place(
                     commitment.where,
@@ -448,6 +455,12 @@ class GeoService:
         `site` (already placed) anchors "within N metres of the site"; here it is measured
         from the site's point, while `place_statement` measures from the full site geometry.
         """
+        if where.kind == "site":
+            if site is None:
+                raise InputInvalid(
+                    [Problem(f"{path}.site", "an on-site commitment needs the site's location")]
+                )
+            return on_site(site)
         site_geom = None
         if site is not None and site.point is not None:
             site_geom = shapely.points(*lonlat_to_bng(site.point[0], site.point[1]))
@@ -508,6 +521,11 @@ class GeoService:
             located = self._place_ward(wards, str(where.ward).strip().upper(), field_path)
         elif kind == "borough":
             located = self._place_borough(wards)
+        elif kind == "site":
+            # Only place_statement and place() know the site; they place these themselves.
+            raise InputInvalid(
+                [Problem(field_path, "an on-site commitment is placed with the site")]
+            )
         else:
             assert where.geometry is not None
             data = where.geometry.model_dump()
@@ -830,6 +848,12 @@ class GeoService:
                 "(local when at least half)"
             )
         raise ValueError(f"unknown local definition kind '{kind}' in the council's plan")
+
+
+def on_site(site: Placement) -> Placement:
+    """A commitment delivered on the site: the site's placement (wards, shares, local) as is,
+    with method "site" so records and pages say where it came from."""
+    return _replaced(site, method="site", warnings=())
 
 
 def _replaced(placement: Placement, **changes: Any) -> Placement:

@@ -21,11 +21,13 @@ from planning_sv.core.placement import Placement
 from planning_sv.core.rules.expressions import Expression, ExpressionError, MissingName
 from planning_sv.core.rules.model import (
     DESCRIBED_UNITS,
+    DESIGNATION_PREFIX,
     DEVELOPMENT_NAMES,
-    OPTIONAL_FACTS,
     ConvertOverride,
     Rule,
+    designation_env,
     development_env,
+    missing_fact_path,
 )
 from planning_sv.core.rules.parameters import UsedParameter, parameters_on
 from planning_sv.core.statement import Commitment, Statement
@@ -116,8 +118,12 @@ def evaluate(
     Problem per missing field), and RuleEvaluationError for faults in the pack itself.
     """
     base_env: dict[str, Any] = dict(development_env(statement.development))
+    base_env.update(
+        designation_env(statement.site.designation, (d.code for d in plan.designations))
+    )
     param_env, used_params = parameters_on(plan.parameters, on)
     base_env.update(param_env)
+    definitions = _define(plan, base_env)
     results: list[RuleResult] = []
     missing: dict[str, list[str]] = {}
     for rule in plan.rules:
@@ -133,14 +139,16 @@ def evaluate(
                     used_params,
                     plan.measures,
                     on,
+                    definitions.uses,
                 )
             )
         except _NeedsFact as exc:
-            missing.setdefault(exc.name, []).append(rule.id)
+            name = definitions.missing.get(exc.name, exc.name)
+            missing.setdefault(missing_fact_path(name) or "$.development", []).append(rule.id)
     if missing:
         raise InputInvalid(
-            Problem(OPTIONAL_FACTS.get(name, "$.development"), f"needed by rule {', '.join(ids)}")
-            for name, ids in missing.items()
+            Problem(path, f"needed by rule {', '.join(dict.fromkeys(ids))}")
+            for path, ids in missing.items()
         )
     return results
 
@@ -150,13 +158,53 @@ class _NeedsFact(Exception):
         self.name = name
 
 
+@dataclass
+class _Defined:
+    """The plan's definitions evaluated for one statement."""
+
+    uses: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> names it read
+    missing: dict[str, str] = field(default_factory=dict)  # name -> the fact it lacked
+
+
+def _define(plan: CouncilPlan, env: dict[str, Any]) -> _Defined:
+    """Add each definition's value to `env`; one that lacks an optional fact is left out.
+
+    It is only a fault if a rule in force needs it: that rule then asks for the fact.
+    """
+    defined = _Defined()
+    for definition in plan.definitions:
+        uses = set(definition.expression.names)
+        for name in definition.expression.names:
+            uses |= defined.uses.get(name, frozenset())
+        defined.uses[definition.name] = frozenset(uses)
+        lacking = next((n for n in definition.expression.names if n in defined.missing), None)
+        if lacking is not None:
+            defined.missing[definition.name] = defined.missing[lacking]
+            continue
+        try:
+            env[definition.name] = definition.expression.evaluate(env)
+        except MissingName as exc:
+            if missing_fact_path(exc.name) is None:
+                raise RuleEvaluationError(
+                    exc.message, text=definition.expression.text, field=definition.name
+                ) from None
+            defined.missing[definition.name] = exc.name
+        except ExpressionError as exc:
+            raise RuleEvaluationError(
+                exc.message, text=definition.expression.text, field=definition.name
+            ) from None
+    return defined
+
+
 def _run(
     expression: Expression, env: Mapping[str, Any], rule: Rule, field_name: str, on_missing: bool
 ) -> Any:
     try:
         return expression.evaluate(env)
     except MissingName as exc:
-        if exc.name in OPTIONAL_FACTS and on_missing:
+        # Every other name was checked when the pack loaded: what is missing now is an
+        # optional fact the statement left out (directly or through a definition).
+        if on_missing and not exc.name.startswith("param."):
             raise _NeedsFact(exc.name) from None
         if exc.name.startswith("param."):
             message = f"parameter '{exc.name.removeprefix('param.')}' has no value on this date"
@@ -179,21 +227,32 @@ def _evaluate_rule(
     used_params: Mapping[str, UsedParameter],
     measures: Mapping[str, Measure],
     on: dt.date,
+    definition_uses: Mapping[str, frozenset[str]] | None = None,
 ) -> RuleResult:
     used_names: set[str] = set()
     sentences: list[str] = []
+    uses = definition_uses or {}
 
     def finish(status: str, **values: Any) -> RuleResult:
-        inputs = {name: env[name] for name in sorted(used_names) if name in DEVELOPMENT_NAMES}
+        # A definition the rule used brings the facts and parameters it read.
+        read = set(used_names)
+        for name in used_names:
+            read |= uses.get(name, frozenset())
+        inputs = {
+            name: env[name]
+            for name in sorted(read)
+            if name in env
+            and (name in DEVELOPMENT_NAMES or name in uses or name.startswith(DESIGNATION_PREFIX))
+        }
         params = [
             used_params[name.removeprefix("param.")].as_dict()
-            for name in sorted(used_names)
+            for name in sorted(read)
             if name.startswith("param.") and name.removeprefix("param.") in used_params
         ]
         return RuleResult(
             id=rule.id,
             title=rule.title,
-            citation=dict(rule.citation),
+            citation=rule.citation_on(on),
             status=status,
             unit=rule.unit,
             explanation=" ".join(sentences),

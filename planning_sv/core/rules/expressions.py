@@ -22,7 +22,9 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 40
 
 # Prefixes that may be followed by `.name`: the only attribute access allowed.
-NAMESPACES = frozenset({"floorspace", "existing_floorspace", "net_floorspace", "param"})
+NAMESPACES = frozenset(
+    {"floorspace", "existing_floorspace", "net_floorspace", "param", "designation"}
+)
 
 Value = float | int | str | bool
 Env = Mapping[str, Any]

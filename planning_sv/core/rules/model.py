@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ SCALAR_FACTS = (
     "build_cost_millions",
     "construction_months",
     "site_area_ha",
+    "dwellings_not_known",
     "floorspace_total",
     "floorspace_non_residential",
     "existing_floorspace_total",
@@ -28,6 +30,51 @@ OPTIONAL_FACTS = {
     "construction_months": "$.development.construction_months",
     "site_area_ha": "$.development.site_area_ha",
 }
+# `designation.<code>` is 1 for the site's designation and 0 for the council's others; all
+# are absent when the statement names none, so a rule that depends on location asks for it.
+DESIGNATION_PREFIX = "designation."
+DESIGNATION_FIELD = "$.site.designation"
+
+
+def designation_names(codes: Iterable[str]) -> frozenset[str]:
+    return frozenset(DESIGNATION_PREFIX + code for code in codes)
+
+
+def designation_env(designation: str | None, codes: Iterable[str]) -> dict[str, float]:
+    if designation is None:
+        return {}
+    return {DESIGNATION_PREFIX + code: float(code == designation) for code in codes}
+
+
+def missing_fact_path(name: str) -> str | None:
+    """Where in a statement a missing optional fact is given, or None if it is not one."""
+    if name.startswith(DESIGNATION_PREFIX):
+        return DESIGNATION_FIELD
+    return OPTIONAL_FACTS.get(name)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A named test the plan defines once (e.g. statutory "major development").
+
+    Rules use it by name; its expression may use development facts, parameters and earlier
+    definitions, and the result explains which of them it read.
+    """
+
+    name: str
+    expression: Expression
+    description: str
+    citation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Designation:
+    """A planning designation a site can lie in (Islington's CAZ, an LSIS, a town centre)."""
+
+    code: str
+    name: str
+    hint: str = ""
+    boundaries: str | None = None  # a GeoJSON file (in the data folder) to derive it from
 FLOORSPACE_NAMES = tuple(
     f"{prefix}.{use}"
     for prefix in ("floorspace", "existing_floorspace", "net_floorspace")
@@ -49,6 +96,7 @@ def development_env(development: Development) -> dict[str, float]:
     """The development facts as expression names (floorspace per use is 0 when absent)."""
     env: dict[str, float] = {
         "dwellings": development.dwellings,
+        "dwellings_not_known": float(development.dwellings_not_known),
         "build_cost_gbp": development.build_cost_gbp,
         "build_cost_millions": development.build_cost_gbp / 1_000_000,
     }
@@ -111,10 +159,18 @@ class Grading:
 
 
 @dataclass(frozen=True)
+class DatedCitation:
+    """The policy text a rule applies from `start`: one rule, restated by a later document."""
+
+    start: dt.date
+    citation: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
-    citation: dict[str, Any]
+    citation: dict[str, Any]  # the latest citation (what lists of rules show)
     effective_from: dt.date
     effective_to: dt.date | None
     applies_when: Expression | None
@@ -125,9 +181,20 @@ class Rule:
     evidence: str | None = None
     description: str | None = None
     notes: str | None = None
+    # Oldest first; empty when the rule has one citation for its whole life.
+    citations: tuple[DatedCitation, ...] = ()
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def citation_on(self, on: dt.date) -> dict[str, Any]:
+        """The citation of the policy document in force on `on` (the regime applied)."""
+        current = self.citation
+        for dated in self.citations:
+            if dated.start > on:
+                break
+            current = dated.citation
+        return dict(current)
 
     def expressions(self) -> dict[str, Expression]:
         """Every expression of the rule by field name, for checks and explanations."""

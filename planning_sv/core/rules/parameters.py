@@ -18,6 +18,10 @@ ParameterScalar = float | int | str | bool
 class ParameterValue:
     start: dt.date
     value: ParameterScalar | None  # None: the parameter lapses from `start`
+    # The document this value was read in, when it differs from the parameter's own (a
+    # figure restated by a later SPD keeps one parameter with two dated citations).
+    reference: dict[str, Any] | None = None
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,12 @@ class Parameter:
     confidence: str  # "verified" or "unverified"
     values: tuple[ParameterValue, ...]  # ordered by start, oldest first
     notes: str | None = None
+
+    def reference_of(self, value: ParameterValue) -> dict[str, Any]:
+        return dict(value.reference) if value.reference is not None else dict(self.reference)
+
+    def confidence_of(self, value: ParameterValue) -> str:
+        return value.confidence or self.confidence
 
     def value_on(self, on: dt.date) -> ParameterValue | None:
         """The value in force on `on`, or None before the first date or after a lapse."""
@@ -83,7 +93,7 @@ def parameters_on(
             start=value.start,
             unit=parameter.unit,
             description=parameter.description,
-            confidence=parameter.confidence,
-            reference=parameter.reference,
+            confidence=parameter.confidence_of(value),
+            reference=parameter.reference_of(value),
         )
     return env, used

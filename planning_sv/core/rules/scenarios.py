@@ -25,7 +25,18 @@ from planning_sv.core.rules.expressions import ExpressionError
 from planning_sv.core.statement import parse_statement
 
 COMPARED = ("status", "required", "proposed", "shortfall")
-_SCENARIO_KEYS = {"name", "on", "development", "commitments", "expect", "notes"}
+# `cites`: words the citation of the policy document applied must contain (the regime).
+CHECKABLE = (*COMPARED, "cites")
+_SCENARIO_KEYS = {
+    "name",
+    "on",
+    "validated",
+    "site",
+    "development",
+    "commitments",
+    "expect",
+    "notes",
+}
 
 
 @dataclass
@@ -82,15 +93,17 @@ def run_scenario(plan: CouncilPlan, scenario: Any, *, file: str = "") -> Scenari
         item.setdefault("where", {"borough": True})
         local[str(item["id"])] = bool(item.pop("local", True))
         commitments.append(item)
-    data = {
+    data: dict[str, Any] = {
         "council": plan.code,
-        # The engine never reads the site; any valid location satisfies the contract.
-        "site": {"point": [0.0, 0.0]},
+        # The engine reads only the site's designation; any valid location satisfies the rest.
+        "site": {"point": [0.0, 0.0], **(scenario.get("site") or {})},
         "development": scenario.get("development") or {},
         "commitments": commitments,
     }
+    if scenario.get("validated") is not None:
+        data["validation_date"] = scenario["validated"]
     try:
-        statement = parse_statement(data)
+        statement = parse_statement(data, councils={plan.code: plan})
         placements = {
             cid: Placement(
                 method="scenario",
@@ -101,6 +114,8 @@ def run_scenario(plan: CouncilPlan, scenario: Any, *, file: str = "") -> Scenari
             )
             for cid, is_local in local.items()
         }
+        # The regime is chosen by the validation date when the scenario gives one.
+        on = statement.validation_date or on
         results = {r.id: r for r in evaluate(plan, statement, placements, on)}
     except InputInvalid as exc:
         outcome.failures.extend(f"statement {p}" for p in exc.problems)
@@ -127,8 +142,13 @@ def _compare(
         return [f"{rule_id}: expectation must be a mapping like {{status: pass}}"]
     failures = []
     for key, expected in wanted.items():
-        if key not in COMPARED:
-            failures.append(f"{rule_id}: cannot check '{key}' (checkable: {', '.join(COMPARED)})")
+        if key not in CHECKABLE:
+            failures.append(f"{rule_id}: cannot check '{key}' (checkable: {', '.join(CHECKABLE)})")
+            continue
+        if key == "cites":
+            document = str(result.citation.get("document", ""))
+            if str(expected) not in document:
+                failures.append(f"{rule_id}.cites: expected {expected!r} in {document!r}")
             continue
         actual = getattr(result, key)
         if not same_figure(expected, actual):

@@ -1,0 +1,780 @@
+"""Monitoring pages: from the signed agreement to verified delivery (issue 13).
+
+Officers (the council's staff) record the agreement and deeds of variation, trigger events,
+money transactions and verify delivery reports; the developer (the statement's owner)
+reports delivery by form, CSV upload or the JSON API, with evidence files. Who may do what is
+web/authz.py (`can_manage_monitoring`, `can_report_delivery`, `statement_or_404`); the rules
+are core/monitoring.py and the records store/monitoring.py. Evidence files are served only
+here, after the same checks, and never to the public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from planning_sv.core.documents import CheckedDocument, allowed_text, check_document
+from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.heads_of_terms import CONTRIBUTION_MEASURES, DOCUMENT_UNITS
+from planning_sv.core.limits import load_json
+from planning_sv.core.monitoring import (
+    DUE_UNITS,
+    MAX_DUE_AMOUNT,
+    MONEY_UNITS,
+    MONITORING_FEE_MEASURE,
+    PURPOSE_MONITORING_FEES,
+    PURPOSE_OTHER,
+    PURPOSE_SOCIAL_VALUE,
+    STATUS_LABELS,
+    TRIGGER_LABELS,
+    VERIFICATION_LABELS,
+    DuePeriod,
+    ObligationStatus,
+    TransactionKind,
+    Trigger,
+    TriggerKind,
+    Verification,
+    csv_cell,
+    parse_date,
+    parse_quantity,
+    parse_reports_csv,
+    spend_by,
+)
+from planning_sv.store import monitoring as repo
+from planning_sv.store.documents import Document, documents_root, read_document, save_document
+from planning_sv.store.models import Statement, User
+from planning_sv.web import assessor, attachment, db_session
+from planning_sv.web.authz import (
+    APPLICANT,
+    STAFF_ROLES,
+    allow,
+    can_manage_monitoring,
+    can_report_delivery,
+    csrf,
+    current_actor,
+    statement_or_404,
+)
+from planning_sv.web.errors import problem
+
+bp = Blueprint("monitoring", __name__)
+
+MAX_EVIDENCE_FILES = 5
+ECONOMIC_THEMES = frozenset({"jobs", "skills", "growth"})
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _actor() -> User:
+    user = current_actor()
+    assert user is not None  # @allow guarantees a signed-in user
+    return user
+
+
+def _staff_statement(statement_id: int) -> Statement:
+    statement = statement_or_404(statement_id)
+    if not can_manage_monitoring(current_actor(), statement):
+        abort(404)
+    return statement
+
+
+def _owner_statement(statement_id: int) -> Statement:
+    statement = statement_or_404(statement_id)
+    if not can_report_delivery(current_actor(), statement):
+        abort(404)
+    return statement
+
+
+def _obligation(statement: Statement, obligation_id: int) -> repo.Obligation:
+    row = db_session().get(repo.Obligation, obligation_id)
+    if row is None or row.statement_id != statement.id:
+        abort(404)
+    return row
+
+
+def _root() -> Path:
+    return documents_root(Path(current_app.instance_path))
+
+
+def _text(name: str, limit: int = 2000) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def _date(name: str, problems: list[Problem], *, required: bool = True) -> dt.date | None:
+    raw = request.form.get(name, "")
+    if not raw.strip() and not required:
+        return None
+    return parse_date(raw, name, problems)
+
+
+def _number(name: str, problems: list[Problem]) -> float | None:
+    return parse_quantity(request.form.get(name, ""), name, problems)
+
+
+def _errors(problems: list[Problem]) -> dict[str, str]:
+    return {p.path: p.message for p in problems}
+
+
+def _scheme_context(statement: Statement) -> dict[str, Any]:
+    session = db_session()
+    obligations = repo.obligations_of(session, statement.id)
+    reports = repo.reports_of(session, statement.id)
+    transactions = {o.id: repo.transactions_of(session, o.id) for o in obligations if o.is_money}
+    users = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(
+                User.id.in_(
+                    {r.submitted_by_id for r in reports} | {r.verified_by_id for r in reports}
+                )
+            )
+        )
+    }
+    spend_dates = {}
+    for oid, txs in transactions.items():
+        received = [t.on_date for t in txs if t.kind == TransactionKind.RECEIVED]
+        obligation = next(o for o in obligations if o.id == oid)
+        spend_dates[oid] = spend_by(
+            min(received) if received else None, obligation.spend_within_months
+        )
+    return {
+        "statement": statement,
+        "agreements": repo.agreements_of(session, statement.id),
+        "obligations": obligations,
+        "events": repo.trigger_events(session, statement.id),
+        "reports": reports,
+        "transactions": transactions,
+        "spend_dates": spend_dates,
+        "users": users,
+        "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+        "verification_labels": {k.value: v for k, v in VERIFICATION_LABELS.items()},
+        "trigger_labels": {k.value: v for k, v in TRIGGER_LABELS.items()},
+        "transaction_kinds": [k.value for k in TransactionKind],
+        "is_staff": can_manage_monitoring(current_actor(), statement),
+        "is_owner": can_report_delivery(current_actor(), statement),
+        "delivery": repo.verified_delivery_by_ward(
+            session, statement.council, statement_id=statement.id
+        ),
+    }
+
+
+def _render_scheme(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:
+    context = _scheme_context(statement)
+    context.setdefault("errors", {})
+    context.update(extra)
+    return render_template("monitoring/scheme.html", **context), status
+
+
+# --- officer: overview --------------------------------------------------------------------
+
+
+@bp.get("/monitoring/")
+@allow(*STAFF_ROLES)
+def index() -> ResponseReturnValue:
+    user = _actor()
+    rows = repo.overview(db_session(), user.council or "")
+    return render_template(
+        "monitoring/index.html",
+        rows=rows,
+        status_labels={k.value: v for k, v in STATUS_LABELS.items()},
+        statuses=[s.value for s in ObligationStatus],
+        counts=repo.status_counts(o for _, obligations in rows for o in obligations),
+    )
+
+
+@bp.get("/monitoring/statements/<int:statement_id>")
+@allow(APPLICANT, *STAFF_ROLES)
+def scheme(statement_id: int) -> ResponseReturnValue:
+    statement = statement_or_404(statement_id)
+    return _render_scheme(statement)
+
+
+# --- officer: the agreement and deeds of variation ----------------------------------------
+
+
+def _default_trigger(obligation: Any) -> tuple[str, int, str]:
+    """(trigger kind, due amount, unit) suggested from the head of terms' own trigger text."""
+    if obligation.measure in CONTRIBUTION_MEASURES or obligation.unit in DOCUMENT_UNITS:
+        return TriggerKind.COMMENCEMENT.value, 0, "weeks"
+    if obligation.trigger.startswith("On occupation"):
+        return TriggerKind.FIRST_OCCUPATION.value, 52, "weeks"
+    return TriggerKind.COMMENCEMENT.value, 104, "weeks"
+
+
+def _heads(statement: Statement) -> list[dict[str, Any]]:
+    """The latest version's heads of terms, with suggested triggers, for the agreement form."""
+    from planning_sv.web.officer import _heads_of_terms
+
+    version = statement.latest_version
+    if version is None or version.assessment is None:
+        return []
+    hot = _heads_of_terms(statement, version)
+    wards = repo.heads_wards(version.assessment.data)
+    measures = assessor().measures
+    heads = []
+    for o in hot.obligations:
+        kind, amount, unit = _default_trigger(o)
+        theme = getattr(measures.get(o.measure), "theme", None)
+        heads.append(
+            {
+                "number": o.number,
+                "commitment_id": o.commitment_id,
+                "measure": o.measure,
+                "measure_label": o.measure_label,
+                "unit": o.unit,
+                "unit_label": o.unit_label,
+                "description": o.description,
+                "quantity": o.quantity,
+                "quantity_text": o.quantity_text,
+                "where": o.where,
+                "wards": wards.get(o.commitment_id, []),
+                "policy": "; ".join(p.citation for p in o.policies) or None,
+                "purpose": PURPOSE_SOCIAL_VALUE if theme in ECONOMIC_THEMES else PURPOSE_OTHER,
+                "trigger_text": o.trigger,
+                "trigger": kind,
+                "due_amount": amount,
+                "due_unit": unit,
+                "money": o.unit in MONEY_UNITS,
+            }
+        )
+    return heads
+
+
+def _fee(statement: Statement, heads: list[dict[str, Any]]) -> dict[str, Any] | None:
+    schedule = repo.settings_for(statement.council).fees
+    if schedule is None or not heads:
+        return None
+    amount, count = schedule.fee_for(f"{h['trigger']}" for h in heads)
+    return {"schedule": schedule, "amount": amount, "count": count}
+
+
+def _agreement_page(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:
+    session = db_session()
+    heads = _heads(statement)
+    context: dict[str, Any] = {
+        "statement": statement,
+        "agreements": repo.agreements_of(session, statement.id),
+        "live": repo.obligations_of(session, statement.id, live_only=True),
+        "heads": heads,
+        "fee": _fee(statement, heads),
+        "trigger_labels": {k.value: v for k, v in TRIGGER_LABELS.items()},
+        "due_units": DUE_UNITS,
+        "errors": {},
+        "values": request.form if request.method == "POST" else {},
+        "can_record": statement.status in repo.AGREEMENT_STATUSES,
+    }
+    context.update(extra)
+    return render_template("monitoring/agreement.html", **context), status
+
+
+@bp.get("/monitoring/statements/<int:statement_id>/agreement")
+@allow(*STAFF_ROLES)
+def agreement_form(statement_id: int) -> ResponseReturnValue:
+    return _agreement_page(_staff_statement(statement_id))
+
+
+def _head_from_form(head: dict[str, Any], problems: list[Problem]) -> repo.SecuredHead:
+    n = head["number"]
+    quantity = parse_quantity(
+        request.form.get(f"quantity-{n}", ""), f"quantity-{n}", problems, allow_zero=False
+    )
+    kind = request.form.get(f"trigger-{n}", head["trigger"])
+    if kind not in {k.value for k in TriggerKind}:
+        problems.append(Problem(f"trigger-{n}", f"head {n}: choose a trigger"))
+        kind = head["trigger"]
+    percent = None
+    if kind == TriggerKind.OCCUPATION_PERCENT:
+        percent = parse_quantity(request.form.get(f"percent-{n}", ""), f"percent-{n}", problems)
+        if percent is not None and not 0 < percent <= 100:
+            problems.append(Problem(f"percent-{n}", f"head {n}: a percentage from 1 to 100"))
+    phase = _text(f"phase-{n}", 64) or None
+    if kind == TriggerKind.PHASE and not phase:
+        problems.append(Problem(f"phase-{n}", f"head {n}: say which phase"))
+    trigger_on = None
+    if kind == TriggerKind.FIXED_DATE:
+        trigger_on = _date(f"trigger_on-{n}", problems)
+    raw_amount = request.form.get(f"due_amount-{n}", str(head["due_amount"])).strip()
+    due_amount = int(raw_amount) if raw_amount.isdigit() and len(raw_amount) < 6 else -1
+    if not 0 <= due_amount <= MAX_DUE_AMOUNT:
+        problems.append(
+            Problem(f"due_amount-{n}", f"head {n}: a whole number of days, weeks or months")
+        )
+        due_amount = 0
+    due_unit = request.form.get(f"due_unit-{n}", head["due_unit"])
+    if due_unit not in DUE_UNITS:
+        problems.append(Problem(f"due_unit-{n}", f"head {n}: days, weeks or months"))
+        due_unit = "weeks"
+    spend = request.form.get(f"spend_months-{n}", "").strip()
+    spend_months = int(spend) if spend.isdigit() and len(spend) < 5 else None
+    if spend and spend_months is None:
+        problems.append(Problem(f"spend_months-{n}", f"head {n}: a whole number of months"))
+    return repo.SecuredHead(
+        number=n,
+        commitment_id=head["commitment_id"],
+        measure=head["measure"],
+        measure_label=head["measure_label"],
+        unit=head["unit"],
+        unit_label=head["unit_label"],
+        description=head["description"],
+        quantity=quantity if quantity is not None else head["quantity"],
+        offered_quantity=head["quantity"],
+        change_reason=_text(f"reason-{n}") or None,
+        wards=head["wards"],
+        policy=head["policy"],
+        purpose=head["purpose"],
+        trigger=Trigger(TriggerKind(kind), percent=percent, phase=phase, on=trigger_on),
+        period=DuePeriod(due_amount, due_unit),
+        uprating_index=_text(f"index-{n}", 100) or None,
+        spend_within_months=spend_months,
+    )
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/agreement")
+@allow(*STAFF_ROLES)
+def record_agreement(statement_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    session = db_session()
+    problems: list[Problem] = []
+    signed_on = _date("signed_on", problems)
+    heads = _heads(statement)
+    secured = [
+        _head_from_form(h, problems) for h in heads if request.form.get(f"secure-{h['number']}")
+    ]
+    fee = _fee(statement, heads)
+    if fee is not None and request.form.get("fee") and signed_on is not None and secured:
+        schedule = fee["schedule"]
+        amount, _ = schedule.fee_for(h.trigger.key for h in secured)
+        secured.append(
+            repo.SecuredHead(
+                number=max(h["number"] for h in heads) + 1,
+                measure=MONITORING_FEE_MEASURE,
+                measure_label="Monitoring fee",
+                unit="gbp",
+                unit_label="£ paid",
+                description=f"{schedule.basis.replace('-', ' ')} fee; {schedule.citation}",
+                quantity=amount,
+                policy=schedule.citation,
+                purpose=PURPOSE_MONITORING_FEES,
+                trigger=Trigger(TriggerKind.FIXED_DATE, on=signed_on),
+                period=DuePeriod(schedule.due_weeks, "weeks"),
+            )
+        )
+    try:
+        if problems:
+            raise InputInvalid(problems)
+        repo.record_agreement(
+            session,
+            statement,
+            _actor(),
+            reference=_text("reference", 200),
+            signed_on=signed_on,
+            document_url=_text("document_url", 2000) or None,
+            notes=_text("notes") or None,
+            heads=secured,
+        )
+    except InputInvalid as exc:
+        session.rollback()
+        return _agreement_page(statement, 400, errors=_errors(exc.problems), problems=exc.problems)
+    session.commit()
+    flash("Agreement recorded", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/variation")
+@allow(*STAFF_ROLES)
+def record_variation(statement_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    session = db_session()
+    problems: list[Problem] = []
+    signed_on = _date("signed_on", problems)
+    changes = []
+    for obligation in repo.obligations_of(session, statement.id, live_only=True):
+        raw = request.form.get(f"vary-{obligation.id}", "").strip()
+        if not raw:
+            continue
+        quantity = parse_quantity(raw, f"vary-{obligation.id}", problems)
+        if quantity is not None:
+            changes.append(
+                repo.Variation(obligation.id, quantity, _text(f"vary_reason-{obligation.id}"))
+            )
+    try:
+        if problems:
+            raise InputInvalid(problems)
+        repo.record_variation(
+            session,
+            statement,
+            _actor(),
+            reference=_text("reference", 200),
+            signed_on=signed_on,
+            document_url=_text("document_url", 2000) or None,
+            notes=_text("notes") or None,
+            changes=changes,
+        )
+    except InputInvalid as exc:
+        session.rollback()
+        return _agreement_page(statement, 400, errors=_errors(exc.problems), problems=exc.problems)
+    session.commit()
+    flash("Deed of variation recorded", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+# --- officer: trigger events, money, waivers, verification --------------------------------
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/triggers")
+@allow(*STAFF_ROLES)
+def record_trigger(statement_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    session = db_session()
+    problems: list[Problem] = []
+    occurred_on = _date("occurred_on", problems)
+    percent = None
+    if request.form.get("kind") == TriggerKind.OCCUPATION_PERCENT:
+        percent = _number("percent", problems)
+    try:
+        if problems:
+            raise InputInvalid(problems)
+        repo.record_trigger(
+            session,
+            statement,
+            _actor(),
+            kind=request.form.get("kind", ""),
+            occurred_on=occurred_on,
+            percent=percent,
+            phase=_text("phase", 64) or None,
+            note=_text("note") or None,
+        )
+    except InputInvalid as exc:
+        session.rollback()
+        return _render_scheme(statement, 400, errors=_errors(exc.problems), problems=exc.problems)
+    session.commit()
+    flash("Trigger event recorded", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/obligations/<int:obligation_id>/transactions")
+@allow(*STAFF_ROLES)
+def record_transaction(statement_id: int, obligation_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    obligation = _obligation(statement, obligation_id)
+    session = db_session()
+    problems: list[Problem] = []
+    on_date = _date("on_date", problems)
+    amount = parse_quantity(request.form.get("amount", ""), "amount", problems, allow_zero=False)
+    try:
+        if problems:
+            raise InputInvalid(problems)
+        repo.record_transaction(
+            session,
+            obligation,
+            _actor(),
+            kind=request.form.get("kind", ""),
+            amount=amount,
+            on_date=on_date,
+            note=_text("note") or None,
+        )
+    except InputInvalid as exc:
+        session.rollback()
+        return _render_scheme(statement, 400, errors=_errors(exc.problems), problems=exc.problems)
+    session.commit()
+    flash("Transaction recorded", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/obligations/<int:obligation_id>/waive")
+@allow(*STAFF_ROLES)
+def waive(statement_id: int, obligation_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    obligation = _obligation(statement, obligation_id)
+    session = db_session()
+    try:
+        repo.waive(session, obligation, _actor(), _text("reason"))
+    except InputInvalid as exc:
+        session.rollback()
+        return _render_scheme(statement, 400, errors=_errors(exc.problems), problems=exc.problems)
+    session.commit()
+    flash("Obligation waived", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/reports/<int:report_id>/verify")
+@allow(*STAFF_ROLES)
+def verify(statement_id: int, report_id: int) -> ResponseReturnValue:
+    statement = _staff_statement(statement_id)
+    session = db_session()
+    report = session.get(repo.DeliveryReport, report_id)
+    if report is None or report.statement_id != statement.id:
+        abort(404)
+    problems: list[Problem] = []
+    accepted = None
+    if request.form.get("decision") == Verification.PARTLY_ACCEPTED:
+        accepted = parse_quantity(
+            request.form.get("accepted_quantity", ""), "accepted_quantity", problems
+        )
+    try:
+        if problems:
+            raise InputInvalid(problems)
+        repo.verify_report(
+            session,
+            report,
+            _actor(),
+            decision=request.form.get("decision", ""),
+            accepted_quantity=accepted,
+            reason=_text("reason") or None,
+        )
+    except InputInvalid as exc:
+        session.rollback()
+        return _render_scheme(
+            statement,
+            400,
+            errors=_errors(exc.problems),
+            problems=exc.problems,
+            failed_report=report_id,
+        )
+    session.commit()
+    flash("Report verified", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+# --- developer: delivery reports ----------------------------------------------------------
+
+
+def _report_page(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:
+    session = db_session()
+    obligations = [
+        o for o in repo.obligations_of(session, statement.id, live_only=True) if not o.is_money
+    ]
+    context: dict[str, Any] = {
+        "statement": statement,
+        "obligations": obligations,
+        "errors": {},
+        "values": request.form if request.method == "POST" else {},
+        "allowed": allowed_text(),
+        "max_files": MAX_EVIDENCE_FILES,
+    }
+    context.update(extra)
+    return render_template("monitoring/report.html", **context), status
+
+
+@bp.get("/monitoring/statements/<int:statement_id>/reports/new")
+@allow(APPLICANT)
+def report_form(statement_id: int) -> ResponseReturnValue:
+    return _report_page(_owner_statement(statement_id))
+
+
+def _evidence(problems: list[Problem]) -> list[tuple[CheckedDocument, bytes]]:
+    files = [f for f in request.files.getlist("evidence") if f and f.filename]
+    if len(files) > MAX_EVIDENCE_FILES:
+        problems.append(Problem("evidence", f"at most {MAX_EVIDENCE_FILES} files per report"))
+        return []
+    checked = []
+    for upload in files:
+        data = upload.read()
+        try:
+            checked.append((check_document(data, upload.filename or "", field="evidence"), data))
+        except InputInvalid as exc:
+            problems.extend(exc.problems)
+    return checked
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/reports")
+@allow(APPLICANT)
+def submit_report(statement_id: int) -> ResponseReturnValue:
+    statement = _owner_statement(statement_id)
+    session = db_session()
+    user = _actor()
+    problems: list[Problem] = []
+    evidence = _evidence(problems)
+    where = None
+    ward, postcode = _text("ward", 20), _text("postcode", 20)
+    if ward and postcode:
+        problems.append(Problem("where", "give a ward or a postcode, not both"))
+    elif ward:
+        where = {"ward": ward}
+    elif postcode:
+        where = {"postcode": postcode}
+    fields = {
+        "obligation": request.form.get("obligation", ""),
+        "period_start": request.form.get("period_start", ""),
+        "period_end": request.form.get("period_end", ""),
+        "quantity": request.form.get("quantity", ""),
+        "where": where,
+        "note": _text("note") or None,
+    }
+    try:
+        ready = repo.check_reports(
+            session, statement, [("$", fields)], path_of=lambda p: p.removeprefix("$.")
+        )
+    except InputInvalid as exc:
+        problems = exc.problems + problems
+        ready = []
+    if problems:
+        session.rollback()
+        return _report_page(statement, 400, errors=_errors(problems), problems=problems)
+    documents = [
+        save_document(
+            session,
+            _root(),
+            checked,
+            data,
+            council=statement.council,
+            statement_id=statement.id,
+            purpose="delivery_evidence",
+            uploaded_by=user,
+        )
+        for checked, data in evidence
+    ]
+    repo.add_reports(session, statement, user, ready, source="web", documents=documents)
+    session.commit()
+    flash("Delivery report sent to the council for verification", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.post("/monitoring/statements/<int:statement_id>/reports.csv")
+@allow(APPLICANT)
+def upload_reports(statement_id: int) -> ResponseReturnValue:
+    statement = _owner_statement(statement_id)
+    session = db_session()
+    upload = request.files.get("file")
+    problems: list[Problem] = []
+    ready = []
+    if upload is None or not upload.filename:
+        problems.append(Problem("file", "choose a CSV file"))
+    else:
+        data = upload.read()
+        try:
+            check_document(data, upload.filename, field="file", kinds=frozenset({"csv"}))
+            rows = parse_reports_csv(data.decode("utf-8-sig"))
+            ready = repo.check_reports(session, statement, rows, path_of=csv_cell)
+        except InputInvalid as exc:
+            problems = exc.problems
+    if problems:
+        session.rollback()
+        return _report_page(statement, 400, csv_problems=problems)
+    repo.add_reports(session, statement, _actor(), ready, source="csv")
+    session.commit()
+    flash(f"{len(ready)} delivery report(s) sent to the council for verification", "success")
+    return redirect(url_for("monitoring.scheme", statement_id=statement.id))
+
+
+@bp.get("/monitoring/statements/<int:statement_id>/documents/<int:document_id>")
+@allow(APPLICANT, *STAFF_ROLES)
+def document(statement_id: int, document_id: int) -> ResponseReturnValue:
+    """An evidence file, to the statement's owner and its council's staff only."""
+    statement = statement_or_404(statement_id)
+    row = db_session().get(Document, document_id)
+    if row is None or row.statement_id != statement.id:
+        abort(404)
+    try:
+        data = read_document(_root(), row)
+    except FileNotFoundError:
+        abort(404)
+    response = Response(data, mimetype=row.media_type)
+    response.headers["Content-Disposition"] = attachment(row.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- API: delivery reports as JSON --------------------------------------------------------
+
+
+def _report_json(report: repo.DeliveryReport) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "obligation": report.obligation_id,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "quantity": report.quantity,
+        "wards": report.wards,
+        "note": report.note,
+        "source": report.source,
+        "verification": report.verification,
+        "accepted_quantity": report.accepted_quantity,
+        "counted": report.counted,
+        "verification_reason": report.verification_reason,
+        "documents": [d.id for d in report.documents],
+    }
+
+
+@bp.get("/api/v1/statements/<int:statement_id>/delivery-reports")
+@allow(APPLICANT, *STAFF_ROLES)
+def api_reports(statement_id: int) -> ResponseReturnValue:
+    statement = statement_or_404(statement_id)
+    session = db_session()
+    return jsonify(
+        {
+            "obligations": [
+                {
+                    "id": o.id,
+                    "number": o.number,
+                    "measure": o.measure,
+                    "unit": o.unit,
+                    "quantity": o.quantity,
+                    "status": o.status,
+                    "due_on": o.due_on.isoformat() if o.due_on else None,
+                    "counted": o.counted,
+                    "in_force": o.live,
+                }
+                for o in repo.obligations_of(session, statement.id)
+            ],
+            "reports": [_report_json(r) for r in repo.reports_of(session, statement.id)],
+        }
+    )
+
+
+@bp.post("/api/v1/statements/<int:statement_id>/delivery-reports")
+@allow(APPLICANT)
+def api_create_reports(statement_id: int) -> ResponseReturnValue:
+    """Body: one report {obligation, period_start, period_end, quantity, where?, note?} or
+    {"reports": [...]}; all or nothing, every problem named by its JSON path."""
+    statement = statement_or_404(statement_id)
+    if not can_report_delivery(current_actor(), statement):
+        abort(403)
+    try:
+        body = load_json(request.get_data())
+    except ValueError as exc:
+        return problem(400, f"the body is not JSON: {exc}")
+    if isinstance(body, dict) and "reports" in body:
+        items = body["reports"]
+        if not isinstance(items, list) or not items or len(items) > 500:
+            return problem(
+                422,
+                "invalid input",
+                problems=[Problem("$.reports", "a list of 1 to 500 reports")],
+            )
+        pairs = [(f"$.reports[{i}]", item) for i, item in enumerate(items)]
+    else:
+        pairs = [("$", body)]
+    bad = [Problem(path, "must be an object") for path, item in pairs if not isinstance(item, dict)]
+    if bad:
+        return problem(422, "invalid input", problems=bad)
+    session = db_session()
+    try:
+        ready = repo.check_reports(session, statement, pairs)
+    except InputInvalid as exc:
+        session.rollback()
+        return problem(422, "invalid input", problems=exc.problems)
+    rows = repo.add_reports(session, statement, _actor(), ready, source="api")
+    session.commit()
+    return jsonify({"reports": [_report_json(r) for r in rows]}), 201
+
+
+csrf.exempt(api_reports)
+csrf.exempt(api_create_reports)

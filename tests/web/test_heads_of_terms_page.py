@@ -1,0 +1,110 @@
+"""The heads of terms page and its DOCX say the same words as core.heads_of_terms, and carry
+the draft mark until a senior officer signs off, then the sign-off block."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from docx import Document
+from flask import Flask
+from flask.testing import FlaskClient
+
+from planning_sv.core.heads_of_terms import build_heads_of_terms
+from planning_sv.store import review as review_repo
+from planning_sv.store.models import Statement, User
+
+Make = Callable[..., Any]
+
+
+def _act(client: FlaskClient, statement: Statement, action: str, **fields: str) -> int:
+    page = client.get(f"/officer/statements/{statement.id}").text
+    found = re.search(r'name="review_version" value="(\d+)"', page)
+    assert found is not None
+    response = client.post(
+        f"/officer/statements/{statement.id}/actions",
+        data={"action": action, "review_version": found.group(1), **fields},
+    )
+    return response.status_code
+
+
+def _texts(page: str, key: str) -> list[str]:
+    """The values of one summary-list row of every obligation, unescaped."""
+    pattern = (
+        r'<dt class="govuk-summary-list__key">' + re.escape(key) + r"</dt>"
+        r'<dd class="govuk-summary-list__value">(.*?)</dd>'
+    )
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", m)) for m in re.findall(pattern, page)]
+
+
+def test_page_and_docx_use_the_core_wording_then_the_sign_off(
+    app: Flask, sign_in: Make, make_user: Make, make_statement: Make
+) -> None:
+    owner = make_user("applicant")
+    officer = make_user("officer", "islington")
+    senior = make_user("senior_officer", "islington")
+    with app.extensions["planning_sv.db"].session() as session:
+        row = session.get(User, senior.id)
+        assert row is not None
+        row.name = "Sam Senior"
+    statement = make_statement(owner, "islington", actions=("submit",))
+    officer_client = sign_in(app.test_client(), officer)
+    senior_client = sign_in(app.test_client(), senior)
+
+    with app.extensions["planning_sv.db"].session() as session:
+        version = session.get(Statement, statement.id).latest_version  # type: ignore[union-attr]
+        plan = app.config["ASSESSOR"].plans["islington"]
+        expected = build_heads_of_terms(
+            version.assessment.data, version.data, plan=plan, version=version.number
+        )
+    url = f"/officer/statements/{statement.id}/heads-of-terms"
+    draft = officer_client.get(url).text
+    assert _texts(draft, "Obligation") == [o.text for o in expected.obligations]
+    assert _texts(draft, "Quantity") == [o.quantity_text for o in expected.obligations]
+    assert _texts(draft, "Where") == [o.where for o in expected.obligations]
+    assert "DRAFT – not signed off" in draft
+    assert 'data-testid="draft-mark"' in draft
+    # The work placements read as the council's rule counts them, not the catalogue's 2 weeks.
+    assert any("each lasting at least 26 weeks" in o.text for o in expected.obligations)
+    assert "unverified" not in draft.casefold()
+
+    with app.extensions["planning_sv.db"].session() as session:
+        # The review asks the officer to acknowledge unverified figures before recommending
+        # (h12-officer's rule); that is not what this test is about, so it is done directly.
+        row = session.get(Statement, statement.id)
+        actor = session.get(User, officer.id)
+        assert row is not None and row.latest_version is not None and actor is not None
+        pending = review_repo.unacknowledged(session, row.latest_version)
+        if pending:
+            review_repo.acknowledge_figures(
+                session, row, row.latest_version, pending, actor, expected_version=None
+            )
+    assert _act(officer_client, statement, "recommend", accept_engine="yes") == 302
+    assert _act(senior_client, statement, "sign_off") == 302
+    today = dt.datetime.now(dt.UTC).date()
+    signed = officer_client.get(url).text
+    assert "DRAFT" not in signed
+    assert _texts(signed, "Signed off by") == ["Sam Senior"]
+    assert _texts(signed, "Role") == ["Senior planning officer"]
+    assert _texts(signed, "Date") == [f"{today.day} {today:%B %Y}"]
+
+    download = officer_client.get(f"{url}.docx")
+    document = Document(io.BytesIO(download.data))
+    assert document.core_properties.author == "London Borough of Islington"
+    assert document.core_properties.title == "Heads of terms: EXAMPLE/2026/0001/FUL"
+    assert document.core_properties.created.date() == today
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    assert header == ["London Borough of Islington · Application EXAMPLE/2026/0001/FUL"]
+    block = document.tables[-1]
+    assert [c.text for c in block.rows[1].cells] == [
+        "Sam Senior",
+        "Senior planning officer",
+        f"{today.day} {today:%B %Y}",
+    ]
+    paragraphs = [p.text for p in document.paragraphs]
+    for obligation in expected.obligations:
+        assert f"Obligation: {obligation.text}" in paragraphs
