@@ -2,10 +2,10 @@
 
 For each council (LAD 2024 code), from the national inputs in the data folder:
 
-- `imd/imd2019_lsoa11_islington_salford.csv`: the council's LSOA 2011 rows of IoD 2019 File 2
+- the IMD LSOA file (manifest `imd-2019-lsoa11-built`): the council's LSOA 2011 rows of IoD 2019 File 2
   (ranks and deciles, snake_case), with File 6's mid-2015 populations and the ONS mid-2020
   LSOA totals.
-- `derived/ward2025_imd2019_population_summary_islington_salford.csv`: per current ward,
+- the ward summary (manifest `ward-summary-2025`): per current ward,
   best-fit population and IMD summary (PROVENANCE.md, "derived/"): LSOA 2011 -> LSOA 2021
   (a split LSOA gives each child an equal share; a merged one gives each parent its whole
   weight), LSOA 2021 -> ward 2024 best fit, then sums and population-weighted figures.
@@ -27,16 +27,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning_sv import datasets
 from planning_sv.core.geo.population import WARD_SUMMARY_FILE
 
-IMD_FILE = "imd/imd2019_lsoa11_islington_salford.csv"
+# Every file by its manifest role (planning_sv/data/datasets.yaml holds the names).
+IMD_FILE = datasets.file_of(datasets.IMD_LSOA11)
 SUMMARY_FILE = WARD_SUMMARY_FILE  # the file geo and valuation read
-FILE_2 = "imd/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
-FILE_6 = "population/File_6_-_IoD2019_Population_Denominators.csv.gz"
-POP_2020 = "population/population_mid2020_lsoa11_england_wales_totals.csv"
-LSOA11_TO_21 = "lookups/lsoa2011_to_lsoa2021_to_lad2022_ew.csv"
-LSOA21_TO_WARD = "lookups/lsoa2021_to_ward2024_to_lad2024_bestfit_ew.csv"
-ENGLAND_WARDS = "boundaries/wards_2025_bgc_england.geojson"
+FILE_2 = datasets.file_of(datasets.IMD_FILE_2)
+FILE_6 = datasets.file_of(datasets.IOD_FILE_6)
+POP_2020 = datasets.file_of(datasets.POPULATION_LSOA11)
+LSOA11_TO_21 = datasets.file_of(datasets.LOOKUP_LSOA11_LSOA21)
+LSOA21_TO_WARD = datasets.file_of(datasets.LOOKUP_LSOA21_WARD)
+ENGLAND_WARDS = datasets.file_of(datasets.WARDS_ENGLAND)
 LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
 
 # File 2's rank/decile columns in order, as the snake_case stems the app's CSV uses.
@@ -185,7 +187,7 @@ def _ward_boundaries(source: Path, dest: Path, lad_code: str) -> str | None:
 def build(lad_code: str, source: Path, dest: Path | None = None) -> Built:
     """Rebuild the council's rows (and ward file if missing) in `dest` from `source`."""
     if not LAD_CODE.match(lad_code):
-        raise BuildError(f"--council: '{lad_code}' is not an English LAD code like E09000019")
+        raise BuildError(f"--council: '{lad_code}' is not an English LAD code like E09000001")
     dest = dest or source
     imd = council_imd(source, lad_code)
     summary = ward_summary(source, imd)

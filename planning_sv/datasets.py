@@ -103,6 +103,24 @@ def manifest() -> Manifest:
     return load_manifest(MANIFEST_PATH)
 
 
+# The datasets the code reads by role; their file names live in the manifest only, so no
+# council or file name is written in code (tests/core/test_no_council_in_code.py).
+WARDS_ENGLAND = "wards-2025-england"
+LADS_UK = "lad-2024-uk"
+IMD_LSOA11 = "imd-2019-lsoa11-built"
+WARD_SUMMARY = "ward-summary-2025"
+IMD_FILE_2 = "imd-2019-file-2"
+IOD_FILE_6 = "iod-2019-file-6"
+POPULATION_LSOA11 = "population-mid2020-lsoa11-totals"
+LOOKUP_LSOA11_LSOA21 = "lookup-lsoa11-lsoa21-lad22"
+LOOKUP_LSOA21_WARD = "lookup-lsoa21-ward24-lad24"
+
+
+def file_of(name: str) -> str:
+    """The file (under the data folder) of the manifest's dataset `name`."""
+    return manifest().get(name).file
+
+
 def map_attribution() -> str:
     """The attribution every map and ward download shows (ONS boundaries, OS data)."""
     return manifest().map_attribution

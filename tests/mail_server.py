@@ -41,7 +41,8 @@ class MailServer:
     def subjects(self) -> list[tuple[str, str]]:
         """(to, subject) of every message, in order received."""
         with self._lock:
-            return [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+            # Unfolded long subjects keep the fold's leading space: not part of the text.
+            return [(str(m["To"]), str(m["Subject"]).strip()) for m in self.messages]
 
     def clear(self) -> None:
         with self._lock:

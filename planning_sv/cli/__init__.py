@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "planning_sv.cli.assess:assess_command",
         "Assess STATEMENT.json against its council's rules.",
     ),
+    "councils": (
+        "planning_sv.cli.councils:councils_group",
+        "Councils: start a rule pack for any English council from the national data.",
+    ),
     "data": (
         "planning_sv.cli.data:data_group",
         "Open data: check, download and rebuild the files the app reads.",
@@ -50,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "locate": (
         "planning_sv.cli.geo:locate_command",
         "Place every row of POINTS.csv in a ward, streaming; adds ward_code and ward_name.",
+    ),
+    "monitor": (
+        "planning_sv.cli.monitor:monitor_group",
+        "Monitoring of secured obligations: statuses and alert emails.",
     ),
     "plans": (
         "planning_sv.cli.plans:plans_group",

@@ -126,7 +126,7 @@ def fetch_command(
     multiple=True,
     required=True,
     metavar="LAD_CODE",
-    help="Local authority code, e.g. E09000019 (repeatable).",
+    help="Local authority code, e.g. E09000007 (repeatable).",
 )
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help=_DEST_HELP)
 @click.option(
@@ -137,9 +137,9 @@ def fetch_command(
 def build_command(councils: tuple[str, ...], dest: Path | None, source: Path | None) -> None:
     """Rebuild a council's IMD rows and ward population/deprivation summary from national files.
 
-    Replaces only that council's rows in imd/imd2019_lsoa11_islington_salford.csv and
-    derived/ward2025_imd2019_population_summary_islington_salford.csv, and writes its 2025
-    ward boundaries from the national ward file when it has none.
+    Replaces only that council's rows in the IMD LSOA file and the ward summary (manifest
+    entries imd-2019-lsoa11-built and ward-summary-2025), and writes its 2025 ward
+    boundaries from the national ward file when it has none.
     """
     from planning_sv import data_build
 

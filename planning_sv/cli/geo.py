@@ -96,7 +96,7 @@ def geo_list() -> None:
 @click.option(
     "--lsoa",
     is_flag=True,
-    help="also add lsoa11_code and imd2019_decile (Islington and Salford LSOAs in the data folder)",
+    help="also add lsoa11_code and imd2019_decile (for councils whose LSOA boundaries are in the data folder)",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="output CSV (default: stdout)"

@@ -94,7 +94,7 @@ def values_group() -> None:
 
 @values_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--council", required=True, help="council code, e.g. islington")
+@click.option("--council", required=True, help="council code: the folder name of its rule pack")
 @click.option("--name", required=True, help="name of the value set")
 @click.option("--licence", required=True, help="licence the council holds the values under")
 @click.option("--target-year", type=int, default=None, help="uprate rows to this price year")

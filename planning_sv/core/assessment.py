@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, Strict, ValidationError
 
 from planning_sv.core.errors import InputInvalid, Problem, json_path
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
@@ -35,7 +35,13 @@ Status = Literal["pass", "partial", "fail", "not_applicable", "needs_evidence"]
 JsonScalar = str | int | float | bool | None
 # Dates arrive as ISO strings from stored JSON; strict mode would want date objects.
 IsoDate = Annotated[dt.date, Strict(False)]
-IsoDateTime = Annotated[dt.datetime, Strict(False)]
+# Written back as the assessor writes it (isoformat: "+00:00", not pydantic's "Z"), so a
+# record read as the model and served again is the stored text.
+IsoDateTime = Annotated[
+    dt.datetime,
+    Strict(False),
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+]
 
 
 class _Model(BaseModel):

@@ -792,7 +792,7 @@ def build_heads_of_terms(
                 citation = rule.get("citation") or {}
                 securing.append(str(rule["id"]))
                 if any(p.citation == legal_citation(citation) for p in policies):
-                    # Two rules of one policy (Salford's F2 strategy and its jobs part):
+                    # Two rules of one policy (a strategy rule and its jobs part):
                     # the document cites the policy once.
                     pass
                 else:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.heads_of_terms import CONTRIBUTION_MEASURES
 
 
 class AgreementType(StrEnum):
@@ -115,6 +116,9 @@ PURPOSE_OTHER = "other"
 PURPOSE_MONITORING_FEES = "monitoring-fees"
 MONITORING_FEE_MEASURE = "monitoring_fee"
 MONEY_UNITS = frozenset({"gbp"})
+# Payments to the council (tracked by transactions); other £ measures, such as local supply
+# chain spend, are delivered by the developer and reported like any other quantity.
+PAYMENT_MEASURES = CONTRIBUTION_MEASURES | {MONITORING_FEE_MEASURE}
 
 MAX_QUANTITY = 1e12
 MAX_DUE_AMOUNT = 1200  # 100 years in months; longer is a typing mistake

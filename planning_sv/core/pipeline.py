@@ -66,8 +66,8 @@ def assess_statement(
         raise InputInvalid([unknown_council(statement.council, plans)])
     placement = placer.place_statement(statement, plan)
     statement = with_site_area(statement)
-    # Councils apply the policy in force when the application was validated (Islington's
-    # 2025 SPD: "applications validated from 30 April 2025"), not when it is assessed.
+    # Councils apply the policy in force when the application was validated (an SPD that
+    # applies to "applications validated from 30 April 2025"), not when it is assessed.
     regime = Regime.of(statement, on)
     on = regime.applied_on
     results = evaluate(plan, statement, placement.commitments, on)

@@ -37,7 +37,7 @@ SCHEMA_ID = "planning-sv/statement@1"
 MAX_COMMITMENTS = 500  # per statement, however the commitments arrive
 
 # Research and development and sui generis uses akin to office are kept apart from office
-# because policies count them with it (Islington B4) while valuation and others may not.
+# because policies count them with it (a workspace policy) while valuation and others may not.
 USE_CLASS_LABELS = {
     "office": "Office",
     "research_development": "Research and development",
@@ -158,7 +158,7 @@ class Site(_Model):
     designation: Identifier | None = Field(
         default=None,
         description="the planning designation the site lies in, one of the council's "
-        "`designations` (e.g. Islington's 'caz' for the Central Activities Zone); rules whose "
+        "`designations` (e.g. 'caz' for a Central Activities Zone); rules whose "
         "requirement depends on location read it, and the officer confirms it",
     )
 

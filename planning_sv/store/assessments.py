@@ -51,8 +51,10 @@ class Assessor:
         data_dir: Path | None = None,
         instance_dir: Path | None = None,
         geo_cache: GeoCache | None = None,
+        plans_dir: Path | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self.plans_dir = plans_dir  # None: the configured local_plans/
         self.data_dir = data_dir
         self.instance_dir = instance_dir
         self._geo_cache = geo_cache
@@ -65,7 +67,7 @@ class Assessor:
         if self._plans is None:
             from planning_sv.core.plans import load_plans
 
-            self._plans = load_plans()
+            self._plans = load_plans(self.plans_dir)
         return self._plans
 
     @property

@@ -47,9 +47,7 @@ def _public_obligations(
     )
     if statement_id is not None:
         query = query.where(mon.Obligation.statement_id == statement_id)
-    return [
-        (o, a) for o, a in session.execute(query).tuples() if o.purpose not in NOT_PUBLIC_PURPOSES
-    ]
+    return [(o, a) for o, a in session.execute(query) if o.purpose not in NOT_PUBLIC_PURPOSES]
 
 
 def delivery_facts(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,56 +22,14 @@ from planning_sv.store.users import create_user, get_user_by_email
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the README's run command
 DOMAIN = "demo.example"
 
-# Used when the shared examples folder is missing, so `make run` always has statements.
-FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
-    "islington": {
-        "schema": "planning-sv/statement@1",
-        "council": "islington",
-        "site": {"address": "Holloway Road (demo)", "point": [-0.117, 51.553]},
-        "development": {
-            "dwellings": 120,
-            "floorspace_sqm": {"office": 8000, "residential": 9500},
-            "build_cost_gbp": 45000000,
-            "construction_months": 30,
-        },
-        "commitments": [
-            {
-                "id": "c1",
-                "measure": "work_placement",
-                "quantity": 20,
-                "unit": "placements",
-                "where": {"borough": True},
-            },
-            {
-                "id": "c2",
-                "measure": "affordable_workspace",
-                "quantity": 800,
-                "unit": "sqm",
-                "where": {"point": [-0.117, 51.553]},
-            },
-        ],
-    },
-    "salford": {
-        "schema": "planning-sv/statement@1",
-        "council": "salford",
-        "site": {"address": "Salford Quays (demo)", "point": [-2.287, 53.471]},
-        "development": {
-            "dwellings": 350,
-            "floorspace_sqm": {"residential": 28000},
-            "build_cost_gbp": 70000000,
-            "construction_months": 36,
-        },
-        "commitments": [
-            {
-                "id": "c1",
-                "measure": "apprenticeship",
-                "quantity": 12,
-                "unit": "starts",
-                "where": {"borough": True},
-            },
-        ],
-    },
-}
+# Demo data (planning_sv/data/demo.json): statements used when the shared examples folder is
+# missing, so `make run` always has statements; and a site designation per council, because
+# the shared examples predate designations (an applicant would choose one).
+_DEMO = json.loads(
+    (Path(__file__).resolve().parent.parent / "data" / "demo.json").read_text("utf-8")
+)
+FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = _DEMO["examples"]
+DEMO_SITE_DESIGNATIONS: dict[str, str] = _DEMO["site_designations"]
 
 # (reference suffix, workflow actions after creation, how to vary the example): one demo
 # statement at every stage, so a newcomer can walk the applicant, officer and senior officer
@@ -107,12 +67,6 @@ def demo_accounts(councils: list[str]) -> list[tuple[str, str | None, str]]:
         accounts.append((Role.SENIOR_OFFICER.value, council, f"senior.{council}@{DOMAIN}"))
     accounts.append((Role.ADMIN.value, None, f"admin@{DOMAIN}"))
     return accounts
-
-
-# The shared example statements predate site designations, which Islington's Policy B4
-# threshold depends on; an applicant would choose it (the officer confirms). The examples'
-# Holloway Road site is taken to lie in the Nag's Head town centre.
-DEMO_SITE_DESIGNATIONS = {"islington": "town_centre"}
 
 
 def _vary(example: Mapping[str, Any], how: str, reference: str) -> dict[str, Any]:
@@ -194,8 +148,20 @@ def _create(
             if action == "submit":
                 repo.submit(session, statement, owner, assessor=assessor)
             elif action == "recommend":
-                # As an officer would: no verdicts, so the engine's results are accepted
-                # explicitly and the audit lists them (store.review.officer_action).
+                # As an officer would: the unverified figures acknowledged first (needed to
+                # recommend), no verdicts, so the engine's results are accepted explicitly
+                # and the audit lists them (store.review.officer_action).
+                version = statement.latest_version
+                pending = review_repo.unacknowledged(session, version) if version else []
+                if version is not None and pending:
+                    review_repo.acknowledge_figures(
+                        session,
+                        statement,
+                        version,
+                        pending,
+                        actor_for[action],
+                        expected_version=None,
+                    )
                 review_repo.officer_action(
                     session, statement, action, actor_for[action], accept_engine=True
                 )

@@ -296,6 +296,10 @@ class PublicSchemeRow(Base):
     """An approved scheme's public facts: one row per approved statement."""
 
     __tablename__ = "public_schemes"
+    __table_args__ = (
+        # The scheme list, newest approval first, paged without a sort (0013).
+        Index("ix_public_schemes_council_approved", "council", "approved_on", "statement_id"),
+    )
 
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
@@ -319,7 +323,11 @@ class PublicSchemeWardRow(Base):
     """One approved scheme in one ward it reaches (site, placed or borough-wide share)."""
 
     __tablename__ = "public_scheme_wards"
-    __table_args__ = (Index("ix_public_scheme_wards_council_ward", "council", "ward_code", "year"),)
+    __table_args__ = (
+        Index("ix_public_scheme_wards_council_ward", "council", "ward_code", "year"),
+        # The ward page's list in order, counted and paged from the index alone (0013).
+        Index("ix_public_scheme_wards_ward_scheme", "council", "ward_code", "statement_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(
@@ -339,7 +347,11 @@ class PublicLineRow(Base):
     """One approved commitment's part in one ward, with its figures there."""
 
     __tablename__ = "public_lines"
-    __table_args__ = (Index("ix_public_lines_council_ward", "council", "ward_code", "year"),)
+    __table_args__ = (
+        Index("ix_public_lines_council_ward", "council", "ward_code", "year"),
+        # A page's schemes' lines, and a download's in order, without a sort (0013).
+        Index("ix_public_lines_ward_scheme", "council", "ward_code", "statement_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from planning_sv import config
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.monitoring import (
-    MONEY_UNITS,
+    PAYMENT_MEASURES,
     AgreementType,
     DuePeriod,
     MonitoringSettings,
@@ -55,6 +55,8 @@ from planning_sv.core.monitoring import (
     trigger_date,
 )
 from planning_sv.core.workflow import Status
+from planning_sv.store import figures
+from planning_sv.store.contributions import ImportedRecord  # noqa: F401  (table in 0009)
 from planning_sv.store.documents import Document
 from planning_sv.store.models import Base, Statement, User, utcnow
 from planning_sv.store.statements import record_event
@@ -297,7 +299,7 @@ class SecuredHead:
 
     @property
     def is_money(self) -> bool:
-        return self.unit in MONEY_UNITS
+        return self.measure in PAYMENT_MEASURES
 
 
 def agreements_of(session: Session, statement_id: int) -> list[Agreement]:
@@ -399,7 +401,7 @@ def record_agreement(
             ],
         },
     )
-    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor)
+    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor, changed=True)
     return agreement
 
 
@@ -539,7 +541,7 @@ def record_variation(
             ],
         },
     )
-    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor)
+    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor, changed=True)
     return agreement
 
 
@@ -560,7 +562,9 @@ def waive(session: Session, obligation: Obligation, actor: User, reason: str) ->
         reason=reason,
         details={"obligation": obligation.id},
     )
-    refresh_statuses(session, dt.date.today(), statement_id=obligation.statement_id, actor=actor)
+    refresh_statuses(
+        session, dt.date.today(), statement_id=obligation.statement_id, actor=actor, changed=True
+    )
 
 
 # --- trigger events -----------------------------------------------------------------------
@@ -636,7 +640,9 @@ def record_trigger(
         None,
         details={"key": key, "occurred_on": occurred_on.isoformat()},
     )
-    refresh_statuses(session, today or dt.date.today(), statement_id=statement.id, actor=actor)
+    refresh_statuses(
+        session, today or dt.date.today(), statement_id=statement.id, actor=actor, changed=True
+    )
     return event
 
 
@@ -796,7 +802,9 @@ def verify_report(
             "counted": report.counted,
         },
     )
-    refresh_statuses(session, dt.date.today(), statement_id=report.statement_id, actor=actor)
+    refresh_statuses(
+        session, dt.date.today(), statement_id=report.statement_id, actor=actor, changed=True
+    )
 
 
 # --- money --------------------------------------------------------------------------------
@@ -859,7 +867,11 @@ def record_transaction(
         details={"obligation": obligation.id, "amount": row.amount, "on": on_date.isoformat()},
     )
     refresh_statuses(
-        session, today or dt.date.today(), statement_id=obligation.statement_id, actor=actor
+        session,
+        today or dt.date.today(),
+        statement_id=obligation.statement_id,
+        actor=actor,
+        changed=True,
     )
     return row
 
@@ -902,11 +914,14 @@ def refresh_statuses(
     statement_id: int | None = None,
     council: str | None = None,
     actor: User | None = None,
+    changed: bool = False,
 ) -> list[StatusChange]:
     """Recompute due dates, verified progress and statuses; audit each change of status.
 
     Running it again on the same day changes nothing (idempotent): only differences are
-    written.
+    written. `changed`: the caller changed monitoring records of `statement_id`; with it, or
+    when a status changes, the council's public figures version is raised in this
+    transaction (the public pages show delivery and are cached per version).
     """
     query = select(Obligation)
     if statement_id is not None:
@@ -963,6 +978,14 @@ def refresh_statuses(
                 },
             )
             obligation.status = status.value
+    councils = {c.council for c in changes}
+    if changed:
+        councils |= {o.council for o in obligations}
+        if statement_id is not None and not obligations:
+            owner = session.get(Statement, statement_id)
+            councils |= {owner.council} if owner is not None else set()
+    for code in sorted(councils):
+        figures.bump(session, code)
     session.flush()
     return changes
 

@@ -7,8 +7,9 @@ records and written with the decision that changes them (`store/figures.py`). He
   approval years) and hands them to the core, which adds £ per resident and the totals;
   the borough map, its table, the ward page's comparison and the downloads all use it, so
   they cannot disagree.
-* `ward_schemes` reads one ward's scheme rows and commitment lines (index on council,
-  ward, year) for the ward page and its downloads; `iter_ward_lines` streams them.
+* `ward_schemes` reads one page of a ward's scheme rows and their commitment lines (index
+  on council, ward, statement) for the ward page; `ward_line_batches` streams a ward's
+  lines in index order for its downloads.
 
 Query-string parsing (`parse_filters`, `parse_figure`, `BadFilter`) stays here for now.
 
@@ -18,7 +19,7 @@ the application reference, the site address and the commitments only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,6 +256,26 @@ _LINE_COLUMNS = (
 )
 
 
+EXPORT_LINE_FIELDS = frozenset(
+    {
+        "reference",
+        "commitment_id",
+        "measure",
+        "theme",
+        "quantity",
+        "unit",
+        "ward_share",
+        "ward_quantity",
+        "ward_gbp",
+        "borough_wide",
+        "status",
+        "description",
+        "lon",
+        "lat",
+    }
+)
+
+
 def _lines_query(council: str, ward_code: str, selection: Selection, year: int | None) -> Any:
     # Plain columns, not ORM objects: a busy ward's download has tens of thousands of lines.
     query = (
@@ -310,6 +331,31 @@ def iter_ward_lines(
         yield _line(row)
 
 
+def ward_line_batches(
+    session: Session,
+    council: str,
+    ward_code: str,
+    filters: PublicFilters,
+    measures: Mapping[str, Any],
+    size: int = BATCH,
+) -> Iterator[Sequence[Any]]:
+    """The ward's selected commitment lines in order, `size` plain rows at a time (for the
+    downloads: tens of thousands of lines, so no object is built per line). A row has the
+    `LineInWard` fields a download shows (EXPORT_LINE_FIELDS) by name, with `lon` and `lat`
+    for its point. Read in index order (council, ward, statement, position): nothing is
+    sorted, whatever the ward's size."""
+    selection = selection_of(filters, measures)
+    if selection is None:
+        return
+    query = _lines_query(council, ward_code, selection, filters.year).with_only_columns(
+        *(column for column in _LINE_COLUMNS if column.key in EXPORT_LINE_FIELDS),
+        maintain_column_froms=True,
+    )
+    # Core, not the ORM session: rows go straight from the cursor to the writer.
+    result = session.connection().execution_options(yield_per=size).execute(query)
+    yield from result.partitions(size)
+
+
 def _listed(council: str, ward_code: str, selection: Selection, year: int | None) -> Any:
     """Conditions for a scheme's row in the ward to be listed under the selection.
 
@@ -350,25 +396,41 @@ def ward_schemes(
 ) -> tuple[list[SchemeInWard], int]:
     """One page of the schemes the ward page lists (each with its selected lines in the
     ward), and how many there are in all. Reads the ward's rows only (index on council,
-    ward, year), and only the lines of the schemes on the page."""
+    ward, statement), and only the lines of the schemes on the page."""
     selection = selection_of(filters, measures)
     if selection is None:
         return [], 0
     conditions = _listed(council, ward_code, selection, filters.year)
-    joined = select(PublicSchemeWardRow, PublicSchemeRow).join(
-        PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id
-    )
-    total = session.scalar(
-        select(func.count())
-        .select_from(PublicSchemeWardRow)
-        .join(PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id)
-        .where(*conditions)
-    )
-    query = joined.where(*conditions).order_by(PublicSchemeWardRow.statement_id).offset(offset)
+    # Without a commitment filter the list is the ward's rows alone: counted and paged on
+    # the index (council, ward, statement) without reading a table row; the page's rows
+    # are then read by id. A filter joins the scheme's selections (a few thousand rows).
+    in_list = select(PublicSchemeWardRow.statement_id).where(*conditions)
+    if selection.filters_lines:
+        in_list = in_list.join(
+            PublicSchemeRow, PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id
+        )
+    total = session.scalar(select(func.count()).select_from(in_list.subquery()))
+    page_ids = in_list.order_by(PublicSchemeWardRow.statement_id).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
-    found = session.execute(query).all()
-    ids = [part.statement_id for part, _scheme in found]
+        page_ids = page_ids.limit(limit)
+    ids = list(session.scalars(page_ids))
+    found: list[Any] = []
+    if ids:
+        found = list(
+            session.execute(
+                select(PublicSchemeWardRow, PublicSchemeRow)
+                .join(
+                    PublicSchemeRow,
+                    PublicSchemeRow.statement_id == PublicSchemeWardRow.statement_id,
+                )
+                .where(
+                    PublicSchemeWardRow.council == council,
+                    PublicSchemeWardRow.ward_code == ward_code,
+                    PublicSchemeWardRow.statement_id.in_(ids),
+                )
+                .order_by(PublicSchemeWardRow.statement_id)
+            )
+        )
     lines: dict[int, list[LineInWard]] = {}
     if ids:
         in_page = _lines_query(council, ward_code, selection, filters.year).where(
@@ -403,13 +465,19 @@ def iter_ward_sites(
     ward_code: str,
     filters: PublicFilters,
     measures: Mapping[str, Any],
-) -> Iterator[PublicSchemeRow]:
-    """Schemes sited in the ward (with a site point) under the filters, BATCH at a time."""
+) -> Iterator[Any]:
+    """Schemes sited in the ward (with a site point) under the filters, BATCH at a time, as
+    rows of reference, address, site_lon and site_lat (not the stored facts)."""
     selection = selection_of(filters, measures)
     if selection is None:
         return
     query = (
-        select(PublicSchemeRow)
+        select(
+            PublicSchemeRow.reference,
+            PublicSchemeRow.address,
+            PublicSchemeRow.site_lon,
+            PublicSchemeRow.site_lat,
+        )
         .join(PublicSchemeWardRow, PublicSchemeWardRow.statement_id == PublicSchemeRow.statement_id)
         .where(
             *_listed(council, ward_code, selection, filters.year),
@@ -418,7 +486,7 @@ def iter_ward_sites(
         )
         .order_by(PublicSchemeRow.statement_id)
     )
-    yield from session.scalars(query.execution_options(yield_per=BATCH))
+    yield from session.execute(query.execution_options(yield_per=BATCH))
 
 
 # --- approved schemes: the list and one scheme's page (issue 12) -------------------------------

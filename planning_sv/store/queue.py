@@ -20,12 +20,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from planning_sv.core.assessment import WardShareOut
 from planning_sv.store.keyset import Cursor, Keyset
 from planning_sv.store.models import Statement, StatementSiteWard, User
-from planning_sv.store.statements import submitted_condition
+from planning_sv.store.statements import distinct_wards, submitted_condition
+
+_SITE_WARDS = TypeAdapter(list[WardShareOut])
 
 # Sort name -> the key columns before the id (each pair is an index with council first:
 # store/models.py). "status" lists each status newest submission first.
@@ -220,20 +224,18 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
     while rows := session.execute(query.where(Statement.id > last_id)).all():
         values = []
         for statement_id, council, wards in rows:
-            seen: set[str] = set()
-            for ward in wards if isinstance(wards, list) else []:
-                code = str(ward.get("code") or "") if isinstance(ward, dict) else ""
-                if code and code not in seen:
-                    seen.add(code)
-                    values.append(
-                        {
-                            "statement_id": statement_id,
-                            "ward_code": code,
-                            "council": council,
-                            "ward_name": str(ward.get("name") or code)[:200],
-                            "position": len(seen) - 1,
-                        }
-                    )
+            # The site's placement as the record's typed model (core/assessment.py).
+            typed = _SITE_WARDS.validate_python(wards or [])
+            values += [
+                {
+                    "statement_id": statement_id,
+                    "ward_code": ward.code,
+                    "council": council,
+                    "ward_name": (ward.name or ward.code)[:200],
+                    "position": position,
+                }
+                for position, ward in enumerate(distinct_wards(typed))
+            ]
         if values:
             session.execute(insert(StatementSiteWard), values)
         submitted += len(rows)

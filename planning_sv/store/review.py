@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
-from planning_sv.core.assessment import AssessmentRecord
+from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.heads_of_terms import SignOff
 from planning_sv.core.verdicts import (
@@ -281,8 +281,9 @@ def core_verdicts(rows: Mapping[str, RuleVerdict]) -> dict[str, Verdict]:
 
 def engine_statuses(version: StatementVersion) -> dict[str, str]:
     """Rule id -> the engine's status, in the order of the version's assessment."""
-    rules = (version.assessment.data.get("rules") if version.assessment else None) or []
-    return {str(r["id"]): str(r["status"]) for r in rules}
+    if version.assessment is None:
+        return {}
+    return {rule.id: rule.status for rule in version.assessment.record.rules}
 
 
 def carried_forward(
@@ -473,7 +474,7 @@ def save_verdicts(
     session: Session,
     statement: Statement,
     version: StatementVersion,
-    assessment: Mapping[str, Any],
+    assessment: AssessmentRecord | Mapping[str, Any],
     entries: Iterable[VerdictInput],
     actor: User,
     *,
@@ -489,7 +490,10 @@ def save_verdicts(
     statement is not open to review, or ReviewConflict when someone saved first.
     """
     _check_reviewable(statement, version, actor, "record verdicts")
-    engine = {str(r["id"]): str(r["status"]) for r in assessment.get("rules") or []}
+    record = (
+        assessment if isinstance(assessment, AssessmentRecord) else parse_assessment(assessment)
+    )
+    engine = {rule.id: rule.status for rule in record.rules}
     entries = list(entries)
     unknown = [e.rule_id for e in entries if e.rule_id not in engine]
     if unknown:

@@ -7,14 +7,19 @@ whether it is legal and writes the AuditEvent in the same transaction.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
-from planning_sv.core.assessment import value_set_label
+from planning_sv.core.assessment import (
+    AssessmentRecord,
+    SiteOut,
+    WardShareOut,
+    value_set_label,
+)
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
@@ -376,19 +381,36 @@ def submit(
     return version
 
 
-def site_ward_rows(statement: Statement, record: Mapping[str, Any]) -> list[StatementSiteWard]:
-    """The queue's rows for the wards of an assessment's site (each ward once, in order)."""
-    rows: dict[str, StatementSiteWard] = {}
-    for ward in (record.get("site") or {}).get("wards") or []:
-        code = str(ward.get("code") or "")
-        if code and code not in rows:
-            rows[code] = StatementSiteWard(
-                ward_code=code,
-                council=statement.council,
-                ward_name=str(ward.get("name") or code)[:200],
-                position=len(rows),
-            )
-    return list(rows.values())
+def distinct_wards(wards: Iterable[WardShareOut]) -> list[WardShareOut]:
+    """Each ward of a typed site placement once, in order (the queue's site wards)."""
+    seen: dict[str, WardShareOut] = {}
+    for ward in wards:
+        if ward.code and ward.code not in seen:
+            seen[ward.code] = ward
+    return list(seen.values())
+
+
+def site_ward_rows(
+    statement: Statement, record: AssessmentRecord | Mapping[str, Any]
+) -> list[StatementSiteWard]:
+    """The queue's rows for the wards of an assessment's site (each ward once, in order).
+
+    Reads the record's typed site (only that part is validated when `record` is the JSON
+    the assessor just made)."""
+    site = (
+        record.site
+        if isinstance(record, AssessmentRecord)
+        else SiteOut.model_validate(record["site"])
+    )
+    return [
+        StatementSiteWard(
+            ward_code=ward.code,
+            council=statement.council,
+            ward_name=(ward.name or ward.code)[:200],
+            position=position,
+        )
+        for position, ward in enumerate(distinct_wards(site.wards))
+    ]
 
 
 def events_for(session: Session, statement: Statement) -> list[AuditEvent]:

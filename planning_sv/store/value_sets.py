@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.measures import Measure
 from planning_sv.core.valuation.valuesets import (
@@ -282,22 +283,17 @@ def chosen(session: Session, council: str | None) -> ValueSet:
     return load(session, council, choice.slug, choice.version)
 
 
-def used_by(session: Session, record: Mapping[str, Any]) -> ValueSet:
+def used_by(session: Session, record: AssessmentRecord | Mapping[str, Any]) -> ValueSet:
     """The set (and version) a stored assessment@1 record was valued with, to re-run it;
     the council's current set when the record names none that is stored."""
-    council = str(record.get("council") or "")
-    social = record.get("social_value")
-    summary = social.get("value_set") if isinstance(social, Mapping) else None
-    if isinstance(summary, Mapping) and summary.get("name"):
+    typed = record if isinstance(record, AssessmentRecord) else parse_assessment(record)
+    if typed.social_value is not None and typed.social_value.value_set.name:
+        used = typed.social_value.value_set
         try:
-            version = int(summary["version"])
-        except (KeyError, TypeError, ValueError):
-            version = None
-        try:
-            return load(session, council, str(summary["name"]), version)
+            return load(session, typed.council, used.name, used.version)
         except InputInvalid:
             pass
-    return chosen(session, council)
+    return chosen(session, typed.council)
 
 
 def list_rows(session: Session, council: str | None = None) -> list[dict[str, Any]]:

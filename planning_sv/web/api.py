@@ -44,6 +44,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_PER_PAGE = 100
+# `page` skips (page - 1) * per_page rows, which the database reads one by one: it stops at
+# this offset (a 400 naming `page`). Deeper lists follow `next`, a keyset cursor whose
+# pages cost what the first does at any depth.
+MAX_OFFSET = 1_000
 
 
 # --- response models (also the OpenAPI components) ---------------------------------------
@@ -211,6 +215,13 @@ def list_statements() -> ResponseReturnValue:
             after = codec.loads(repo.NEWEST_FIRST, raw_cursor)
         except CursorInvalid as exc:
             return problem(400, str(exc), problems=[Problem("cursor", str(exc))])
+    elif (page - 1) * per_page > MAX_OFFSET:
+        message = (
+            f"page {page} of {per_page} starts after statement {(page - 1) * per_page:,}; "
+            f"page numbers reach the first {MAX_OFFSET:,} statements only: follow `next` "
+            "(a cursor) from the first page to go further"
+        )
+        return problem(400, message, problems=[Problem("page", message)])
     # A fixed number of queries whatever per_page is (store/statements.py `visible_page`);
     # the summaries read only columns.
     found = repo.visible_page(
@@ -452,7 +463,9 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
                             "name": "page",
                             "in": "query",
                             "deprecated": True,
-                            "description": "page number (offset paging); prefer `next`",
+                            "description": "page number (offset paging; the offset"
+                            f" (page - 1) × per_page may be at most {MAX_OFFSET:,}, else 400);"
+                            " prefer `next`",
                             "schema": {
                                 "type": "integer",
                                 "minimum": 1,

@@ -32,6 +32,7 @@ from planning_sv.core.geo.postcodes import normalise_postcode
 from planning_sv.core.limits import load_json
 from planning_sv.core.statement import USE_CLASSES, json_field_path
 from planning_sv.core.workflow import OPEN, Status
+from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store.models import Statement
 from planning_sv.web import assessor, db_session
@@ -211,7 +212,9 @@ def _overview_page(statement: Statement, withdraw_form: WithdrawForm) -> str:
         statement=statement,
         sections=_sections(statement),
         requests=repo.officer_requests(session, statement),
-        events=repo.events_for(session, statement),
+        # Only what is meant for the applicant, labelled (store/review.py): never an
+        # officer's override reason, verdict comment or internal note.
+        history=review_repo.applicant_history(session, statement),
         editable=can_edit(current_actor(), statement),
         withdraw_form=withdraw_form,
         can_withdraw=Status(statement.status) in OPEN,
@@ -334,14 +337,20 @@ def site(statement_id: int) -> ResponseReturnValue:
                 "postcode": current.get("postcode"),
                 "longitude": point[0],
                 "latitude": point[1],
+                "designation": current.get("designation"),
             }
         )
     else:
         form = SiteForm()
+    plan = assessor().plans.get(statement.council)
+    designations = list(getattr(plan, "designations", ()) or ())
+    form.designation.choices = select_choices((d.code, d.name) for d in designations)
     if form.validate_on_submit():
         new_site: dict[str, Any] = {}
         if form.address.data:
             new_site["address"] = form.address.data.strip()
+        if designations and form.designation.data:
+            new_site["designation"] = form.designation.data
         if form.method.data == "postcode":
             new_site["postcode"] = normalise_postcode(form.postcode.data)
         elif form.method.data == "point":
@@ -360,7 +369,10 @@ def site(statement_id: int) -> ResponseReturnValue:
             # Placed before saving: a site that cannot be placed, or lies wholly in another
             # council, is refused and the saved draft keeps its previous site.
             _placed, problems = assessor().place_site(statement.council, new_site)
-            if not problems:
+            if designations and not form.designation.data:
+                # Asked with the place (and checked after it, so both faults show at once).
+                form.designation.errors = ["Select the area the site is in, or 'None of these'"]
+            if not problems and not form.errors:
                 draft["site"] = new_site
                 _save(statement, draft)
                 return redirect(url_for(".site", statement_id=statement.id, saved=1))
@@ -387,6 +399,7 @@ def site(statement_id: int) -> ResponseReturnValue:
         statement=statement,
         placed=placed,
         site=site_data,
+        designation_hints=[{"hint": {"text": d.hint}} if d.hint else {} for d in designations],
         saved=request.args.get("saved") == "1",
     ), 400 if form.errors else 200
 
@@ -534,7 +547,7 @@ def commitments(statement_id: int) -> ResponseReturnValue:
         statement=statement,
         commitments=items,
         places={
-            str(c.get("id")): place_words(c.get("where"), wards).capitalize()
+            str(c.get("id")): _capital(place_words(c.get("where"), wards))
             for c in items
             if isinstance(c, dict)
         },
@@ -553,6 +566,10 @@ def commitments(statement_id: int) -> ResponseReturnValue:
         confirm=ConfirmForm(),
         editable=can_edit(current_actor(), statement),
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _row_anchor(path: str) -> str:
@@ -788,7 +805,7 @@ def _self_check(record: AssessmentRecord | None, council: str) -> list[dict[str,
     return [
         {
             "result": rule,
-            "text": explain_rule(rule, by_id.get(rule.id)),
+            "text": explain_rule(rule, by_id.get(rule.id), plan),
             "policy": policy(rule.citation),
         }
         for rule in record.rules

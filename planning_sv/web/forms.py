@@ -423,6 +423,13 @@ class SiteForm(FlaskForm):
         "Latitude", widget=GovTextInput(), validators=[Optional()], example="51.5530"
     )
     geojson = FileField("GeoJSON file", widget=GovFileInput())
+    # Choices from the council's plan (`designations`); left out when it defines none.
+    designation = RadioChoiceField(
+        "Which of these areas is the site in?",
+        widget=GovRadioInput(),
+        validators=[Optional()],
+        invalid="Select the area the site is in from the list",
+    )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
     def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:

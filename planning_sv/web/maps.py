@@ -4,7 +4,7 @@ Usage from a view::
 
     from planning_sv.web import maps
 
-    wards = services().display_wards("2025", "E09000019")       # simplified, cached per app
+    wards = services().display_wards("2025", plan.lad_code)       # simplified, cached per app
     m = maps.ward_map(wards, values={"E05013705": 1200.0}, value_label="£ committed",
                       format_value=format_gbp, links={"E05013705": "/councils/…"},
                       tiles=maps.tiles_from_config(current_app.config),

@@ -330,6 +330,10 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
             _plain("Enter the site's postcode, a point or a red-line boundary"),
         ),
         (
+            r"^(?:This postcode|This point|This site) is (?P<rest>.*)$",
+            _plain("{field} is {rest}"),
+        ),
+        (
             r"^'(?P<postcode>.*)' is not a UK postcode$",
             _plain("{field} must be a full UK postcode, like N19 5RQ"),
         ),
@@ -458,11 +462,23 @@ def reword(message: str, field: str, ctx: Context) -> str:
     if not text:
         return f"Check the {_lower_first(field)}"
     if text[:1].islower():
-        # A predicate ("must be …", "is in Salford, not Islington") reads after the field.
+        # A predicate ("must be …", "is in <council>, not <other council>") reads after the field.
         return (
             f"{field} {text}" if text.startswith(("must ", "is ", "are ")) else (f"{field}: {text}")
         )
     return text
+
+
+# Sentences about the whole file or statement, never prefixed with a row or commitment.
+WHOLE_FILE = ("The file", "The first row", "A statement")
+
+# A whole section not given yet: what the applicant should do.
+MISSING_SECTIONS = {
+    "$.site": "Enter where the site is",
+    "$.development": "Enter the development facts",
+    "$.development.build_cost_gbp": "Enter the build cost",
+    "$.council": "Select the council",
+}
 
 
 def problem_text(
@@ -477,9 +493,11 @@ def problem_text(
     'Commitment c3: quantity must be 0 or more'."""
     if field is not None:
         return reword(problem.message, field, ctx)
+    if problem.message.startswith("Field required") and problem.path in MISSING_SECTIONS:
+        return MISSING_SECTIONS[problem.path]
     where = describe_path(problem.path, commitments)
     sentence = reword(problem.message, where.field, ctx)
-    if where.item:
+    if where.item and not sentence.startswith(WHOLE_FILE):
         return f"{where.item}: {_lower_first(sentence)}"
     return sentence
 
@@ -495,14 +513,17 @@ PHASE_WORDS = {
 
 def unit_words(unit_label: str, value: float | None) -> str:
     """A unit's label for a quantity: 'sqm (GIA)' reads 'm² (GIA)', and one of a plural
-    unit is singular ('1 apprenticeship start')."""
-    words = re.sub(r"\bsqm\b", "m²", unit_label)
+    unit is singular ('1 apprenticeship start', '1 placement of at least 2 weeks')."""
+    words = re.sub(r"\bsqm\b", "m²", unit_label).split(" ")
     if value == 1:
-        first, _, rest = words.partition(" ")
-        if first.endswith("s") and not first.endswith("ss") and first != "hours×":
-            first = first[:-1]
-        words = f"{first} {rest}".strip()
-    return words
+        for i, word in enumerate(words):
+            if word == "people":
+                words[i] = "person"
+                break
+            if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
+                words[i] = word[:-1]
+                break
+    return " ".join(words)
 
 
 def quantity_words(value: Any, unit: str, measure: Any | None) -> str:
@@ -634,6 +655,31 @@ _COMPARE_WORDS = {
 }
 
 
+_FLOORSPACE_KINDS = {
+    "floorspace": "",
+    "existing_floorspace": "existing ",
+    "net_floorspace": "net additional ",
+}
+
+
+def _sum_terms(node: ast.AST, name_of: Callable[[ast.AST], str | None]) -> list[str]:
+    """The names added up by `a + b + c`, or [] for any other shape."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _sum_terms(node.left, name_of), _sum_terms(node.right, name_of)
+        return left + right if left and right else []
+    name = name_of(node)
+    return [name] if name else []
+
+
+def _common_noun(name: str) -> str:
+    """'Town centre' reads 'town centre' mid-sentence; 'Central Activities Zone (CAZ)' is a
+    proper name and keeps its capitals."""
+    rest = name.split(" ")[1:]
+    if any(word[:1].isupper() for word in rest):
+        return name
+    return name[:1].lower() + name[1:]
+
+
 class _Unreadable(Exception):
     """An expression shape the sentences below do not cover: the generic wording is used."""
 
@@ -643,9 +689,43 @@ class _Reader:
     `inputs` and `parameters`), to say in words what the rule worked out. The expression
     itself is never shown."""
 
-    def __init__(self, inputs: Mapping[str, Any], params: Mapping[str, Mapping[str, Any]]):
+    def __init__(
+        self,
+        inputs: Mapping[str, Any],
+        params: Mapping[str, Mapping[str, Any]],
+        plan: Any | None = None,
+    ):
         self.inputs = inputs
         self.params = params
+        # The plan's named tests ("major_development") and site designations ("caz").
+        self.definitions = {d.name: d for d in getattr(plan, "definitions", ()) or ()}
+        self.designations = {d.code: d.name for d in getattr(plan, "designations", ()) or ()}
+
+    def words(self, name: str) -> tuple[str, str | None]:
+        """A fact or a plan's named figure in words, with its unit."""
+        definition = self.definitions.get(name)
+        if definition is None:
+            return _fact_words(name)
+        unit = "sqm" if "floorspace" in name else None
+        tree = definition.expression.tree.body
+        terms = _sum_terms(tree, self.name_of)
+        if terms and all(t.split(".")[0] in _FLOORSPACE_KINDS for t in terms):
+            # A sum of floorspace by use: name only the uses this development has.
+            given = [t for t in terms if self.inputs.get(t)] or terms[:1]
+            kind = _FLOORSPACE_KINDS[given[0].split(".")[0]]
+            uses = " and ".join(_key_words(t.split(".", 1)[1]) for t in given)
+            return f"{kind}{uses} floorspace", "sqm"
+        text = str(definition.description or _key_words(name))
+        return _lower_first(re.split(r" \(|[,.;:] ", text, maxsplit=1)[0]), unit
+
+    def designation_of(self, node: ast.AST) -> str | None:
+        name = self.name_of(node)
+        if name and name.startswith("designation."):
+            return name.removeprefix("designation.")
+        return None
+
+    def designation_names(self, codes: Iterable[str]) -> str:
+        return _or_list([_common_noun(self.designations.get(c, _key_words(c))) for c in codes])
 
     def name_of(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
@@ -664,7 +744,7 @@ class _Reader:
         name = self.name_of(node)
         if name is None or name not in self.inputs:
             raise _Unreadable
-        words, unit = _fact_words(name)
+        words, unit = self.words(name)
         return words, self.inputs[name], unit
 
     def condition(self, node: ast.AST, holds: bool) -> list[str]:
@@ -672,6 +752,16 @@ class _Reader:
         return [clause for clause, _met in self._clauses(node, holds)]
 
     def _clauses(self, node: ast.AST, holds: bool) -> list[tuple[str, bool]]:
+        codes = (
+            [self.designation_of(v) for v in node.values] if isinstance(node, ast.BoolOp) else []
+        )
+        if codes and all(codes) and isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            met_codes = [c for c in codes if c and self.inputs.get(f"designation.{c}")]
+            if met_codes:
+                return [(f"the site is in the {self.designation_names(met_codes)}", True)]
+            return [
+                (f"the site is not in the {self.designation_names(c for c in codes if c)}", False)
+            ]
         if isinstance(node, ast.BoolOp):
             found = [c for v in node.values for c in self._clauses(v, holds)]
             if holds and isinstance(node.op, ast.Or):
@@ -680,10 +770,26 @@ class _Reader:
             if not holds and isinstance(node.op, ast.And):
                 return [c for c in found if not c[1]] or found
             return found
+        code = self.designation_of(node)
+        if code is not None:
+            met = bool(self.inputs.get(f"designation.{code}"))
+            where = "in" if met else "not in"
+            return [(f"the site is {where} the {self.designation_names([code])}", met)]
         name = self.name_of(node)
         if name is not None and isinstance(self.inputs.get(name), bool):
             # A named test the plan defines (e.g. "major_development"), recorded as its result.
             met = bool(self.inputs[name])
+            definition = self.definitions.get(name)
+            if definition is not None:
+                try:
+                    inner = definition.expression.tree.body
+                    if self.designation_of(inner) or (
+                        isinstance(inner, ast.BoolOp)
+                        and all(self.designation_of(v) for v in inner.values)
+                    ):
+                        return self._clauses(inner, met)
+                except AttributeError:
+                    pass
             article = "an" if name[:1] in "aeiou" else "a"
             words = _key_words(name)
             return [
@@ -822,7 +928,7 @@ RESULT_WORDS = {
 }
 
 
-def explain_rule(rule: Any, plan_rule: Any | None) -> RuleExplanation:
+def explain_rule(rule: Any, plan_rule: Any | None, plan: Any | None = None) -> RuleExplanation:
     """Sentences for one rule result of the typed assessment record (`RuleResultOut`).
 
     Built from the record's structured data: the development facts and parameter values it
@@ -832,7 +938,7 @@ def explain_rule(rule: Any, plan_rule: Any | None) -> RuleExplanation:
     are never shown. Without it, or for a shape not covered, the sentence is more general.
     """
     params = {p.name: {"value": p.value, "unit": p.unit} for p in rule.parameters}
-    reader = _Reader(dict(rule.inputs), params)
+    reader = _Reader(dict(rule.inputs), params, plan)
     applies: str | None = None
     condition = getattr(plan_rule, "applies_when", None)
     holds = rule.status != "not_applicable"
@@ -1013,7 +1119,7 @@ def change_sentences(
             if was == now:
                 out.append(f"Changed: the description or dates of commitment {cid} ({now})")
             else:
-                out.append(f"Changed: {was}, to {now}")
+                out.append(f"Changed: commitment {cid} from {was}, to {now}")
     for cid, item in before.items():
         if cid not in after:
             out.append(f"Removed: {commitment_words(item, measures, ward_names)}")

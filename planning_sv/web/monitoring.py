@@ -36,8 +36,8 @@ from planning_sv.core.limits import load_json
 from planning_sv.core.monitoring import (
     DUE_UNITS,
     MAX_DUE_AMOUNT,
-    MONEY_UNITS,
     MONITORING_FEE_MEASURE,
+    PAYMENT_MEASURES,
     PURPOSE_MONITORING_FEES,
     PURPOSE_OTHER,
     PURPOSE_SOCIAL_VALUE,
@@ -174,6 +174,16 @@ def _scheme_context(statement: Statement) -> dict[str, Any]:
     }
 
 
+def _notify(reports: list[repo.DeliveryReport]) -> None:
+    """Tell the council's officer now that reports arrived (`monitor run` retries any that
+    could not be sent; the dedupe key stops a second copy)."""
+    from planning_sv.store.monitoring_alerts import report_messages, send_all
+
+    session = db_session()
+    mailer = current_app.extensions.get("planning_sv.mailer")
+    send_all(session, mailer, [m for r in reports for m in report_messages(session, r)])
+
+
 def _render_scheme(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:
     context = _scheme_context(statement)
     context.setdefault("errors", {})
@@ -250,7 +260,7 @@ def _heads(statement: Statement) -> list[dict[str, Any]]:
                 "trigger": kind,
                 "due_amount": amount,
                 "due_unit": unit,
-                "money": o.unit in MONEY_UNITS,
+                "money": o.measure in PAYMENT_MEASURES,
             }
         )
     return heads
@@ -291,8 +301,11 @@ def agreement_form(statement_id: int) -> ResponseReturnValue:
 
 def _head_from_form(head: dict[str, Any], problems: list[Problem]) -> repo.SecuredHead:
     n = head["number"]
-    quantity = parse_quantity(
-        request.form.get(f"quantity-{n}", ""), f"quantity-{n}", problems, allow_zero=False
+    raw_quantity = (request.form.get(f"quantity-{n}") or "").strip()
+    quantity = (
+        parse_quantity(raw_quantity, f"quantity-{n}", problems, allow_zero=False)
+        if raw_quantity
+        else head["quantity"]  # blank: as offered
     )
     kind = request.form.get(f"trigger-{n}", head["trigger"])
     if kind not in {k.value for k in TriggerKind}:
@@ -640,8 +653,9 @@ def submit_report(statement_id: int) -> ResponseReturnValue:
         )
         for checked, data in evidence
     ]
-    repo.add_reports(session, statement, user, ready, source="web", documents=documents)
+    rows = repo.add_reports(session, statement, user, ready, source="web", documents=documents)
     session.commit()
+    _notify(rows)
     flash("Delivery report sent to the council for verification", "success")
     return redirect(url_for("monitoring.scheme", statement_id=statement.id))
 
@@ -667,8 +681,9 @@ def upload_reports(statement_id: int) -> ResponseReturnValue:
     if problems:
         session.rollback()
         return _report_page(statement, 400, csv_problems=problems)
-    repo.add_reports(session, statement, _actor(), ready, source="csv")
+    rows = repo.add_reports(session, statement, _actor(), ready, source="csv")
     session.commit()
+    _notify(rows)
     flash(f"{len(ready)} delivery report(s) sent to the council for verification", "success")
     return redirect(url_for("monitoring.scheme", statement_id=statement.id))
 
@@ -773,6 +788,7 @@ def api_create_reports(statement_id: int) -> ResponseReturnValue:
         return problem(422, "invalid input", problems=exc.problems)
     rows = repo.add_reports(session, statement, _actor(), ready, source="api")
     session.commit()
+    _notify(rows)
     return jsonify({"reports": [_report_json(r) for r in rows]}), 201
 
 

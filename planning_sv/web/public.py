@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -263,22 +263,32 @@ def ward_record(row: WardRow) -> dict[str, Any]:
     return record
 
 
-def line_record(line: LineInWard) -> dict[str, Any]:
-    return {
-        "application_reference": line.reference,
-        "commitment_id": line.commitment_id,
-        "measure": line.measure,
-        "theme": line.theme,
-        "quantity": line.quantity,
-        "unit": line.unit,
-        "share_in_ward": round(line.ward_share, 6),
-        "quantity_in_ward": _round(line.ward_quantity, 4),
-        "gbp_in_ward": _round(line.ward_gbp),
-        "borough_wide": line.borough_wide,
-        "status": line.status,
-        "delivered": queries.DELIVERY_NOT_REPORTED,
-        "description": line.description or "",
-    }
+def line_values(line: LineInWard | Any) -> list[Any]:
+    """A commitment line's download values in LINE_COLUMNS order. `line` is a LineInWard
+    or a row of `queries.ward_line_batches` (the same names)."""
+    return [
+        line.reference,
+        line.commitment_id,
+        line.measure,
+        line.theme,
+        line.quantity,
+        line.unit,
+        round(line.ward_share, 6),
+        _round(line.ward_quantity, 4),
+        _round(line.ward_gbp),
+        line.borough_wide,
+        line.status,
+        queries.DELIVERY_NOT_REPORTED,
+        line.description or "",
+    ]
+
+
+def line_record(line: LineInWard | Any) -> dict[str, Any]:
+    return dict(zip(LINE_COLUMNS, line_values(line), strict=True))
+
+
+def _row_point(row: Any) -> tuple[float, float] | None:
+    return (row.lon, row.lat) if row.lon is not None and row.lat is not None else None
 
 
 def csv_lines(columns: Iterable[str], records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -304,6 +314,36 @@ def _metadata(figures: CouncilFigures, filters: queries.PublicFilters) -> dict[s
         "delivered": queries.DELIVERY_NOT_REPORTED,
         "attribution": ATTRIBUTION,
     }
+
+
+def csv_batches(
+    columns: Iterable[str], batches: Iterable[Iterable[Sequence[Any]]]
+) -> Iterator[str]:
+    """CSV text, a header then one chunk per batch of rows (values in `columns` order): the
+    same cells as `csv_lines`, written a batch at a time (a ward's download has tens of
+    thousands of rows, and a chunk per row is a socket write per row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(columns))
+    yield buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([csv_cell(v) if isinstance(v, str) else v for v in row] for row in batch)
+        yield buffer.getvalue()
+
+
+def feature_batches(metadata: Mapping[str, Any], batches: Iterable[list[Any]]) -> Iterator[str]:
+    """A GeoJSON FeatureCollection as text chunks, one batch of features at a time; the
+    same text as `feature_collection`."""
+    yield '{"type": "FeatureCollection", "metadata": ' + json.dumps(metadata)
+    yield ', "features": ['
+    first = True
+    for batch in batches:
+        if batch:
+            yield ("" if first else ", ") + json.dumps(batch)[1:-1]
+            first = False
+    yield "]}"
 
 
 def feature_collection(metadata: Mapping[str, Any], features: Iterable[Any]) -> Iterator[str]:
@@ -520,27 +560,33 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     measures = assessor().measures
     geometry = _ward_geometries(plan).get(ward_code) if fmt == "geojson" else None
     session = _streaming_session()
-    lines = queries.iter_ward_lines(session, council, ward_code, filters, measures)
+    batches = queries.ward_line_batches(session, council, ward_code, filters, measures)
     if fmt == "csv":
-        records = (line_record(line) for line in lines)
-        body = _closing(csv_lines(LINE_COLUMNS, records), session)
+        rows = ([line_values(line) for line in batch] for batch in batches)
+        body = _closing(csv_batches(LINE_COLUMNS, rows), session)
         return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
 
-    def features() -> Iterator[dict[str, Any]]:
-        yield {
-            "type": "Feature",
-            "id": ward_code,
-            "properties": {"kind": "ward", **ward_record(row)},
-            "geometry": _geometry(geometry),
-        }
-        for line in lines:
-            yield {
+    def features() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
                 "type": "Feature",
-                "properties": {"kind": "commitment", **line_record(line)},
-                "geometry": _point(line.point),
+                "id": ward_code,
+                "properties": {"kind": "ward", **ward_record(row)},
+                "geometry": _geometry(geometry),
             }
-        for site in queries.iter_ward_sites(session, council, ward_code, filters, measures):
-            yield {
+        ]
+        for batch in batches:
+            yield [
+                {
+                    "type": "Feature",
+                    "properties": {"kind": "commitment", **line_record(line)},
+                    "geometry": _point(_row_point(line)),
+                }
+                for line in batch
+            ]
+        sites = queries.iter_ward_sites(session, council, ward_code, filters, measures)
+        yield [
+            {
                 "type": "Feature",
                 "properties": {
                     "kind": "site",
@@ -549,8 +595,10 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
                 },
                 "geometry": _point((site.site_lon, site.site_lat)),
             }
+            for site in sites
+        ]
 
-    body = _closing(feature_collection(_metadata(figures, filters), features()), session)
+    body = _closing(feature_batches(_metadata(figures, filters), features()), session)
     return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
 
 

@@ -42,7 +42,7 @@ def test_rows_become_commitments_with_their_locations() -> None:
 def test_missing_columns_are_named() -> None:
     assert _problems("measure,unit\nx,y\n") == [
         "row 1: missing column(s): quantity (columns: id, measure, quantity, unit, phase, "
-        "postcode, ward, longitude, latitude, description)"
+        "postcode, ward, longitude, latitude, on_site, description)"
     ]
 
 
@@ -106,8 +106,9 @@ def test_two_locations_in_one_row_are_refused() -> None:
     assert _problems(
         "measure,quantity,unit,postcode,ward\nvolunteering,5,hours,N7 8QP,E05013706\n"
     ) == [
-        "row 2, columns postcode, ward, longitude, latitude: give exactly one of postcode, "
-        "ward, point, easting_northing, geometry or borough: true (got postcode, ward)"
+        "row 2, columns postcode, ward, longitude, latitude, on_site: give exactly one of "
+        "postcode, ward, point, easting_northing, geometry, borough: true or site: true "
+        "(got postcode, ward)"
     ]
 
 

@@ -62,7 +62,7 @@ def test_a_where_must_name_exactly_one_location() -> None:
     data["commitments"][0]["where"] = {"postcode": "N19 3AA", "ward": "E05013706"}
     assert _problems(data) == [
         "$.commitments[0].where: give exactly one of postcode, ward, point, easting_northing, "
-        "geometry or borough: true (got postcode, ward)"
+        "geometry, borough: true or site: true (got postcode, ward)"
     ]
 
 

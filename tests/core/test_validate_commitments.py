@@ -119,7 +119,7 @@ def test_ids_phase_and_stacks_on() -> None:
 def test_structure_is_checked_with_the_model() -> None:
     assert problems([item(where={"postcode": "N7 8QP", "ward": "E05013706"}), 7]) == [
         "$.commitments[0].where: give exactly one of postcode, ward, point, easting_northing, "
-        "geometry or borough: true (got postcode, ward)",
+        "geometry, borough: true or site: true (got postcode, ward)",
         "$.commitments[1]: each commitment must be an object",
     ]
 

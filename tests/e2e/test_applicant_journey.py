@@ -79,7 +79,7 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
     # Development facts.
     page.wait_for_url(re.compile(r".*/development$"))
     page.fill("#dwellings", "120")
-    page.fill("#build_cost_gbp", "45000000")
+    page.fill("#build_cost_gbp", "45,000,000")  # typed as people write it
     page.fill("#construction_months", "30")
     page.fill("#floorspace_office", "8000")
     page.fill("#floorspace_residential", "9500")
@@ -88,7 +88,9 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
     # Site by postcode; the page confirms the ward it landed in.
     page.wait_for_url(re.compile(r".*/site$"))
     page.get_by_label("Postcode", exact=True).first.check()
-    page.fill("#postcode", "N19 3AA")
+    page.fill("#postcode", "n193aa")
+    # The area decides Policy B4's threshold: in the CAZ it is 1,000 m² of offices.
+    page.get_by_label("Central Activities Zone (CAZ)").check()
     page.get_by_role("button", name="Save and continue").click()
     placed = page.get_by_test_id("site-placed")
     expect(placed).to_be_visible()
@@ -103,7 +105,13 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
     page.get_by_role("button", name="Add a commitment").click()
     violations = axe_violations(page, base)
     assert violations == [], violations
+    # The unit list follows the measure chosen (static/js/unit-filter.js).
+    page.select_option("#measure", "apprenticeship")
+    units = page.locator("#unit option").evaluate_all("options => options.map(o => o.value)")
+    assert units == ["", "starts", "weeks"]
     page.select_option("#measure", "affordable_workspace")
+    units = page.locator("#unit option").evaluate_all("options => options.map(o => o.value)")
+    assert units == ["", "sqm", "sqm_years"]
     page.fill("#quantity", "500")
     page.select_option("#unit", "sqm")
     page.get_by_label("Anywhere in the council's area").check()
@@ -123,8 +131,11 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
     assert float(row.locator("[data-shortfall]").get_attribute("data-shortfall")) == 300
     violations = axe_violations(page, base)
     assert violations == [], violations
-    row.get_by_text("Why, and the policy").click()
-    assert "Islington Local Plan" in row.locator(".govuk-details__text").inner_text()
+    row.get_by_text("How this was worked out").click()
+    worked = row.locator(".govuk-details__text").inner_text()
+    assert "10% of the 8,000 m² of office floorspace = 800 m²." in worked
+    assert "It is 300 m² short." in worked
+    assert "B4 Affordable workspace" in worked and "Islington Local Plan" in worked
 
     # Fix it: change the commitment to 800 m².
     page.goto(page.url.replace("/check", "/commitments"))
@@ -135,9 +146,18 @@ def test_applicant_enters_fixes_and_submits_a_statement(live_server, page) -> No
     row = page.locator(f"tr[data-rule-id='{WORKSPACE_RULE}']")
     expect(row.locator("[data-rule-status]")).to_have_attribute("data-rule-status", "pass")
 
-    # Submit: version 1, status submitted.
-    page.get_by_role("button", name="Submit statement").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 1 submitted")
+    # Submit: the declaration first (refused without it), then the confirmation page.
+    page.get_by_role("button", name="Accept and submit statement").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Confirm that the information in this statement is correct"
+    )
+    page.get_by_label(re.compile("I confirm that the information in this statement")).check()
+    page.get_by_role("button", name="Accept and submit statement").click()
+    expect(page.get_by_test_id("confirmation")).to_contain_text("Statement submitted")
+    expect(page.locator("main")).to_contain_text("What happens next")
+    violations = axe_violations(page, base)
+    assert violations == [], violations
+    page.get_by_role("link", name="Go to your statement").click()
     expect(page.locator("main .govuk-tag").first).to_have_text("Submitted")
     page.get_by_role("link", name="Version 1").click()
     expect(page.get_by_test_id("self-check")).to_be_visible()

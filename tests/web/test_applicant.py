@@ -54,9 +54,11 @@ def test_full_journey_with_forms(applicant: FlaskClient, app: Flask) -> None:
     sid = _start(applicant)
     assert applicant.post(f"/statements/{sid}/development", data=DEVELOPMENT).status_code == 302
     site = applicant.post(
-        f"/statements/{sid}/site", data={"method": "postcode", "postcode": "n19 3aa"}
+        f"/statements/{sid}/site",
+        data={"method": "postcode", "postcode": "n19 3aa", "designation": "caz"},
     )
     assert site.status_code == 302 and "saved=1" in site.location
+    assert _draft(app, sid)["site"]["postcode"] == "N19 3AA"  # stored as written on letters
     confirmed = applicant.get(site.location).text
     assert 'data-testid="site-placed"' in confirmed and "E05" in confirmed
     # N19 3AA is in Islington's Hillrise ward.
@@ -97,13 +99,15 @@ def test_full_journey_with_forms(applicant: FlaskClient, app: Flask) -> None:
     )
     assert 'data-rule-status="pass"' in row
 
-    submitted = applicant.post(f"/statements/{sid}/submit")
+    submitted = applicant.post(f"/statements/{sid}/submit", data={"declaration": "y"})
     assert submitted.status_code == 302
+    assert submitted.location.endswith(f"/statements/{sid}/versions/1/submitted")
+    assert "Statement submitted" in applicant.get(submitted.location).text
     overview = applicant.get(f"/statements/{sid}").text
-    assert "Version 1 submitted" in overview and "Version 1</a>" in overview
+    assert "Version 1</a>" in overview
     # Submitted statements are read-only for the applicant.
     assert applicant.post(f"/statements/{sid}/development", data=DEVELOPMENT).status_code == 409
-    assert applicant.post(f"/statements/{sid}/submit").status_code == 409
+    assert applicant.post(f"/statements/{sid}/submit", data={"declaration": "y"}).status_code == 409
 
 
 def test_development_errors_name_fields_and_keep_saved_data(
@@ -158,6 +162,7 @@ def test_geojson_upload(
         f"/statements/{sid}/site",
         data={
             "method": "geojson",
+            "designation": "none",
             "geojson": (io.BytesIO(json.dumps(feature).encode()), "site.geojson"),
         },
         content_type="multipart/form-data",
@@ -171,14 +176,19 @@ def test_geojson_upload(
     ]:
         bad = applicant.post(
             f"/statements/{sid}/site",
-            data={"method": "geojson", "geojson": (io.BytesIO(content), "bad.geojson")},
+            data={
+                "method": "geojson",
+                "designation": "none",
+                "geojson": (io.BytesIO(content), "bad.geojson"),
+            },
             content_type="multipart/form-data",
         )
         assert bad.status_code == 400 and message in bad.text and 'href="#geojson"' in bad.text
     assert _draft(app, sid)["site"]["geometry"]["type"] == "Polygon"  # kept
     # Saving again without choosing a file keeps the boundary already uploaded.
     again = applicant.post(
-        f"/statements/{sid}/site", data={"method": "geojson", "address": "1 New Road"}
+        f"/statements/{sid}/site",
+        data={"method": "geojson", "address": "1 New Road", "designation": "none"},
     )
     assert again.status_code == 302
     assert _draft(app, sid)["site"]["address"] == "1 New Road"
@@ -258,11 +268,11 @@ def test_csv_upload(applicant: FlaskClient, app: Flask) -> None:
     assert response.status_code == 400
     # Every row's fault in one pass, numbered as in the file.
     assert _summary(response.text) == [
-        "row 2, column quantity: must be 0 or more",
-        "row 3, column quantity: must be a number, not text ('many')",
-        "row 4, column measure: unknown measure 'magic'",
-        "row 5, column unit: unit 'parsecs' is not accepted for measure 'apprenticeship' "
-        "(accepted: starts, weeks)",
+        "Row 2: quantity must be 0 or more",
+        "Row 3: quantity must be a number, like 1,200",
+        "Row 4: measure must be one of the kinds of commitment listed (not ‘magic’)",
+        "Row 5: unit must be one that fits apprenticeships: apprenticeship starts (starts) or "
+        "apprenticeship weeks (weeks)",
     ]
     # A rejected upload adds nothing: the two commitments saved before are all there is.
     assert [c["id"] for c in _draft(app, sid)["commitments"]] == ["c1", "c2"]
@@ -271,7 +281,10 @@ def test_csv_upload(applicant: FlaskClient, app: Flask) -> None:
         data={"file": (io.BytesIO(b"what,ever\n1,2\n"), "c.csv")},
         content_type="multipart/form-data",
     )
-    assert "missing column(s): measure, quantity, unit" in missing.text
+    assert (
+        "The first row must name the columns measure, quantity and unit: it does not have "
+        "measure, quantity, unit" in html.unescape(missing.text)
+    )
 
 
 def test_json_upload(applicant: FlaskClient, app: Flask, islington_example: dict[str, Any]) -> None:
@@ -289,7 +302,8 @@ def test_json_upload(applicant: FlaskClient, app: Flask, islington_example: dict
         data={"file": (io.BytesIO(json.dumps(islington_example).encode()), "s.json")},
         content_type="multipart/form-data",
     )
-    assert bad.status_code == 400 and "$.commitments[0].quantity" in bad.text
+    assert bad.status_code == 400 and "Commitment 1: quantity must be 0 or more" in bad.text
+    assert "$.commitments" not in bad.text
     assert _draft(app, sid)["commitments"][0]["quantity"] == 25  # unchanged
     salford = dict(islington_example, council="salford")
     salford["commitments"] = []
@@ -298,7 +312,11 @@ def test_json_upload(applicant: FlaskClient, app: Flask, islington_example: dict
         data={"file": (io.BytesIO(json.dumps(salford).encode()), "s.json")},
         content_type="multipart/form-data",
     )
-    assert wrong.status_code == 400 and "this statement is for islington" in wrong.text
+    assert wrong.status_code == 400
+    assert (
+        "The file is for Salford City Council, but this statement is for London Borough of "
+        "Islington" in wrong.text
+    )
 
 
 def test_oversized_upload_is_413_not_500(applicant: FlaskClient) -> None:
@@ -316,10 +334,12 @@ def test_incomplete_statement_check_lists_what_is_missing(
 ) -> None:
     sid = _start(applicant)
     page = applicant.get(f"/statements/{sid}/check").text
-    assert "Your statement is not complete yet" in page and "$.site" in page
-    assert "Submit statement" not in page
-    assert applicant.post(f"/statements/{sid}/submit").status_code == 302  # back to check
-    refused = applicant.post(f"/statements/{sid}/submit")
+    assert "Your statement is not complete yet" in page and "$.site" not in page
+    assert "Enter where the site is" in page and "Enter the development facts" in page
+    assert "Accept and submit statement" not in page
+    declared = {"declaration": "y"}
+    assert applicant.post(f"/statements/{sid}/submit", data=declared).status_code == 302
+    refused = applicant.post(f"/statements/{sid}/submit", data=declared)
     assert refused.location.endswith(f"/statements/{sid}/check")
     with app.extensions["planning_sv.db"].session() as s:
         statement = s.get(Statement, sid)
@@ -350,19 +370,21 @@ def test_changes_requested_revise_and_resubmit_with_diff(
         },
     )
     check = client.get(f"/statements/{statement.id}/check").text
-    assert "Resubmit statement" in check and "version 2" in check
-    assert client.post(f"/statements/{statement.id}/submit").status_code == 302
+    assert "Accept and resubmit statement" in check and "version 2" in check
+    done = client.post(f"/statements/{statement.id}/submit", data={"declaration": "y"})
+    assert done.status_code == 302
+    assert "Statement resubmitted" in client.get(done.location).text
     with app.extensions["planning_sv.db"].session() as s:
         resubmitted = s.get(Statement, statement.id)
         assert resubmitted.status == "resubmitted"  # type: ignore[union-attr]
         assert resubmitted.latest_version.number == 2  # type: ignore[union-attr]
     version = client.get(f"/statements/{statement.id}/versions/2").text
     assert "What changed since version 1" in version
+    assert "$.commitments" not in version
     assert (
-        "$.commitments[id=c3].quantity" in version
-        and "<del>20</del>" in version
-        and "<ins>45</ins>" in version
-    )
+        "Changed: commitment c3 from 20 placements of at least 2 weeks, anywhere in the "
+        "borough, to 45 placements of at least 2 weeks, anywhere in the borough"
+    ) in version
     assert client.get(f"/statements/{statement.id}/versions/3").status_code == 404
 
 

@@ -19,7 +19,7 @@ from planning_sv.cli import cli
 REQUIRED = (
     "wards-2025-islington, wards-2025-salford, wards-2020-islington, wards-2020-salford, "
     "wards-2025-england, lad-2024-uk, lsoa-2011-islington, lsoa-2011-salford, "
-    "codepoint-open-2025-10, imd-2019-lsoa11-islington-salford, ward-summary-2025"
+    "codepoint-open-2025-10, imd-2019-lsoa11-built, ward-summary-2025"
 )
 
 

@@ -60,10 +60,26 @@ def officer(app: Flask, sign_in: Make, people: dict[str, User]) -> FlaskClient:
 
 
 def _review_version(client: FlaskClient, statement: Statement) -> str:
-    html = client.get(f"/officer/statements/{statement.id}").text
+    # Decisions have their own page (issue 12); the review page's forms carry the same.
+    html = client.get(f"/officer/statements/{statement.id}/decision").text
     found = re.search(r'name="review_version" value="(\d+)"', html)
+    if found is None:
+        html = client.get(f"/officer/statements/{statement.id}").text
+        found = re.search(r'name="review_version" value="(\d+)"', html)
     assert found is not None
     return found.group(1)
+
+
+def _acknowledge_all(client: FlaskClient, statement: Statement) -> None:
+    """Acknowledge the unverified figures the review page lists (needed to recommend)."""
+    html = client.get(f"/officer/statements/{statement.id}").text
+    names = re.findall(r'name="acknowledge" type="checkbox" value="([^"]+)"(?! checked)', html)
+    if names:
+        response = client.post(
+            f"/officer/statements/{statement.id}/acknowledgements",
+            data={"review_version": _review_version(client, statement), "acknowledge": names},
+        )
+        assert response.status_code == 302
 
 
 def _act(client: FlaskClient, statement: Statement, action: str, **fields: str) -> TestResponse:
@@ -171,9 +187,10 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
         },
     )
     assert saved.status_code == 302
-    page = officer.get(f"/officer/statements/{submitted.id}").text
+    page = officer.get(f"/officer/statements/{submitted.id}/decision").text
     assert "3 of 5 rules have no verdict from you on version 1" in page
 
+    _acknowledge_all(officer, submitted)
     done = _act(officer, submitted, "recommend", accept_engine="yes", note="Compliant")
     assert done.status_code == 302
     assert _status(app, submitted) == "recommended"
@@ -198,8 +215,8 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     accepted = "Not reviewed (engine result accepted at recommendation)"
     assert _officer_column(html) == {
-        WORKSPACE: "Pass",
-        PLACEMENTS: "Partial (overridden)",
+        WORKSPACE: "Met",
+        PLACEMENTS: "Partly met (overridden)",
         CONTRIBUTION: accepted,
         PROCUREMENT: accepted,
         SKILLS: accepted,
@@ -214,6 +231,7 @@ def test_recommend_with_a_verdict_on_every_rule_needs_no_confirmation(
     )
     page = officer.get(f"/officer/statements/{submitted.id}").text
     assert 'data-testid="accept-engine"' not in page  # nothing left to accept
+    _acknowledge_all(officer, submitted)
     assert _act(officer, submitted, "recommend").status_code == 302
     (recommend,) = [e for e in _events(app, submitted) if e.action == "recommend"]
     assert "accepted_engine_results" not in recommend.details
@@ -223,6 +241,7 @@ def test_recommend_with_a_verdict_on_every_rule_needs_no_confirmation(
 def test_a_senior_officer_returning_the_recommendation_drops_the_acceptance(
     app: Flask, sign_in: Make, people: dict[str, User], officer: FlaskClient, submitted: Statement
 ) -> None:
+    _acknowledge_all(officer, submitted)
     assert _act(officer, submitted, "recommend", accept_engine="yes").status_code == 302
     senior = sign_in(app.test_client(), people["senior"])
     assert _act(senior, submitted, "return", comment="Judge each rule").status_code == 302
@@ -250,7 +269,7 @@ def test_committee_table_says_not_reviewed_where_there_is_no_verdict(
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     assert _officer_column(html) == {
         WORKSPACE: "Not reviewed",
-        PLACEMENTS: "Pass (overridden)",
+        PLACEMENTS: "Met (overridden)",
         CONTRIBUTION: "Not reviewed",
         PROCUREMENT: "Not reviewed",
         SKILLS: "Not reviewed",
@@ -265,7 +284,7 @@ def test_committee_table_says_not_reviewed_where_there_is_no_verdict(
     }
     assert officer_cells == {
         WORKSPACE: "Not reviewed",
-        PLACEMENTS: "Pass (overridden)",
+        PLACEMENTS: "Met (overridden)",
         CONTRIBUTION: "Not reviewed",
         PROCUREMENT: "Not reviewed",
         SKILLS: "Not reviewed",
@@ -316,7 +335,9 @@ def test_verdicts_are_carried_forward_to_version_2_and_count_once_saved(
     contribution = _section(html, CONTRIBUTION)
     assert "Carried forward" not in contribution
     assert "checked" not in contribution  # nothing to pre-fill
-    assert "5 of 5 rules have no verdict from you on version 2" in html
+    assert "0 of 5 rules reviewed" in html
+    decision_page = officer.get(f"/officer/statements/{submitted.id}/decision").text
+    assert "5 of 5 rules have no verdict from you on version 2" in decision_page
 
     # Not counted until saved: Recommend says so.
     refused = _act(officer, submitted, "recommend")
@@ -352,11 +373,11 @@ def test_verdicts_are_carried_forward_to_version_2_and_count_once_saved(
     }
     html = officer.get(f"/officer/statements/{submitted.id}").text
     assert "Pre-filled below" not in html
-    assert "3 of 5 rules have no verdict from you on version 2" in html
+    assert "2 of 5 rules reviewed" in html
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     assert _officer_column(html) == {
-        WORKSPACE: "Pass",
-        PLACEMENTS: "Partial (overridden)",
+        WORKSPACE: "Met",
+        PLACEMENTS: "Partly met (overridden)",
         CONTRIBUTION: "Not reviewed",
         PROCUREMENT: "Not reviewed",
         SKILLS: "Not reviewed",

@@ -55,22 +55,52 @@ BLUEPRINT_ROLES = {
     "api": {"applicant", "officer", "senior_officer"},
     "auth": {"signed_in"},
     "ops": {"public"},  # /healthz and /readyz: monitoring, no personal data
+    # Developer contributions exports and the IFS: the council's staff and its admins.
+    "contributions": {"officer", "senior_officer", "admin"},
+    # Monitoring (issue 13): agreements, trigger events, verification, money: the staff.
+    "monitoring": {"officer", "senior_officer"},
 }
 # URLs the main pass fills with Islington's officer (user_id) and council (council): an
 # admin of another council is allowed by role but must not reach them.
 NOT_THEIRS = {
     ("admin.edit_user", "council_admin_other"),
     ("admin.council_value_set", "council_admin_other"),
+    # Islington's contributions data: Salford's officer and admin are allowed by role only.
+    ("contributions.download", "council_admin_other"),
+    ("contributions.download", "officer_other_council"),
+    ("contributions.ifs", "council_admin_other"),
+    ("contributions.ifs", "officer_other_council"),
+    ("contributions.ifs_csv", "council_admin_other"),
+    ("contributions.ifs_csv", "officer_other_council"),
+    ("contributions.import_records", "council_admin_other"),
 }
+# Public pages of one approved scheme: the matrix's statements are never approved, so every
+# actor gets 404 (an unapproved statement is not public, whoever asks).
+NOT_PUBLISHED = {"public.scheme"}
 EXCEPTIONS = {
     "api.create_statement": {"applicant"},
     "api.put_statement": {"applicant"},
     "api.submit_statement": {"applicant"},
     "api.openapi": {"public"},
+    "contributions.import_records": {"admin"},  # loading records: the council's admins
     "auth.home": {"public"},
     "auth.register": {"public"},
     "auth.sign_in": {"public"},
+    # Links sent by email: opened by whoever holds the link, signed in or not (issue 15).
+    "auth.forgot_password": {"public"},
+    "auth.reset_password_page": {"public"},
+    "auth.verify_email_page": {"public"},
+    "auth.confirm_email_page": {"public"},
     "govuk_assets": {"public"},
+    # Monitoring: the obligations page, evidence files and the report list are the
+    # developer's and the council's; reporting delivery is the developer's alone.
+    "monitoring.scheme": {"applicant", "officer", "senior_officer"},
+    "monitoring.document": {"applicant", "officer", "senior_officer"},
+    "monitoring.api_reports": {"applicant", "officer", "senior_officer"},
+    "monitoring.report_form": {"applicant"},
+    "monitoring.submit_report": {"applicant"},
+    "monitoring.upload_reports": {"applicant"},
+    "monitoring.api_create_reports": {"applicant"},
 }
 
 
@@ -93,7 +123,79 @@ def _samples(statement: Statement, account: User) -> dict[str, Any]:
         "event_id": 1,
         "fmt": "csv",
         "format": "csv",
+        "token": "not-a-live-token",  # account links (auth): an unknown token is a 400
+        "dataset": "developer-agreement",
+        "scheme_id": statement.id,
+        # Monitoring objects: the main pass uses a monitored scheme's own (`_monitored`).
+        "obligation_id": 1,
+        "report_id": 1,
+        "document_id": 1,
     }
+
+
+def _monitored(
+    app: Flask, make_statement: Callable[..., Statement], users: dict[str, User | None]
+) -> tuple[Statement, dict[str, int]]:
+    """An approved Islington scheme of the matrix's owner with an agreement, an obligation,
+    a pending delivery report and its evidence file: the monitoring routes' URL values."""
+    import datetime as dt
+    from pathlib import Path
+
+    from planning_sv.core.documents import check_document
+    from planning_sv.core.monitoring import DuePeriod, Trigger, TriggerKind
+    from planning_sv.store import monitoring as mon
+    from planning_sv.store.documents import documents_root, save_document
+
+    officer, senior = users["officer_same_council"], users["senior_same_council"]
+    staff = {"start_review": officer, "recommend": officer, "sign_off": senior, "approve": officer}
+    statement = make_statement(
+        users["applicant_owner"],
+        "islington",
+        actions=("submit", "start_review", "recommend", "sign_off", "approve"),
+        staff=staff,
+    )
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    with app.extensions["planning_sv.db"].session() as session:
+        row = session.get(Statement, statement.id)
+        actor = session.get(User, officer.id)  # type: ignore[union-attr]
+        owner = session.get(User, users["applicant_owner"].id)  # type: ignore[union-attr]
+        head = mon.SecuredHead(
+            number=1,
+            measure="apprenticeship",
+            measure_label="Apprenticeships",
+            unit="starts",
+            unit_label="starts",
+            quantity=8,
+            trigger=Trigger(TriggerKind.COMMENCEMENT),
+            period=DuePeriod(26, "weeks"),
+            wards=[{"code": "E05013706", "name": "Holloway", "share": 1.0}],
+        )
+        mon.record_agreement(
+            session,
+            row,
+            actor,
+            reference="S106/1",
+            signed_on=dt.date(2026, 1, 1),
+            document_url=None,
+            heads=[head],
+        )
+        obligation = mon.obligations_of(session, statement.id)[0]
+        document = save_document(
+            session,
+            documents_root(Path(app.instance_path)),
+            check_document(pdf, "a.pdf"),
+            pdf,
+            council="islington",
+            statement_id=statement.id,
+            purpose="delivery_evidence",
+            uploaded_by=owner,
+        )
+        new = mon.NewReport(
+            obligation, dt.date(2026, 1, 1), dt.date(2026, 3, 31), 2.0, None, obligation.wards, None
+        )
+        report = mon.add_reports(session, row, owner, [new], source="web", documents=[document])[0]
+        ids = {"obligation_id": obligation.id, "report_id": report.id, "document_id": document.id}
+    return statement, ids
 
 
 def _routes(app: Flask) -> list[tuple[str, str, Any]]:
@@ -187,6 +289,9 @@ def test_route_matrix(
             owner, "islington", actions=("submit", "start_review", "request_changes"), staff=staff
         )
         samples = _samples(statement, users["officer_same_council"])  # type: ignore[arg-type]
+        if endpoint.startswith("monitoring."):
+            statement, monitored = _monitored(app, make_statement, users)
+            samples = {**_samples(statement, users["officer_same_council"]), **monitored}  # type: ignore[arg-type]
         unknown = [arg for arg in rule.arguments if arg not in samples]
         if unknown:
             failures.append(
@@ -198,6 +303,15 @@ def test_route_matrix(
         with app.test_request_context():
             url = url_for(endpoint, **{a: samples[a] for a in rule.arguments})
         is_api = url.startswith("/api/")
+        if is_api and endpoint.startswith("monitoring."):
+            # These API routes sort after auth.*, whose token routes revoked token 1 (the
+            # owner's): fresh tokens, so each actor is judged by role and statement only.
+            with app.extensions["planning_sv.db"].session() as session:
+                tokens = {
+                    name: create_token(session, session.get(User, u.id))[1]
+                    for name, u in users.items()
+                    if u is not None
+                }
         for actor in ACTORS:
             user = users[actor]
             # The API authenticates by bearer token, pages by the session cookie.
@@ -223,6 +337,9 @@ def test_route_matrix(
             elif "statement_id" in rule.arguments and not can_view(user, statement):
                 if status != 404:
                     failures.append(f"{where} (expected 404: statement not visible)")
+            elif endpoint in NOT_PUBLISHED:
+                if status != 404:
+                    failures.append(f"{where} (expected 404: not an approved scheme)")
             elif (endpoint, actor) in NOT_THEIRS:
                 if status != 404:
                     failures.append(f"{where} (expected 404: another council's)")
@@ -290,7 +407,32 @@ DRAFT_EXPECTED: dict[str, dict[str, int | str]] = {
 }
 DRAFT_AUDIENCE = {"api.put_statement": "api_write", "api.submit_statement": "api_write"}
 # A draft has no version 1, so even its owner finds none there.
-NO_VERSION_YET = {"applicant.version", "api.get_version"}
+NO_VERSION_YET = {"applicant.version", "applicant.submitted", "api.get_version"}
+# ... and no evidence file (the sample document is another statement's).
+NO_VERSION_YET |= {"monitoring.document"}
+# Monitoring (issue 13) on a private draft: the staff's routes as the officer pages, the
+# developer's as the applicant pages, the shared ones (obligations page, evidence): owner only.
+DRAFT_EXPECTED["monitoring"] = DRAFT_EXPECTED["officer"]
+DRAFT_EXPECTED["monitoring_shared"] = {
+    "anonymous": "sign-in",
+    "applicant_owner": "ok",
+    "other_applicant": 404,
+    "officer_same_council": 404,
+    "senior_same_council": 404,
+    "officer_other_council": 404,
+    **_REFUSED,
+}
+DRAFT_AUDIENCE.update(
+    {
+        "monitoring.scheme": "monitoring_shared",
+        "monitoring.document": "monitoring_shared",
+        "monitoring.report_form": "applicant",
+        "monitoring.submit_report": "applicant",
+        "monitoring.upload_reports": "applicant",
+        "monitoring.api_reports": "api_read",
+        "monitoring.api_create_reports": "api_write",
+    }
+)
 
 
 def _matches(expected: int | str, status: int, location: str | None) -> bool:

@@ -210,14 +210,14 @@ def test_every_free_text_field_is_shown_as_data(lane_app: Flask, payload: str) -
     check = applicant.get(f"/statements/{sid}/check")
     assert check.status_code == 200
     _assert_html_shows(check.text, [text["REF"], text["ADDR"]], "check page")
-    assert applicant.post(f"/statements/{sid}/submit").status_code == 302
+    assert applicant.post(f"/statements/{sid}/submit", data={"declaration": "y"}).status_code == 302
 
     # --- officer: ask for changes; the applicant sees the message and submits again ----------
     _act(officer, sid, "request_changes", message=text["MESSAGE"])
     overview = applicant.get(f"/statements/{sid}")
     assert overview.status_code == 200
     _assert_html_shows(overview.text, [text["REF"], text["MESSAGE"]], "applicant overview")
-    assert applicant.post(f"/statements/{sid}/submit").status_code == 302
+    assert applicant.post(f"/statements/{sid}/submit", data={"declaration": "y"}).status_code == 302
 
     # --- officer review: a verdict comment, recommend with a note; senior signs off ----------
     review = officer.get(f"/officer/statements/{sid}")

@@ -32,6 +32,9 @@ _LAD_FALLBACKS = ("LADCD_ACTIVE", "LAD_CODE", "lad_code")
 _LAD_IN_FILENAME = re.compile(r"(E0[6-9]\d{6})")
 
 
+_LAD_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
 def _pick(columns: list[str], pattern: re.Pattern[str]) -> str | None:
     # Several years in one file (WD24CD and WD25CD): the latest year is the file's vintage.
     matches = sorted((c for c in columns if pattern.match(c)), reverse=True)
@@ -45,16 +48,26 @@ def read_boundary_file(
     name_column: str | None = None,
     lad_column: str | None = None,
     lad_code: str | None = None,
+    only_lad: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and normalise a ward boundary file; returns (frame, warnings).
 
+    `only_lad` reads just that local authority's wards of a national file (a LAD code such
+    as E09000007, checked here because it becomes part of the reader's filter).
     Raises InputInvalid naming the file or option at fault.
     """
     where = str(path)
     if not path.exists():
         raise InputInvalid([Problem(where, "file not found")])
+    selection: dict[str, str] = {}
+    if only_lad is not None:
+        if not _LAD_CODE.match(only_lad):
+            raise InputInvalid([Problem("lad_code", f"not a local authority code: {only_lad!r}")])
+        lad_field = _pick(list(gpd.read_file(path, rows=1).columns), _LAD_CODE_COLUMN)
+        if lad_field is not None:
+            selection["where"] = f"{lad_field} = '{only_lad}'"
     try:
-        frame = gpd.read_file(path)
+        frame = gpd.read_file(path, **selection)
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputInvalid([Problem(where, f"cannot read as a boundary file: {exc}")]) from None
     if frame.crs is None:

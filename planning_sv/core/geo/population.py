@@ -11,7 +11,9 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-WARD_SUMMARY_FILE = "derived/ward2025_imd2019_population_summary_islington_salford.csv"
+from planning_sv.datasets import WARD_SUMMARY, file_of
+
+WARD_SUMMARY_FILE = file_of(WARD_SUMMARY)
 
 
 @dataclass(frozen=True)

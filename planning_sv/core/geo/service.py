@@ -37,6 +37,7 @@ from planning_sv.core.geo.population import WARD_SUMMARY_FILE, read_ward_populat
 from planning_sv.core.geo.postcodes import PostcodeIndex, looks_like_postcode
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.statement import Site, Statement, Where
+from planning_sv.datasets import IMD_LSOA11, LADS_UK, WARDS_ENGLAND, file_of, manifest
 
 WARD_CODE = re.compile(r"^[EWSN]05\d{6}$")
 BOROUGH_SPREAD_NOTE = "spread by ward population (ONS mid-2020, best-fit from LSOAs)"
@@ -45,8 +46,9 @@ _MIN_SHARE = 1e-6
 
 # National reference layers, used only to say where a place is when it is not in the council:
 # every English ward with its LAD (20 m generalised) and every UK LAD (for "not in England").
-_ENGLAND_WARDS = "wards_2025_bgc_england.geojson"
-_UK_LADS = "lad2024_buc_uk.geojson"
+_ENGLAND_WARDS = file_of(WARDS_ENGLAND)
+_ENGLAND_WARDS_VINTAGE = manifest().get(WARDS_ENGLAND).vintage
+_UK_LADS = file_of(LADS_UK)
 _COUNTRY_BY_PREFIX = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
 # How the refusal of a site wholly outside the council names what was given.
 _SITE_WHAT = {"postcode": "This postcode", "point": "This point", "geometry": "This site"}
@@ -210,6 +212,8 @@ class GeoService:
             frame = self._vintage_frame(vintage)
             rows = frame[frame["lad_code"] == lad_code].sort_values("code")
             if len(rows) == 0:
+                rows = self._national_wards(vintage, lad_code)
+            if len(rows) == 0:
                 raise KeyError(f"no wards of council {lad_code} in boundary vintage {vintage}")
             geoms = np.asarray(list(rows.geometry), dtype=object)
             geoms_bng = np.asarray([geometry_to_bng(g) for g in geoms], dtype=object)
@@ -228,6 +232,21 @@ class GeoService:
             wards.name_by_code = dict(zip(wards.codes, wards.names, strict=True))
             self._councils[key] = wards
             return wards
+
+    def _national_wards(self, vintage: str, lad_code: str) -> gpd.GeoDataFrame:
+        """A council with no ward file of its own: its wards from the national ward file.
+
+        So any English council works from the national data at once; `planning-sv data
+        build` can still write it a file of its own (faster to load).
+        """
+        national = self.data_dir / _ENGLAND_WARDS
+        if vintage != _ENGLAND_WARDS_VINTAGE or not national.is_file():
+            return gpd.GeoDataFrame({"code": [], "name": [], "lad_code": []}, geometry=[])
+        try:
+            frame, _ = read_boundary_file(national, only_lad=lad_code)
+        except InputInvalid:
+            return gpd.GeoDataFrame({"code": [], "name": [], "lad_code": []}, geometry=[])
+        return frame[frame["lad_code"] == lad_code].sort_values("code")
 
     def ward_names(self, vintage: str, lad_code: str) -> dict[str, str]:
         return dict(self.council(vintage, lad_code).name_by_code)
@@ -286,7 +305,7 @@ class GeoService:
                 if not files:
                     raise KeyError(f"no LSOA 2011 boundaries for {lad_code} in {self.data_dir}")
                 lsoa = gpd.read_file(files[0]).to_crs("EPSG:4326")
-                imd = pd.read_csv(self.data_dir / "imd" / "imd2019_lsoa11_islington_salford.csv")
+                imd = pd.read_csv(self.data_dir / file_of(IMD_LSOA11))
                 deciles = dict(zip(imd["lsoa11cd"], imd["imd_decile"], strict=True))
                 codes = lsoa["LSOA11CD"].to_numpy(dtype=str)
                 dec = np.array([deciles.get(c, 0) for c in codes], dtype=np.int64)
@@ -303,18 +322,18 @@ class GeoService:
             if which == "england":
                 if self._england is None:
                     frame = gpd.read_file(
-                        self.data_dir / "boundaries" / _ENGLAND_WARDS,
+                        self.data_dir / _ENGLAND_WARDS,
                         columns=["WD25CD", "LAD25CD", "LAD25NM"],
                     )
                     self._england = _NationalLayer.of(frame, "LAD25CD", "LAD25NM", "WD25CD")
                 return self._england
             if self._uk_lads is None:
-                frame = gpd.read_file(self.data_dir / "boundaries" / _UK_LADS)
+                frame = gpd.read_file(self.data_dir / _UK_LADS)
                 self._uk_lads = _NationalLayer.of(frame, "LAD24CD", "LAD24NM")
             return self._uk_lads
 
     def lad_name(self, lad_code: str) -> str:
-        """The local authority's name ('Islington') from the national LAD layer, else the code."""
+        """The local authority's name ('Camden') from the national LAD layer, else the code."""
         try:
             layer = self._national("uk")
         except (OSError, ValueError):  # no national layer: the code still identifies it
@@ -339,7 +358,7 @@ class GeoService:
         return None
 
     def _elsewhere(self, what: str, lon: float, lat: float, own_lad: str) -> str:
-        """'This postcode is in Salford, not Islington', or that it is not in England."""
+        """'This postcode is in <council>, not <this council>', or that it is not in England."""
         own = self.lad_name(own_lad)
         found = self.council_at(lon, lat)
         if found is None:

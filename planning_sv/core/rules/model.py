@@ -69,7 +69,7 @@ class Definition:
 
 @dataclass(frozen=True)
 class Designation:
-    """A planning designation a site can lie in (Islington's CAZ, an LSIS, a town centre)."""
+    """A planning designation a site can lie in (a Central Activities Zone, an industrial site, a town centre)."""
 
     code: str
     name: str

@@ -304,9 +304,36 @@ def upgrade() -> None:
             "report_id", "document_id", name=op.f("pk_monitoring_report_documents")
         ),
     )
+    op.create_table(
+        "contribution_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("council", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("parent", sa.String(length=200), nullable=True),
+        sa.Column("record", sa.JSON(), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("imported_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["imported_by_id"],
+            ["users.id"],
+            name=op.f("fk_contribution_imports_imported_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contribution_imports")),
+        sa.UniqueConstraint("council", "kind", "reference", name="uq_contribution_import"),
+    )
+    with op.batch_alter_table("contribution_imports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contribution_imports_council"), ["council"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contribution_imports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contribution_imports_council"))
+
+    op.drop_table("contribution_imports")
+
     op.drop_table("monitoring_report_documents")
     with op.batch_alter_table("monitoring_transactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_monitoring_transactions_statement_id"))
