@@ -30,6 +30,7 @@ class Placement:
     point: a representative [lon, lat] for maps (postcode/point location or centroid).
     nearest_ward / nearest_distance_m: for a point outside every ward of the council.
     local / local_reason: the council's definition of "local" applied to this location.
+    district: the LAD code of a location outside the council (None inside or unknown).
     warnings: non-fatal notes, e.g. a repaired geometry or a previous-vintage ward code.
     """
 
@@ -44,6 +45,9 @@ class Placement:
     local: bool = False
     local_reason: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # The local authority a location outside the council lies in (LAD code), when known: a
+    # rule whose "local" is a named set of districts (Greater Manchester) reads it.
+    district: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

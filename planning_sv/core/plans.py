@@ -33,6 +33,7 @@ from planning_sv.core.rules.model import (
     Definition,
     Designation,
     Grading,
+    LocalArea,
     Rule,
     designation_names,
 )
@@ -63,6 +64,7 @@ class CouncilPlan:
     organisation: str | None = None  # planning.data.gov.uk CURIE, e.g. local-authority:ISL
     designations: tuple[Designation, ...] = ()
     definitions: tuple[Definition, ...] = ()  # in the order they may use each other
+    local_areas: dict[str, LocalArea] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -85,6 +87,15 @@ class DesignationSpec(_Spec):
     boundaries: str | None = None
 
 
+class LocalAreaSpec(_Spec):
+    name: NonEmpty
+    # LAD code -> name, so explanations name the district ("in Bolton").
+    districts: Annotated[
+        dict[Annotated[str, Field(pattern=r"^[EWSN]\d{8}$")], NonEmpty], Field(min_length=1)
+    ]
+    source: str | None = None
+
+
 class DefinitionSpec(_Spec):
     expression: str | int | float
     description: NonEmpty
@@ -105,6 +116,7 @@ class PlanSpec(_Spec):
     notes: str | None = None
     designations: list[DesignationSpec] = Field(default_factory=list)
     definitions: dict[str, DefinitionSpec] = Field(default_factory=dict)
+    local_areas: dict[str, LocalAreaSpec] = Field(default_factory=dict)
 
     @field_validator("boundary_vintage", "pack_version", mode="before")
     @classmethod
@@ -152,6 +164,7 @@ class CountsSpec(_Spec):
     phase: Literal["construction", "end_use", "operation"] | None = None
     local_only: bool = False
     each: Literal["commitment"] | None = None
+    local_area: str | None = None  # a name from the plan's `local_areas`
     convert_override: dict[str, OverrideSpec] = Field(default_factory=dict)
     # Replaced by the measures catalogue: accepted here only to say so (see _load_counts).
     convert: Any = None
@@ -306,6 +319,7 @@ def _load_rule(
     label: str,
     problems: list[Problem],
     plan_names: frozenset[str] = frozenset(),
+    local_areas: dict[str, LocalArea] | None = None,
 ) -> Rule | None:
     where = f"{label} $.rules[{index}]"
     before = len(problems)
@@ -345,6 +359,17 @@ def _load_rule(
     )
 
     overrides = _load_counts(spec, measures, facts, where, problems)
+    local_area = None
+    if spec.counts.local_area is not None:
+        local_area = (local_areas or {}).get(spec.counts.local_area)
+        if local_area is None:
+            known = ", ".join(sorted(local_areas or {})) or "none in plan.yaml `local_areas`"
+            problems.append(
+                Problem(
+                    f"{where}.counts.local_area",
+                    f"unknown local area '{spec.counts.local_area}' (known: {known})",
+                )
+            )
     # A parameter used by the rule must have a value for the whole time the rule is in force.
     checked = [
         ("applies_when", applies),
@@ -386,6 +411,7 @@ def _load_rule(
             local_only=spec.counts.local_only,
             each=spec.counts.each,
             overrides=overrides,
+            local_area=local_area,
         ),
         grading=Grading(pass_=grade_pass, partial=grade_partial),
         evidence=spec.evidence,
@@ -691,6 +717,10 @@ def _load_pack(
             plan_label,
             problems,
         )
+    local_areas = {
+        code: LocalArea(code=code, name=area.name, districts=dict(area.districts))
+        for code, area in (plan.local_areas.items() if plan is not None else ())
+    }
     plan_names = designation_names(d.code for d in designations) | frozenset(
         d.name for d in definitions
     )
@@ -709,7 +739,15 @@ def _load_pack(
                 )
             seen.add(spec.id)
             rule = _load_rule(
-                index, spec, parameters, declared, measures, rules_label, problems, plan_names
+                index,
+                spec,
+                parameters,
+                declared,
+                measures,
+                rules_label,
+                problems,
+                plan_names,
+                local_areas,
             )
             if rule is not None:
                 rules.append(rule)
@@ -731,6 +769,7 @@ def _load_pack(
         organisation=plan.organisation,
         designations=designations,
         definitions=definitions,
+        local_areas=local_areas,
     )
 
 

@@ -127,8 +127,32 @@ def seed(
                 continue
             _create(session, owner, council, _vary(example, how, reference), actions, actor_for)
             created += 1
+    _seed_monitoring(session, councils, owner, users)
     session.flush()
     return accounts, created
+
+
+def _seed_monitoring(
+    session: Session, councils: list[str], owner: User, users: Mapping[str, User]
+) -> None:
+    """Agreements and a delivery history for each council's approved demo schemes
+    (store/demo_monitoring.py), so that every obligation status appears."""
+    from planning_sv.store.demo_monitoring import seed_monitoring
+
+    for council in councils:
+        approved = [
+            session.scalar(
+                select(Statement).where(
+                    Statement.owner_id == owner.id,
+                    Statement.application_reference == f"DEMO/{council.upper()}/{suffix}",
+                    Statement.status == "approved",
+                )
+            )
+            for suffix in ("APPROVED-1", "APPROVED-2")
+        ]
+        found = [statement for statement in approved if statement is not None]
+        if found:
+            seed_monitoring(session, found, owner, users[f"officer.{council}@{DOMAIN}"])
 
 
 def _create(

@@ -321,7 +321,7 @@ def get_assessment(statement_id: int) -> ResponseReturnValue:
         match = statement.version(number)
         if match is None or match.assessment is None:
             return problem(404, f"statement {statement_id} has no version {number}")
-        return jsonify(match.assessment.data)
+        return jsonify(_record_json(match.assessment))
     if can_read_working_draft(current_actor(), statement):
         record = repo.latest_assessment(db_session(), statement)
     else:
@@ -341,7 +341,14 @@ def get_assessment(statement_id: int) -> ResponseReturnValue:
             problems=problems,
             title="Conflict",
         )
-    return jsonify(record.data)
+    return jsonify(_record_json(record))
+
+
+def _record_json(row: Any) -> dict[str, Any]:
+    """A stored assessment as the API serves it: read as the typed record (core/assessment.py,
+    strict), then written with the fields the record has, so the API can only ever serve
+    what the published schema says."""
+    return row.record.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 # --- OpenAPI ------------------------------------------------------------------------------

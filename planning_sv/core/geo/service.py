@@ -399,7 +399,14 @@ class GeoService:
                     path=f"$.commitments[{index}].where",
                     known=known,
                 )
-                placed[commitment.id] = located.placement
+                placement = located.placement
+                if not placement.inside_council and placement.point and _has_local_areas(plan):
+                    # Only a plan with a wider named "local" (a set of districts) needs to
+                    # know which council an outside place is in; finding it loads the
+                    # national layer once.
+                    found = self.council_at(*placement.point)
+                    placement = _replaced(placement, district=found[0] if found else None)
+                placed[commitment.id] = placement
             except InputInvalid as exc:
                 problems.extend(exc.problems)
         if problems:
@@ -867,6 +874,10 @@ class GeoService:
                 "(local when at least half)"
             )
         raise ValueError(f"unknown local definition kind '{kind}' in the council's plan")
+
+
+def _has_local_areas(plan: PlanLike) -> bool:
+    return bool(getattr(plan, "local_areas", None))
 
 
 def on_site(site: Placement) -> Placement:

@@ -400,8 +400,14 @@ def _count(
             if placement is None:
                 exclude("not local: location not placed")
                 continue
-            if not placement.local:
+            area = counts.local_area
+            if not placement.local and area is not None and placement.district in area.districts:
+                district = area.districts[placement.district]
+                notes.append(f"local: in {district}, one of the {area.name} districts")
+            elif not placement.local:
                 reason = placement.local_reason or "outside the council's local area"
+                if area is not None:
+                    reason += f", and not in the {area.name} districts"
                 exclude(f"not local: {reason}")
                 continue
         if counts.each is not None:

@@ -75,6 +75,8 @@ class Designation:
     name: str
     hint: str = ""
     boundaries: str | None = None  # a GeoJSON file (in the data folder) to derive it from
+
+
 FLOORSPACE_NAMES = tuple(
     f"{prefix}.{use}"
     for prefix in ("floorspace", "existing_floorspace", "net_floorspace")
@@ -150,6 +152,18 @@ class Counts:
     local_only: bool = False
     each: str | None = None  # "commitment", or None to add up quantities
     overrides: dict[str, ConvertOverride] = field(default_factory=dict)  # unit -> override
+    # A named set of districts (the plan's `local_areas`) that is local for this rule too,
+    # beside the council's own local definition.
+    local_area: LocalArea | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class LocalArea:
+    """A definition of "local" wider than the council: a named set of local authorities."""
+
+    code: str
+    name: str
+    districts: dict[str, str]  # LAD code -> name
 
 
 @dataclass(frozen=True)

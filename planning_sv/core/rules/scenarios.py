@@ -84,6 +84,8 @@ def run_scenario(plan: CouncilPlan, scenario: Any, *, file: str = "") -> Scenari
 
     commitments = []
     local: dict[str, bool] = {}
+    # `district: <LAD code>`: the commitment lies outside the council, in that district.
+    districts: dict[str, str] = {}
     for index, raw in enumerate(scenario.get("commitments") or []):
         if not isinstance(raw, dict):
             outcome.failures.append(f"commitments[{index}] must be a mapping")
@@ -91,7 +93,10 @@ def run_scenario(plan: CouncilPlan, scenario: Any, *, file: str = "") -> Scenari
         item = dict(raw)
         item.setdefault("id", f"c{index + 1}")
         item.setdefault("where", {"borough": True})
-        local[str(item["id"])] = bool(item.pop("local", True))
+        district = item.pop("district", None)
+        if district is not None:
+            districts[str(item["id"])] = str(district)
+        local[str(item["id"])] = bool(item.pop("local", district is None))
         commitments.append(item)
     data: dict[str, Any] = {
         "council": plan.code,
@@ -111,6 +116,8 @@ def run_scenario(plan: CouncilPlan, scenario: Any, *, file: str = "") -> Scenari
                 wards=(),
                 local=is_local,
                 local_reason="local" if is_local else "given as not local in the scenario",
+                inside_council=cid not in districts,
+                district=districts.get(cid),
             )
             for cid, is_local in local.items()
         }

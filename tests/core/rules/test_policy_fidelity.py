@@ -236,3 +236,38 @@ def test_each_designation_applies_its_own_b4_part(plans) -> None:
         "town_centre": ["ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS"],
         "none": [],
     }
+
+
+# --- a wider "local": the Greater Manchester districts --------------------------------------
+
+
+def _salford_with_supplier_at(point: list[float]) -> dict[str, Any]:
+    return {
+        "council": "salford",
+        "site": {"point": [-2.287, 53.471]},
+        "development": {"dwellings": 12, "build_cost_gbp": 3_000_000},
+        "commitments": [
+            {
+                "id": "s1",
+                "measure": "local_supply_chain_spend",
+                "quantity": 50_000,
+                "unit": "gbp",
+                "where": {"point": point},
+            }
+        ],
+    }
+
+
+def test_a_supplier_placed_in_bolton_counts_as_greater_manchester(assessor) -> None:
+    record = assessor.assess(_salford_with_supplier_at([-2.4282, 53.5769]), on=dt.date(2026, 1, 1))
+    rule = next(r for r in record["rules"] if r["id"] == "SAL-F2-LOCAL-SUPPLY-CHAIN")
+    assert rule["status"] == "pass" and rule["proposed"] == 1
+    assert rule["counted"][0]["note"] == "local: in Bolton, one of the Greater Manchester districts"
+
+
+def test_a_supplier_placed_in_cheshire_east_does_not_count(assessor) -> None:
+    # Crewe, Cheshire East (E06000049): outside the ten districts.
+    record = assessor.assess(_salford_with_supplier_at([-2.4410, 53.0979]), on=dt.date(2026, 1, 1))
+    rule = next(r for r in record["rules"] if r["id"] == "SAL-F2-LOCAL-SUPPLY-CHAIN")
+    assert rule["status"] == "partial" and rule["proposed"] == 0
+    assert "not in the Greater Manchester districts" in rule["excluded"][0]["reason"]
