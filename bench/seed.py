@@ -156,25 +156,28 @@ def bench_database(
     database, which must be empty (it is migrated and seeded).
     """
     if database_url:
+        # A database this script seeded before (same N, same seeding code) is used again,
+        # upgraded like a cached file; any other must be empty.
+        record = (
+            cache_dir() / f"seeded-{hashlib.sha256(database_url.encode()).hexdigest()[:12]}.json"
+        )
+        if record.exists():
+            kept = json.loads(record.read_text("utf-8"))
+            if kept.get("key") == cache_key() and kept["info"]["statements"] == statements:
+                print(f"using the database seeded before ({record.name})", file=sys.stderr)
+                return database_url, _reuse(database_url, SeedInfo(**kept["info"]), record)
         _require_empty(database_url)
         info = seed_database(database_url, statements, seed=seed)
         after_seed(database_url)
+        info.derived = derived_key()
+        record.write_text(json.dumps({"key": cache_key(), "info": asdict(info)}), "utf-8")
         return database_url, info
     base = cache_dir() / f"statements-{statements}-{cache_key()}"
     db_path, info_path = base.with_suffix(".db"), base.with_suffix(".json")
     if db_path.exists() and info_path.exists():
         print(f"using cached {db_path.relative_to(ROOT)}", file=sys.stderr)
         url = f"sqlite:///{db_path}"
-        info = SeedInfo(**json.loads(info_path.read_text("utf-8")))
-        from planning_sv.store.migrate import upgrade
-
-        upgrade(url)  # new migrations elsewhere in the app: applied, as in a deployment
-        if info.derived != derived_key():
-            print("derived tables' code changed: rebuilding them", file=sys.stderr)
-            after_seed(url)
-            info.derived = derived_key()
-            info_path.write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
-        return url, info
+        return url, _reuse(url, SeedInfo(**json.loads(info_path.read_text("utf-8"))), info_path)
     partial = db_path.with_suffix(".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
@@ -184,6 +187,25 @@ def bench_database(
     os.replace(partial, db_path)  # only a complete database is ever cached
     info_path.write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
     return f"sqlite:///{db_path}", info
+
+
+def _reuse(url: str, info: SeedInfo, record: Path) -> SeedInfo:
+    """A seeded database used again: migrated to head, derived tables rebuilt when the code
+    deriving them changed (the new key is written back to `record`)."""
+    from planning_sv.store.migrate import upgrade
+
+    upgrade(url)  # new migrations elsewhere in the app: applied, as in a deployment
+    if info.derived != derived_key():
+        print("derived tables' code changed: rebuilding them", file=sys.stderr)
+        after_seed(url)
+        info.derived = derived_key()
+        kept = json.loads(record.read_text("utf-8"))
+        if "info" in kept:
+            kept["info"] = asdict(info)
+        else:
+            kept = asdict(info)
+        record.write_text(json.dumps(kept, indent=1), encoding="utf-8")
+    return info
 
 
 def _require_empty(url: str) -> None:

@@ -103,6 +103,11 @@ def measure_choices() -> list[tuple[str, str]]:
     return pairs
 
 
+# Councils whose rule packs need the site's planning designation (plan.yaml
+# `designations`): a few of each, "none" the most common.
+SITE_DESIGNATIONS = {"islington": ("none", "none", "town_centre", "caz", "lsis")}
+
+
 def _where(geo: CouncilGeo, rng: random.Random) -> dict[str, Any]:
     kind = rng.choices([k for k, _ in WHERE_MIX], weights=[w for _, w in WHERE_MIX])[0]
     if kind == "borough":
@@ -145,11 +150,17 @@ def statement(
                 "where": _where(geo, rng),
             }
         )
+    site: dict[str, Any] = {
+        "address": f"{reference} (synthetic site)",
+        "point": [site_lon, site_lat],
+    }
+    if geo.code in SITE_DESIGNATIONS:  # drawn last: the other draws stay as they were
+        site["designation"] = rng.choice(SITE_DESIGNATIONS[geo.code])
     return {
         "schema": "planning-sv/statement@1",
         "council": geo.code,
         "application_reference": reference,
-        "site": {"address": f"{reference} (synthetic site)", "point": [site_lon, site_lat]},
+        "site": site,
         "development": {
             "dwellings": dwellings,
             "floorspace_sqm": {"residential": dwellings * 80} if dwellings else {"office": 5000},

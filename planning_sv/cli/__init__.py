@@ -61,7 +61,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "plans": (
         "planning_sv.cli.plans:plans_group",
-        "Validate council rule packs (local_plans/<council>/) and run their scenario tests.",
+        "Council rule packs (local_plans/<council>/): check, scenario tests, impact of a draft.",
     ),
     "restore": (
         "planning_sv.cli.backup:restore_command",

@@ -19,7 +19,7 @@ def _root(value: str | None) -> Path:
 
 @click.group("plans")
 def plans_group() -> None:
-    """Validate council rule packs (local_plans/<council>/) and run their scenario tests."""
+    """Council rule packs (local_plans/<council>/): check, scenario tests, impact of a draft."""
 
 
 @plans_group.command("check")
@@ -76,6 +76,72 @@ def test_command(council: str | None, root: str | None) -> None:
     click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
     if failed or problems:
         raise SystemExit(1)
+
+
+@plans_group.command("impact")
+@click.option("--council", required=True, help="the council whose statements are re-assessed")
+@click.option(
+    "--draft",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="folder of the draft pack (plan.yaml, parameters.yaml, rules.yaml)",
+)
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="submitted on or after")
+@click.option("--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="submitted on or before")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file")
+@click.option("--url", envvar="DATABASE_URL", help="database URL")
+def impact_command(
+    council: str,
+    draft: Path,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    fmt: str,
+    out: Path | None,
+    url: str | None,
+) -> None:
+    """Re-assess COUNCIL's stored statements under a DRAFT pack beside the pack in force:
+    statements whose verdicts change, the change in each required figure, totals by rule
+    and by ward."""
+    from planning_sv.cli.web import _session
+    from planning_sv.core import impact
+    from planning_sv.core.plans import load_plans, read_draft_pack
+    from planning_sv.store.impact import impact_cases
+
+    plans = load_plans()
+    if council not in plans:
+        raise click.ClickException(f"--council: unknown council '{council}' ({', '.join(plans)})")
+    plan, problems = read_draft_pack(draft, council)
+    if plan is None or problems:
+        for problem in problems:
+            click.echo(f"error: draft {problem}", err=True)
+        raise click.ClickException("the draft pack has faults: fix them and run again")
+    with _session(url) as session:
+        report = impact.compare(
+            plans[council],
+            plan,
+            impact_cases(
+                session,
+                council,
+                submitted_from=since.date() if since else None,
+                submitted_to=until.date() if until else None,
+            ),
+        )
+    text = {
+        "text": impact.report_text,
+        "csv": impact.report_csv,
+        "json": impact.report_json_text,
+    }[fmt](report)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(
+            f"{len(report.changed_statements)} of {report.statements} statements change; "
+            f"written to {out}"
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -125,6 +125,9 @@ class CommitmentOut(_Model):
     point: list[float] | None = Field(
         default=None, description="[lon, lat] where the commitment was placed, for maps"
     )
+    district: str | None = Field(
+        default=None, description="LAD code of a place outside the council, when a rule needed it"
+    )
 
 
 class ValueSetOut(_Model):
@@ -351,6 +354,7 @@ def commitment_dict(
         "value_gbp": value_gbp,
         "warnings": list(placement.warnings) if placement else [],
         "point": list(placement.point) if placement and placement.point else None,
+        **({"district": placement.district} if placement and placement.district else {}),
     }
 
 

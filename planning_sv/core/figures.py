@@ -139,6 +139,24 @@ UNDIVIDED_UNITS = frozenset({"document", "text", "percent"})
 _IRREGULAR_SINGULAR = {"people": "person"}
 
 
+_ISO_DATE_IN_TEXT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def dates_in_words(text: str | None) -> str:
+    """Running text with its ISO dates written out: '(from 2025-04-30, ...)' becomes
+    '(from 30 April 2025, ...)'. For stored text (rule explanations) written before pages
+    printed dates in words; a string that is not a real date is left as it is."""
+
+    def words(match: re.Match[str]) -> str:
+        try:
+            day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return match[0]
+        return format_date(day)
+
+    return _ISO_DATE_IN_TEXT.sub(words, text or "")
+
+
 def singular_label(label: str) -> str:
     """A unit label for exactly one: 'placements of at least 2 weeks' -> 'placement of at
     least 2 weeks', 'apprenticeship starts' -> 'apprenticeship start', 'people employed' ->

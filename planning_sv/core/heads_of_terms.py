@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from planning_sv.core.assessment import value_set_label
 from planning_sv.core.figures import (
+    MISSING,
     article,
+    format_date,
     format_gbp,
     format_in_unit,
     format_number,
@@ -447,6 +449,11 @@ class CommitteeSection:
     assessed_on: str
     not_reviewed: tuple[RuleRow, ...] = ()  # rules without an officer verdict
 
+    @property
+    def assessed_on_text(self) -> str:
+        """'1 June 2026': dates in running text are written out (GOV.UK style)."""
+        return format_date(self.assessed_on) if self.assessed_on else MISSING
+
 
 @dataclass(frozen=True)
 class SignOff:
@@ -458,7 +465,7 @@ class SignOff:
 
     @property
     def date_text(self) -> str:
-        return f"{self.on.day} {self.on:%B %Y}"
+        return format_date(self.on)
 
 
 @dataclass(frozen=True)
@@ -513,13 +520,7 @@ def legal_citation(citation: Mapping[str, Any]) -> str:
 
 
 def _date_text(value: Any) -> str | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{day.day} {day:%B %Y}"
+    return format_date(str(value)) if value else None
 
 
 def delivery_plan(measure: str, unit: str) -> str:

@@ -122,7 +122,8 @@ def render_docx(hot: HeadsOfTerms, *, now: dt.datetime | None = None) -> bytes:
     if hot.version is not None:
         facts.append(f"Statement version: {hot.version}")
     facts.append(
-        f"Rule pack {hot.committee.pack_version}, rules in force on {hot.committee.assessed_on}"
+        f"Rule pack {hot.committee.pack_version}, rules in force on "
+        f"{hot.committee.assessed_on_text}"
     )
     for fact in facts:
         document.add_paragraph(_xml(fact))

@@ -22,7 +22,8 @@ class WardShare:
 class Placement:
     """The result of placing one location (`where` of a commitment, or the site).
 
-    method: "postcode", "point", "easting_northing", "ward", "polygon" or "borough".
+    method: "postcode", "point", "easting_northing", "ward", "polygon", "borough", or "site"
+        (a commitment delivered on the site: the site's own placement, see geo.service.on_site).
     vintage: the boundary vintage used, e.g. "2025".
     wards: wards inside the council with shares summing to 1 (empty when wholly outside).
     inside_council: False when the location lies wholly outside the council's area.

@@ -661,9 +661,9 @@ def _check_catalogue_conversion(
 
 
 def _load_pack(
-    folder: Path, measures: dict[str, Measure], problems: list[Problem]
+    folder: Path, measures: dict[str, Measure], problems: list[Problem], code: str | None = None
 ) -> CouncilPlan | None:
-    code = folder.name
+    code = code or folder.name
     before = len(problems)
     plan_label = f"{code}/plan.yaml"
     plan = _validate(
@@ -771,6 +771,17 @@ def _load_pack(
         definitions=definitions,
         local_areas=local_areas,
     )
+
+
+def read_draft_pack(
+    folder: Path, council: str, root: Path | None = None
+) -> tuple[CouncilPlan | None, list[Problem]]:
+    """A draft of `council`'s pack kept in any folder (plan.yaml, parameters.yaml,
+    rules.yaml), checked like a shipped pack against the shipped measures catalogue."""
+    problems: list[Problem] = []
+    measures = _measures_for(Path(root or LOCAL_PLANS_DIR))
+    plan = _load_pack(Path(folder), measures, problems, code=council)
+    return plan, problems
 
 
 def _pack_folders(root: Path) -> list[Path]:

@@ -227,7 +227,7 @@ def _active_verified(users: Iterable[User], actor: User | None) -> list[User]:
 
 def _assigned_officer(session: Session, statement: Statement) -> User | None:
     """The officer the statement is assigned to, once assignment exists (issue 15)."""
-    for attr in ("assigned_officer_id", "assigned_to_id", "officer_id"):
+    for attr in ("assigned_officer_id", "assigned_to_id"):
         user_id = getattr(statement, attr, None)
         if user_id:
             return session.get(User, user_id)

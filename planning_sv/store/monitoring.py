@@ -345,6 +345,7 @@ def record_agreement(
     document_url: str | None,
     heads: Sequence[SecuredHead],
     notes: str | None = None,
+    today: dt.date | None = None,
 ) -> Agreement:
     """Record the signed S106 agreement (version 1) and its obligations."""
     problems = _check_deed(reference, signed_on, document_url)
@@ -401,7 +402,9 @@ def record_agreement(
             ],
         },
     )
-    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor, changed=True)
+    refresh_statuses(
+        session, today or dt.date.today(), statement_id=statement.id, actor=actor, changed=True
+    )
     return agreement
 
 
@@ -460,6 +463,7 @@ def record_variation(
     document_url: str | None,
     changes: Sequence[Variation],
     notes: str | None = None,
+    today: dt.date | None = None,
 ) -> Agreement:
     """A deed of variation: a new agreement version. Each changed obligation is marked varied
     (kept, with its reports) and, unless removed, replaced by a new one with the new quantity."""
@@ -541,11 +545,19 @@ def record_variation(
             ],
         },
     )
-    refresh_statuses(session, dt.date.today(), statement_id=statement.id, actor=actor, changed=True)
+    refresh_statuses(
+        session, today or dt.date.today(), statement_id=statement.id, actor=actor, changed=True
+    )
     return agreement
 
 
-def waive(session: Session, obligation: Obligation, actor: User, reason: str) -> None:
+def waive(
+    session: Session,
+    obligation: Obligation,
+    actor: User,
+    reason: str,
+    today: dt.date | None = None,
+) -> None:
     if not reason.strip():
         raise InputInvalid([Problem("reason", "give the reason for waiving the obligation")])
     if not obligation.live:
@@ -563,7 +575,11 @@ def waive(session: Session, obligation: Obligation, actor: User, reason: str) ->
         details={"obligation": obligation.id},
     )
     refresh_statuses(
-        session, dt.date.today(), statement_id=obligation.statement_id, actor=actor, changed=True
+        session,
+        today or dt.date.today(),
+        statement_id=obligation.statement_id,
+        actor=actor,
+        changed=True,
     )
 
 
@@ -757,6 +773,7 @@ def verify_report(
     decision: str,
     accepted_quantity: float | None,
     reason: str | None,
+    today: dt.date | None = None,
 ) -> None:
     """Accept, partly accept or reject a pending report, with a reason (kept with it)."""
     problems = []
@@ -803,7 +820,11 @@ def verify_report(
         },
     )
     refresh_statuses(
-        session, dt.date.today(), statement_id=report.statement_id, actor=actor, changed=True
+        session,
+        today or dt.date.today(),
+        statement_id=report.statement_id,
+        actor=actor,
+        changed=True,
     )
 
 

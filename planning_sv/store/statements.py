@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from planning_sv.core.assessment import (
@@ -160,15 +160,30 @@ def visible_page(
         for part in parts
     )
     if page > 1 and after is None:
-        # Offset paging (deprecated for the API): one query over the whole condition.
-        condition = or_(*parts) if parts else false()
-        rows = session.scalars(
-            select(Statement)
-            .where(condition)
-            .order_by(*NEWEST_FIRST.order_by(None))
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        ).all()
+        # Offset paging (deprecated for the API, which caps the offset): the sort keys of
+        # each part's first skip + per_page + 1 rows, read from its index alone, merged;
+        # then the page's rows by id. (One OR query over both parts read and sorted every
+        # candidate row: 0.6 s at 100,000 statements.)
+        skip = (page - 1) * per_page
+        keys: list[Any] = []
+        for part in parts:
+            keys += session.execute(
+                select(Statement.updated_at, Statement.id)
+                .where(part)
+                .order_by(*NEWEST_FIRST.order_by(None))
+                .limit(skip + per_page + 1)
+            ).all()
+        keys.sort(key=NEWEST_FIRST.key_of, reverse=True)
+        ids = [key.id for key in keys[skip : skip + per_page + 1]]
+        rows = (
+            session.scalars(
+                select(Statement)
+                .where(Statement.id.in_(ids))
+                .order_by(*NEWEST_FIRST.order_by(None))
+            ).all()
+            if ids
+            else []
+        )
         found, following, _ = NEWEST_FIRST.page(rows, per_page, None)
         return StatementList(found, total, following)
     # Keyset: the first per_page + 1 rows of each part after the cursor, merged; the page is

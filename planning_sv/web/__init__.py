@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from planning_sv import config as paths
-from planning_sv.core.figures import format_date, format_gbp, format_number
+from planning_sv.core.figures import dates_in_words, format_date, format_gbp, format_number
 from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
 from planning_sv.web.maps import DisplayCache, tiles_from_config
@@ -156,6 +156,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from planning_sv.mail import mailer_from_config
 
     app.extensions["planning_sv.mailer"] = mailer_from_config(app.config)
+    if app.extensions["planning_sv.mailer"] is not None and not app.config["PUBLIC_BASE_URL"]:
+        # Reset links would then carry whatever Host a request came with (docs/SECURITY.md).
+        app.logger.warning("email is configured but PUBLIC_BASE_URL is not: set it")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
 
@@ -235,6 +238,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # One way to print dates: '29 November 2026' ({{ d | date }}), with time
     # '29 November 2026 at 2:05pm' ({{ d | date(time=True) }}).
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["dates_in_words"] = dates_in_words  # ISO dates in stored text
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -205,5 +215,8 @@ def import_records(council: str) -> ResponseReturnValue:
         council_name=name,
         form=form,
         problems=problems,
-        max_bytes=dc.MAX_IMPORT_BYTES,
+        # The request limit (MAX_CONTENT_LENGTH) covers the three files together.
+        max_bytes=min(
+            dc.MAX_IMPORT_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or dc.MAX_IMPORT_BYTES
+        ),
     ), 400 if failed else 200

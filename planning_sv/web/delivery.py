@@ -87,3 +87,23 @@ def public_delivery(
         "quantity": _quantity,
         "has_any": bool(obligations),
     }
+
+
+def ward_popup_rows(council: str) -> dict[str, list[tuple[str, str]]]:
+    """Ward code -> map popup rows, one per measure: "promised 6, due 6, delivered 3"
+    (verified delivery only; all years), for the borough map beside its table."""
+    today = dt.date.today()
+    obligations, delivered = store_delivery.delivery_facts(db_session(), council)
+    codes = {code for o in obligations for code, _share in o.wards}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code in codes:
+        rows = core_delivery.summarise(obligations, delivered, today=today, ward=code)
+        out[code] = [
+            (
+                f"{r.label} ({r.unit_label})",
+                f"promised {_quantity(r.promised)}, due {_quantity(r.due)}, "
+                f"delivered (verified) {_quantity(r.delivered)}",
+            )
+            for r in rows
+        ]
+    return out

@@ -332,13 +332,14 @@ class _MapScript(MacroElement):
             if (data.tiles) {
                 L.tileLayer(data.tiles.url, {attribution: data.tiles.attribution}).addTo(map);
             }
-            // Keyboard and screen readers (WCAG 2.1.1, 4.1.2): a ward with a page is a link
-            // named by its label that opens the page on Enter; a shape without one gets no
-            // tab stop. Points are left out of the tab order: the page's tables list them.
+            // Keyboard and screen readers (WCAG 2.1.1, 4.1.2): on a whole-borough map a ward
+            // with a page is a link named by its label that opens the page on Enter; other
+            // shapes (a map zoomed to one ward) and points get no tab stop: the page's
+            // tables and links carry the same figures and links.
             function wardKeys(layer, props) {
                 var el = layer.getElement && layer.getElement();
                 if (!el) { return; }
-                var link = props.popup && props.popup.link;
+                var link = props.keyboard && props.popup && props.popup.link;
                 if (link) {
                     el.setAttribute("tabindex", "0");
                     el.setAttribute("role", "link");
@@ -562,6 +563,10 @@ def ward_map(
             rows.append((value_label, format_value(value or 0.0)))
         rows.extend((extra_rows or {}).get(code, ()))
         link = ("View ward", links[code]) if links and code in links else None
+        # A keyboard link on every ward of a whole-borough map; on a map zoomed to one ward
+        # (`focus`) the shapes run off the map's edge, so they leave the tab order and the
+        # page's own links (breadcrumbs, tables) take the keyboard user on.
+        keyboard = link is not None and focus is None
         fill = colour_for(value, legend) if values is not None and legend else "#ffffff"
         is_highlight = code == highlight
         tooltip = f"{name}: {format_value(value or 0.0)}" if values is not None else str(name)
@@ -583,6 +588,7 @@ def ward_map(
                     "popup": popup_data(str(name), rows, link),
                     "tooltip": tooltip,
                     "label": label,
+                    "keyboard": keyboard,
                     "style": {
                         "fillColor": fill,
                         "fillOpacity": 0.75

@@ -54,6 +54,7 @@ from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeIn
 from planning_sv.store import public_queries as queries
 from planning_sv.web import assessor, attachment, csp_nonce, db_session, maps, services
 from planning_sv.web.authz import PUBLIC, allow
+from planning_sv.web.delivery import ward_popup_rows
 from planning_sv.web.page_cache import public_page
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
@@ -401,6 +402,7 @@ def wards(council: str) -> ResponseReturnValue:
     filters = _filters()
     figure = _figure()
     plan, figures = _council_figures(council, filters)
+    delivery = ward_popup_rows(council)
     display = services().display_wards(plan.boundary_vintage, plan.lad_code)
     values = figures.values(figure.key)
     legend = maps.choropleth_bins(values.values(), fmt=lambda v: format_figure(figure.key, v))
@@ -412,7 +414,10 @@ def wards(council: str) -> ResponseReturnValue:
         format_value=lambda v: format_figure(figure.key, v),
         legend=legend,
         links=_ward_links(council, figures, query),
-        extra_rows={w.code: _ward_popup_rows(w) for w in figures.wards},
+        # Monitored delivery (web/delivery.py): promised, due and verified delivered.
+        extra_rows={
+            w.code: _ward_popup_rows(w) + delivery.get(w.code, []) for w in figures.wards
+        },
         aria_label=f"Map of {plan.name} wards shaded by {figure.label.lower()}",
         **_map_options(),
     )

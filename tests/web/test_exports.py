@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from planning_sv.cli import cli
+from planning_sv.core.errors import InputInvalid
 from planning_sv.store.contributions import ImportedRecord
 from planning_sv.store.models import AuditEvent, Statement, User
 from tests.web.monitoring_fixture import BUNHILL, CALEDONIAN, monitored_scheme
@@ -257,6 +258,9 @@ def test_admin_imports_earlier_records_all_or_nothing(
     admin = sign_in(app.test_client(), make_user("admin", "salford"))
     url = "/admin/contributions/salford/import"
     assert admin.get(url).status_code == 200
+    empty = admin.post(url, data={}, content_type="multipart/form-data")
+    assert empty.status_code == 400
+    assert "Select at least one file" in empty.text
     bad = admin.post(
         url,
         data={
@@ -386,3 +390,41 @@ def test_cli_exports_and_imports(app: Flask, scheme: dict[str, Any], tmp_path: P
     )
     assert unknown.exit_code == 2
     assert "--council: unknown council 'nowhere'" in unknown.output
+
+
+def test_imported_records_round_trip_on_each_database(database: Any) -> None:
+    """JSON rows and the unique reference per council on SQLite and PostgreSQL."""
+    from planning_sv.core import contributions as dc
+    from planning_sv.store.contributions import council_data, load_files
+
+    files = {
+        "developer-agreement.csv": AGREEMENTS.encode(),
+        "developer-agreement-contribution.csv": CONTRIBUTIONS.encode(),
+        "developer-agreement-transaction.csv": TRANSACTIONS.encode(),
+    }
+    with database.session() as session:
+        counts = load_files(session, "salford", "local-authority:SLF", files, None)
+    assert counts == {"agreements": 1, "contributions": 1, "transactions": 1}
+    with database.session() as session:
+        data = council_data(session, "salford", "local-authority:SLF")
+        assert council_data(session, "islington", "local-authority:ISL").agreements == ()
+    exported = dc.export_files(data)
+    assert _csv(exported["developer-agreement-contribution.csv"]) == [
+        {
+            "reference": "SAL/2019/0001-edu",
+            "name": "",
+            "developer-agreement": "SAL/2019/0001-da",
+            "contribution-purpose": "education",
+            "amount": "12000.00",
+            "units": "",
+            "notes": "",
+            "organisation": "local-authority:SLF",
+            "entry-date": "",
+            "start-date": "",
+            "end-date": "",
+        }
+    ]
+    assert data.agreements[0].start_date is not None
+    assert data.agreements[0].start_date.isoformat() == "2020-03-31"
+    with pytest.raises(InputInvalid), database.session() as session:
+        load_files(session, "salford", "local-authority:SLF", files, None)

@@ -382,18 +382,6 @@ def test_recommending_needs_every_unverified_figure_acknowledged_and_it_is_audit
     assert audit.count('data-testid="audit-acknowledged"') == 2
 
 
-def test_a_council_without_unverified_figures_needs_no_acknowledgement(
-    app: Flask, sign_in: Make, make_statement: Make, people: dict[str, User]
-) -> None:
-    statement = make_statement(people["owner"], "salford", actions=("submit",))
-    assert _unverified(app, statement) == []
-    officer = _client(app, sign_in, people["salford_officer"])
-    page = officer.get(f"/officer/statements/{statement.id}").text
-    assert 'data-testid="unverified"' not in page
-    done = _post(officer, statement, "actions", action="recommend", accept_engine="yes")
-    assert done.status_code == 302
-
-
 # --- ward corrections ---------------------------------------------------------------------
 
 
@@ -452,7 +440,7 @@ def test_a_ward_correction_is_audited_and_reaches_heads_of_terms_and_public_figu
     assert cell is not None and cell.group(1).strip().startswith(to_name)
     assert "Ward corrected" in cell.group(1)
     audit = officer.get(f"/officer/statements/{submitted.id}/audit").text
-    assert f"c6: " in audit and f"→ {to_name}</span>" in audit
+    assert "c6: " in audit and f"→ {to_name}</span>" in audit
     hot = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     assert to_name in hot
 
@@ -569,3 +557,13 @@ def test_a_bad_date_filter_is_an_error_naming_the_field(
     later = day + dt.timedelta(days=1)
     none = officer.get("/officer/", query_string={"from": later.isoformat()})
     assert f'data-statement-id="{submitted.id}"' not in none.text
+
+
+def test_iso_dates_in_stored_text_are_written_out() -> None:
+    from planning_sv.core.figures import dates_in_words
+
+    assert (
+        dates_in_words("param x = 1 (from 2025-04-30, unverified); until 2026-02-30")
+        == "param x = 1 (from 30 April 2025, unverified); until 2026-02-30"
+    )
+    assert dates_in_words(None) == ""

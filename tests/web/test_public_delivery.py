@@ -70,6 +70,9 @@ def test_borough_page_filters_by_year_and_draws_the_chart(
     page = client.get("/councils/islington/wards")
     assert page.status_code == 200
     assert _figures(page.text) == {"local_employment": ("10.0", "10.0", "5.5")}
+    # The map's ward popups carry the same figures (verified delivery only).
+    assert "promised 6, due 6, delivered (verified) 3" in page.text
+    assert "promised 4, due 4, delivered (verified) 2.5" in page.text
     by_ward = re.findall(
         r'data-ward="(E\d+)" data-measure="local_employment">.*?data-delivered="([^"]+)"',
         page.text.split('id="delivery-by-ward"', 1)[1],

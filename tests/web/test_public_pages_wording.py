@@ -181,6 +181,7 @@ def test_borough_table_and_map_popups_never_mix_sited_and_shared(
     for code, props in features.items():
         assert props["label"].startswith(f"{props['name']} ward: £"), code
         assert props["label"].endswith("Opens the ward page"), code
+        assert props["keyboard"] is True, code  # a link in the tab order, Enter opens it
         assert props["popup"]["link"][1].endswith(f"/wards/{code}")
 
 

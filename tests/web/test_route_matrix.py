@@ -595,3 +595,67 @@ def test_admin_reach_by_council(
     # Nothing was changed by posting unchanged roles, so nothing was audited.
     with app.extensions["planning_sv.db"].session() as session:
         assert list(session.scalars(select(AuditEvent.action))) == []
+
+
+# --- issue 12: the officer's new review routes, by hand -----------------------------------
+# The walk above covers them too; this spells out, for each new route, who gets what on a
+# statement under review (empty POSTs: refused as incomplete, 400, never 5xx).
+ISSUE12_OFFICER_ROUTES = {
+    ("GET", "decision"): 200,
+    ("POST", "agree-remaining"): 400,
+    ("POST", "acknowledgements"): 400,
+    ("POST", "notes"): 400,
+    ("POST", "commitments/c6/ward"): 400,
+}
+ISSUE12_OTHERS = {
+    "anonymous": "sign-in",
+    "applicant_owner": 403,
+    "other_applicant": 403,
+    "officer_other_council": 404,
+    "council_admin_same": 403,
+    "installation_admin": 403,
+}
+
+
+def test_issue12_officer_routes_by_role(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_statement: Callable[..., Statement],
+    sign_in: Callable[[FlaskClient, User], FlaskClient],
+) -> None:
+    owner = make_user("applicant")
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "applicant_owner": owner,
+        "other_applicant": make_user("applicant"),
+        "officer_same_council": make_user("officer", "islington"),
+        "senior_same_council": make_user("senior_officer", "islington"),
+        "officer_other_council": make_user("officer", "salford"),
+        "council_admin_same": make_user("admin", "islington"),
+        "installation_admin": make_user("admin"),
+    }
+    for endpoint in ("decision", "agree_remaining", "acknowledge", "add_note", "correct_ward"):
+        view = app.view_functions[f"officer.{endpoint}"]
+        assert set(allowed_for(view) or ()) == {"officer", "senior_officer"}
+    clients, _ = _clients(app, users, sign_in)
+    staff = {"start_review": users["officer_same_council"]}
+    statement = make_statement(owner, "islington", actions=("submit", "start_review"), staff=staff)
+    failures = []
+    for (method, path), staff_status in ISSUE12_OFFICER_ROUTES.items():
+        url = f"/officer/statements/{statement.id}/{path}"
+        for actor in users:
+            response = clients[actor].open(url, method=method)
+            expected = (
+                staff_status
+                if actor in ("officer_same_council", "senior_same_council")
+                else ISSUE12_OTHERS[actor]
+            )
+            if not _matches(expected, response.status_code, response.location):
+                failures.append(f"{actor} {method} {url} -> {response.status_code}, not {expected}")
+    assert not failures, "\n".join(failures)
+    # Nothing an empty POST did changed the review: no verdict, note or correction events.
+    with app.extensions["planning_sv.db"].session() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.statement_id == statement.id)
+        ).all()
+    assert actions == ["create", "submit", "start_review"]

@@ -111,8 +111,13 @@ def evaluate(
     statement: Statement,
     placements: Mapping[str, Placement],
     on: dt.date,
+    *,
+    explain: bool = True,
 ) -> list[RuleResult]:
     """Evaluate every rule of `plan` in force on `on`, in pack order.
+
+    `explain=False` leaves the explanation sentences out (their substituted expressions
+    are most of a rule's cost): for bulk comparisons such as `plans impact`.
 
     Raises InputInvalid when a rule needs a development fact the statement left out (one
     Problem per missing field), and RuleEvaluationError for faults in the pack itself.
@@ -140,6 +145,7 @@ def evaluate(
                     plan.measures,
                     on,
                     definitions.uses,
+                    explain,
                 )
             )
         except _NeedsFact as exc:
@@ -228,6 +234,7 @@ def _evaluate_rule(
     measures: Mapping[str, Measure],
     on: dt.date,
     definition_uses: Mapping[str, frozenset[str]] | None = None,
+    explain: bool = True,
 ) -> RuleResult:
     used_names: set[str] = set()
     sentences: list[str] = []
@@ -266,14 +273,16 @@ def _evaluate_rule(
         used_names |= rule.applies_when.names
         applies = bool(_run(rule.applies_when, env, rule, "applies_when", True))
         if not applies:
-            sentences.append(
-                f"Does not apply: `{rule.applies_when.text}` is false "
-                f"({rule.applies_when.substituted(env)})."
-            )
+            if explain:
+                sentences.append(
+                    f"Does not apply: `{rule.applies_when.text}` is false "
+                    f"({rule.applies_when.substituted(env)})."
+                )
             return finish("not_applicable", required=None, proposed=None, shortfall=None)
-        sentences.append(
-            f"Applies: `{rule.applies_when.text}` ({rule.applies_when.substituted(env)})."
-        )
+        if explain:
+            sentences.append(
+                f"Applies: `{rule.applies_when.text}` ({rule.applies_when.substituted(env)})."
+            )
 
     required: float | None = None
     if rule.requires is not None:
@@ -291,11 +300,12 @@ def _evaluate_rule(
         if required < 0:
             required = 0.0
             clamped = " (negative, so nothing)"
-        sentences.append(
-            f"Required: {rule.requires.substituted(env)} = {format_number(raw, rule.unit)}{clamped}"
-            + _provenance(rule.requires.names, env, used_params)
-            + "."
-        )
+        if explain:
+            sentences.append(
+                f"Required: {rule.requires.substituted(env)} = {format_number(raw, rule.unit)}{clamped}"
+                + _provenance(rule.requires.names, env, used_params)
+                + "."
+            )
 
     counted, excluded = _count(rule, commitments, placements, env, measures, on)
     for commitment in counted:
@@ -303,7 +313,8 @@ def _evaluate_rule(
         if override is not None:
             used_names.update(override.per.names)
     proposed = float(sum(c.counted for c in counted))
-    sentences.append(_proposed_sentence(rule, counted, excluded, proposed))
+    if explain:
+        sentences.append(_proposed_sentence(rule, counted, excluded, proposed))
 
     if required is None:
         # Evidence-only rule: the requirement is a document, not a quantity.
