@@ -503,6 +503,7 @@ MODEL_MODULES = (
     "planning_sv.store.mail",
     "planning_sv.store.monitoring",
     "planning_sv.store.collaboration",
+    "planning_sv.store.benchmarks",
 )
 
 

@@ -23,7 +23,7 @@ from planning_sv.core.assessment import (
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.statement import SCHEMA_ID, unknown_council
 from planning_sv.core.workflow import APPLICANT_EDITABLE, Role, Status, transition
-from planning_sv.store import figures, mail
+from planning_sv.store import benchmarks, figures, mail
 from planning_sv.store.assessments import Assessor, assessor_of
 from planning_sv.store.keyset import Cursor, Keyset
 from planning_sv.store.models import (
@@ -354,6 +354,7 @@ def apply_transition(
     if Status.APPROVED in (step.source, step.target):
         # The public figures change with the decision, in its transaction (store/figures.py).
         figures.refresh_statement(session, statement)
+        benchmarks.refresh(session, statement)
     # Emails about it are queued here and sent only once this transaction commits.
     mail.notify_transition(session, statement, event, actor)
     return event

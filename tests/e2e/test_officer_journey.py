@@ -1,9 +1,11 @@
 """Browser test of the whole officer journey (issue 6, item 7).
 
 Officer signs in, opens a submitted statement from the queue, overrides one rule with a
-reason and requests changes; the applicant resubmits; the officer confirms the carried-forward
-verdict and recommends, accepting the engine's results for the other rules; the senior
-officer signs off; the heads of terms download and contain the obligations.
+reason and requests changes from the decision page; the applicant resubmits and sees the
+message, labelled, without the override reason; the officer confirms the carried-forward
+verdict, acknowledges the unverified figures, agrees with the engine on the remaining rules
+from the review summary and recommends; the senior officer signs off; the heads of terms
+download and contain the obligations.
 """
 
 from __future__ import annotations
@@ -20,13 +22,9 @@ from docx import Document
 from planning_sv.store.models import Statement, User
 
 PASSWORD = "correct-horse-battery-e2e"
-EXAMPLE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "docs"
-    / "examples"
-    / "islington_mixed_use.json"
-)
+# The project's copy of the shared example (tests/fixtures), kept current with the rule
+# packs (the Islington B4 rules need the site's designation, which the copy gives).
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "islington_mixed_use.json"
 
 
 def load_example(_council: str) -> dict[str, Any]:
@@ -55,6 +53,7 @@ def _seed(app: Any) -> dict[str, Any]:
             "statement_id": statement.id,
             "reference": statement.application_reference,
             "rule": assessment["rules"][0],
+            "rule_count": len(assessment["rules"]),
             "obligations": [c for c in assessment["commitments"] if c["quantity"]],
             "users": {u.role: u.email for u in (owner, officer, senior)},
         }
@@ -109,7 +108,11 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     )
     assert "Shortfall covered by a fee in lieu" in section.inner_text()
 
+    # Decisions are one click from the top of the review page (issue 12).
+    officer.get_by_test_id("make-decision").click()
+    officer.wait_for_url(re.compile(rf"/officer/statements/{sid}/decision$"))
     request_form = officer.locator('form[data-action="request_changes"]')
+    assert "Message to the applicant" in request_form.inner_text()
     request_form.locator("textarea").fill("Please add 5 more local apprenticeships")
     request_form.get_by_role("button", name="Request changes").click()
     officer.wait_for_load_state()
@@ -122,10 +125,15 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     _sign_in(applicant, base, seed["users"]["applicant"])
     applicant.goto(f"{base}/statements/{sid}")
     assert "Please add 5 more local apprenticeships" in applicant.content()
+    message = applicant.get_by_test_id("history-message").first.inner_text()
+    assert "Message from the planning officer" in message
+    assert "Shortfall covered by a fee in lieu" not in applicant.content()  # internal
     applicant.goto(f"{base}/statements/{sid}/check")
-    applicant.get_by_role("button", name="Resubmit statement").click()
+    # The declaration first (issue 12's applicant pages), then resubmit.
+    applicant.get_by_label(re.compile("I confirm that the information in this statement")).check()
+    applicant.locator("main form").get_by_role("button", name=re.compile("submit")).last.click()
     applicant.wait_for_load_state()
-    assert "Version 2 submitted" in applicant.content()
+    assert applicant.get_by_test_id("confirmation").count() == 1, applicant.content()[:3000]
     applicant_ctx.close()
 
     # --- officer: recommends version 2 ---------------------------------------------------
@@ -143,12 +151,33 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     officer.get_by_test_id("save-verdicts").click()
     officer.wait_for_load_state()
     assert "Saved 1 verdict" in officer.content()
-    # The other rules have no verdict: recommending needs the explicit confirmation.
+    # The unverified figures are acknowledged before recommending (issue 12).
+    boxes = officer.locator('input[name="acknowledge"]:not([disabled])')
+    for index in range(boxes.count()):
+        boxes.nth(index).check()
+    officer.get_by_test_id("acknowledge").click()
+    officer.wait_for_load_state()
+    assert "Acknowledged" in officer.content()
+    # The other rules: the engine's result becomes the officer's, from the summary.
+    remaining = seed["rule_count"] - 1
+    agree = officer.get_by_test_id("agree-remaining")
+    assert f"remaining {remaining} rules" in agree.inner_text()
+    agree.click()
+    officer.wait_for_load_state()
+    assert f"You agreed with the engine on {remaining} rules" in officer.content()
+    assert (
+        f"{seed['rule_count']} of {seed['rule_count']} rules reviewed"
+        in officer.get_by_test_id("review-progress").inner_text()
+    )
+    officer.get_by_test_id("make-decision").click()
     recommend = officer.locator('form[data-action="recommend"]')
-    recommend.get_by_test_id("accept-engine").check()
+    assert recommend.get_by_test_id("accept-engine").count() == 0  # nothing left unjudged
     recommend.get_by_role("button").click()
     officer.wait_for_load_state()
     assert "Recommended" in officer.get_by_test_id("status").inner_text()
+    # The recommender is not offered a sign-off (it is not an officer's anyway).
+    officer.goto(f"{base}/officer/statements/{sid}/decision")
+    assert officer.locator('form[data-action="sign_off"]').count() == 0
 
     # --- senior officer: signs off ---------------------------------------------------------
     senior_ctx = browser.new_context()
@@ -156,6 +185,7 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     senior.set_default_timeout(15_000)
     _sign_in(senior, base, seed["users"]["senior_officer"])
     senior.goto(f"{base}/officer/statements/{sid}")
+    senior.get_by_test_id("make-decision").click()
     senior.locator('form[data-action="sign_off"]').get_by_role("button").click()
     senior.wait_for_load_state()
     assert "Signed off" in senior.get_by_test_id("status").inner_text()
@@ -189,6 +219,8 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
         "resubmit",
         "start_review",
         "verdict",
+        "acknowledge_unverified",
+        *["verdict"] * (seed["rule_count"] - 1),
         "recommend",
         "sign_off",
     ]
