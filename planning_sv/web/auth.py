@@ -463,6 +463,21 @@ def forgot_password() -> ResponseReturnValue:
                     "reset_password",
                 ),
             )
+        else:
+            # An address without a live account hears so: the request costs the same (one
+            # email) either way, so its timing does not tell who has an account.
+            send_now(
+                session,
+                Message(
+                    form.email.data.strip().lower(),
+                    "Reset your password",
+                    "Someone (we hope you) asked to reset the password for an account with "
+                    "this email address, but there is no account that can use it. You can "
+                    f"create one here:\n\n{absolute_url('auth.register')}\n\nIf you did not "
+                    "ask, you can ignore this email." + _signature(),
+                    "reset_password_no_account",
+                ),
+            )
         flash(FORGOT_SENT.format(hours=_hours(RESET_PASSWORD)), "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200

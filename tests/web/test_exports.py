@@ -428,3 +428,82 @@ def test_imported_records_round_trip_on_each_database(database: Any) -> None:
     assert data.agreements[0].start_date.isoformat() == "2020-03-31"
     with pytest.raises(InputInvalid), database.session() as session:
         load_files(session, "salford", "local-authority:SLF", files, None)
+
+
+def test_a_deed_of_variation_is_a_new_version_and_nothing_is_deleted(
+    app: Flask, scheme: dict[str, Any], sign_in: Callable[[FlaskClient, User], FlaskClient]
+) -> None:
+    """The deed of variation signed 1 September 2026 cuts the 10 FTE-years to 8."""
+    import datetime as dt
+
+    from planning_sv.store import monitoring as mon
+
+    with app.extensions["planning_sv.db"].session() as session:
+        old = session.get(mon.Obligation, scheme["jobs"])
+        assert old is not None
+        variation = mon.Agreement(
+            statement_id=old.statement_id,
+            council="islington",
+            version=2,
+            reference="P2026/0001/S106",
+            kind="deed-of-variation",
+            signed_on=dt.date(2026, 9, 1),
+            recorded_at=dt.datetime(2026, 9, 2, tzinfo=dt.UTC),
+        )
+        session.add(variation)
+        session.flush()
+        new = mon.Obligation(
+            agreement_id=variation.id,
+            statement_id=old.statement_id,
+            council="islington",
+            number=1,
+            commitment_id="c1",
+            measure=old.measure,
+            measure_label=old.measure_label,
+            unit=old.unit,
+            unit_label=old.unit_label,
+            purpose=old.purpose,
+            is_money=False,
+            quantity=8.0,
+            wards=old.wards,
+            trigger_kind="commencement",
+            due_amount=26,
+            due_unit="weeks",
+            status="on_track",
+            due_on=dt.date(2026, 10, 1),
+            counted=0.0,
+            created_at=dt.datetime(2026, 9, 2, tzinfo=dt.UTC),
+        )
+        session.add(new)
+        session.flush()
+        old.varied_by_id = variation.id
+        old.superseded_by_id = new.id
+        old.status = "varied"
+    client = sign_in(app.test_client(), scheme["officer"])
+    agreements = _csv(_download(client, "developer-agreement").text)
+    assert [
+        (a["reference"], a["developer-agreement-type"], a["start-date"], a["end-date"])
+        for a in agreements
+    ] == [
+        ("P2026/0001/S106", "section-106", "2026-04-01", "2026-08-31"),
+        ("P2026/0001/S106-v2", "deed-of-variation", "2026-09-01", ""),
+    ]
+    assert agreements[1]["name"] == f"Deed of variation 1 of {scheme['application_reference']}"
+    contributions = _csv(_download(client, "developer-agreement-contribution").text)
+    assert [
+        (c["reference"], c["developer-agreement"], c["units"], c["start-date"], c["end-date"])
+        for c in contributions
+    ] == [
+        ("P2026/0001/S106-1", "P2026/0001/S106", "10", "2026-04-01", "2026-08-31"),
+        ("P2026/0001/S106-2", "P2026/0001/S106", "", "2026-04-01", ""),
+        ("P2026/0001/S106-v2-1", "P2026/0001/S106-v2", "8", "2026-09-01", ""),
+    ]
+    # (a) counts the agreement entered into, not its variation.
+    ifs = {
+        r["paragraph"]: r
+        for r in _csv(client.get("/admin/contributions/islington/ifs.csv?year=2026").text)
+    }
+    assert ifs["3(a)"]["amount"] == "460.00"
+    # The public figures promise what is in force: the 8, not the varied-away 10.
+    public = app.test_client().get("/councils/islington/wards")
+    assert 'data-promised="8.0"' in public.text
