@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planning_sv.config import LOCAL_PLANS_DIR
 from planning_sv.core.errors import InputInvalid, Problem, json_path
 from planning_sv.core.measures import ConversionError, Measure, load_measures
+from planning_sv.core.register import PlanningRegister, register_problems
 from planning_sv.core.rules.expressions import Expression, ExpressionError, compile_expression
 from planning_sv.core.rules.model import (
     COMMITMENTS_UNIT,
@@ -65,6 +66,8 @@ class CouncilPlan:
     designations: tuple[Designation, ...] = ()
     definitions: tuple[Definition, ...] = ()  # in the order they may use each other
     local_areas: dict[str, LocalArea] = field(default_factory=dict)
+    # Its application references' shape and public register (core/register.py), if set.
+    planning_register: PlanningRegister | None = None
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -102,6 +105,14 @@ class DefinitionSpec(_Spec):
     citation: dict[str, Any]
 
 
+class PlanningRegisterSpec(_Spec):
+    reference_pattern: NonEmpty
+    reference_example: NonEmpty
+    url_template: NonEmpty
+    name: NonEmpty = "the council's planning register"
+    source: str | None = None  # where the shape and address were read
+
+
 class PlanSpec(_Spec):
     council: NonEmpty
     name: NonEmpty
@@ -117,6 +128,7 @@ class PlanSpec(_Spec):
     designations: list[DesignationSpec] = Field(default_factory=list)
     definitions: dict[str, DefinitionSpec] = Field(default_factory=dict)
     local_areas: dict[str, LocalAreaSpec] = Field(default_factory=dict)
+    planning_register: PlanningRegisterSpec | None = None
 
     @field_validator("boundary_vintage", "pack_version", mode="before")
     @classmethod
@@ -677,6 +689,10 @@ def _load_pack(
                     f"'{plan.council}' does not match the folder name '{code}'",
                 )
             )
+        if plan.planning_register is not None:
+            problems += register_problems(
+                plan.planning_register.model_dump(), f"{plan_label} $.planning_register"
+            )
         kind = plan.local.get("kind")
         if kind not in LOCAL_KINDS:
             problems.append(
@@ -770,6 +786,16 @@ def _load_pack(
         designations=designations,
         definitions=definitions,
         local_areas=local_areas,
+        planning_register=(
+            PlanningRegister(
+                reference_pattern=plan.planning_register.reference_pattern,
+                reference_example=plan.planning_register.reference_example,
+                url_template=plan.planning_register.url_template,
+                name=plan.planning_register.name,
+            )
+            if plan.planning_register is not None
+            else None
+        ),
     )
 
 

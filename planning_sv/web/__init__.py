@@ -240,6 +240,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["dates_in_words"] = dates_in_words  # ISO dates in stored text
 
+    from planning_sv.web.records import planning_record
+
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         return {
@@ -247,6 +249,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "service_name": app.config["SERVICE_NAME"],
             "council_names": assessor().councils(),
             "url_endpoints": app.view_functions.keys(),
+            "planning_record": planning_record,  # web/records.py: register links
         }
 
     return app

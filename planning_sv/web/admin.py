@@ -346,3 +346,9 @@ def _import_upload(form: ValueSetImportForm, council: str) -> ValueSet:
         use=form.use_it.data == "yes",
         target_price_year=form.target_price_year.data,
     )
+
+
+
+# The draft-pack impact page is an admin page in a module of its own (web/admin_impact.py);
+# importing it registers its route on this blueprint.
+from planning_sv.web import admin_impact  # noqa: E402, F401

@@ -61,6 +61,7 @@ from planning_sv.web.messages import (
     ward_names_of,
 )
 from planning_sv.web.params import page_arg
+from planning_sv.web.records import check_reference_on_entry
 
 bp = Blueprint("applicant", __name__, url_prefix="/statements")
 
@@ -195,6 +196,7 @@ def start() -> ResponseReturnValue:
             draft["application_reference"] = form.application_reference.data.strip()
         statement = repo.create_statement(session, current_actor(), form.council.data, draft)
         session.commit()
+        check_reference_on_entry(statement.council, statement.application_reference)
         return redirect(url_for(".development", statement_id=statement.id))
     return render_template("applicant/start.html", form=form), 400 if form.errors else 200
 
@@ -280,6 +282,7 @@ def development(statement_id: int) -> ResponseReturnValue:
         else:
             draft.pop("application_reference", None)
         _save(statement, draft)
+        check_reference_on_entry(statement.council, draft.get("application_reference"))
         return redirect(url_for(".site", statement_id=statement.id))
     return render_template(
         "applicant/development.html", form=form, statement=statement, use_classes=USE_CLASSES

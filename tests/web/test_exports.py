@@ -495,9 +495,9 @@ def test_a_deed_of_variation_is_a_new_version_and_nothing_is_deleted(
         for c in contributions
     ] == [
         ("P2026/0001/S106-1", "P2026/0001/S106", "10", "2026-04-01", "2026-08-31"),
-        ("P2026/0001/S106-2", "P2026/0001/S106", "", "2026-04-01", ""),
         ("P2026/0001/S106-v2-1", "P2026/0001/S106-v2", "8", "2026-09-01", ""),
-    ]
+        ("P2026/0001/S106-2", "P2026/0001/S106", "", "2026-04-01", ""),
+    ]  # by head of terms number
     # (a) counts the agreement entered into, not its variation.
     ifs = {
         r["paragraph"]: r

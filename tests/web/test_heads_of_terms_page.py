@@ -16,6 +16,7 @@ from sqlalchemy import select
 from planning_sv.core.heads_of_terms import build_heads_of_terms
 from planning_sv.store import review as review_repo
 from planning_sv.store.models import AuditEvent, Statement, User
+from tests.core.test_heads_of_terms_wording import FORBIDDEN
 
 Make = Callable[..., Any]
 
@@ -73,7 +74,11 @@ def test_page_and_docx_use_the_core_wording_then_the_sign_off(
     assert 'data-testid="draft-mark"' in draft
     # The work placements read as the council's rule counts them, not the catalogue's 2 weeks.
     assert any("each lasting at least 26 weeks" in o.text for o in expected.obligations)
-    assert "unverified" not in draft.casefold()
+    # The document's words (tags stripped): no JSON path, expression, file name or caveat.
+    start = draft.index('data-testid="heads-of-terms"')
+    words = html_lib.unescape(re.sub(r"<[^>]+>", " ", draft[start : draft.index("</main>")]))
+    for pattern in FORBIDDEN:
+        assert not pattern.search(words), pattern.pattern
 
     _decide(app, statement, officer, "recommend")
     _decide(app, statement, senior, "sign_off")
