@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planning_sv.config import LOCAL_PLANS_DIR
+from planning_sv.core.cases import MAX_TARGET_DAYS, CaseTarget
 from planning_sv.core.errors import InputInvalid, Problem, json_path
 from planning_sv.core.measures import ConversionError, Measure, load_measures
 from planning_sv.core.register import PlanningRegister, register_problems
@@ -68,6 +69,8 @@ class CouncilPlan:
     local_areas: dict[str, LocalArea] = field(default_factory=dict)
     # Its application references' shape and public register (core/register.py), if set.
     planning_register: PlanningRegister | None = None
+    # The target period for an officer's decision (core/cases.py; plan.yaml `case_target`).
+    case_target: CaseTarget = field(default_factory=CaseTarget)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -113,6 +116,12 @@ class PlanningRegisterSpec(_Spec):
     source: str | None = None  # where the shape and address were read
 
 
+class CaseTargetSpec(_Spec):
+    # Days from the validation date to the target date for a decision (core/cases.py).
+    days: Annotated[int, Field(ge=1, le=MAX_TARGET_DAYS)]
+    citation: NonEmpty  # the rule or policy that sets the period
+
+
 class PlanSpec(_Spec):
     council: NonEmpty
     name: NonEmpty
@@ -129,6 +138,8 @@ class PlanSpec(_Spec):
     definitions: dict[str, DefinitionSpec] = Field(default_factory=dict)
     local_areas: dict[str, LocalAreaSpec] = Field(default_factory=dict)
     planning_register: PlanningRegisterSpec | None = None
+    # Absent: core.cases.DEFAULT_TARGET_DAYS (56 days, DMPO 2015 art. 34(2)(c)).
+    case_target: CaseTargetSpec | None = None
 
     @field_validator("boundary_vintage", "pack_version", mode="before")
     @classmethod
@@ -795,6 +806,11 @@ def _load_pack(
             )
             if plan.planning_register is not None
             else None
+        ),
+        case_target=(
+            CaseTarget(days=plan.case_target.days, citation=plan.case_target.citation)
+            if plan.case_target is not None
+            else CaseTarget()
         ),
     )
 

@@ -78,7 +78,7 @@ def reference_notice(
     if register is None or not text or register.matches(text):
         return None
     return (
-        f"'{text}' does not look like a {council_name} application reference, which look "
-        f"like {register.reference_example}. Check it against the council's letter or "
+        f"'{text}' does not have the shape of {council_name}'s application references "
+        f"(like {register.reference_example}). Check it against the council's letter or "
         "register: the statement cannot link to the application until it matches."
     )

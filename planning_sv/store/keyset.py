@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import DateTime, Integer, literal, tuple_
+from sqlalchemy import Date, DateTime, Integer, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 SALT = "planning-sv.keyset-cursor"
@@ -97,7 +97,8 @@ class CursorCodec:
         self._serializer = URLSafeSerializer(secret, salt=SALT)
 
     def dumps(self, keyset: Keyset, cursor: Cursor) -> str:
-        values = [v.isoformat() if isinstance(v, dt.datetime) else v for v in cursor.values]
+        # Times and dates (a date-only sort such as the queue's target date) as ISO text.
+        values = [v.isoformat() if isinstance(v, dt.date) else v for v in cursor.values]
         return str(self._serializer.dumps([keyset.name, int(cursor.forward), values]))
 
     def loads(self, keyset: Keyset, text: str, parameter: str = "cursor") -> Cursor:
@@ -137,6 +138,13 @@ def _typed(column: InstrumentedAttribute[Any], value: Any, parameter: str) -> An
             raise CursorInvalid(parameter) from None
         # SQLite hands stored times back naive; they are UTC like every stored time.
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if isinstance(kind, Date):
+        if not isinstance(value, str):
+            raise CursorInvalid(parameter)
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise CursorInvalid(parameter) from None
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
             raise CursorInvalid(parameter)

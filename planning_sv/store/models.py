@@ -141,6 +141,19 @@ class Statement(Base):
     # application_reference or "": a never-NULL sort key, so keyset pagination compares
     # plain values and both databases order the same rows the same way.
     reference_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The applicant organisation the statement belongs to (store/collaboration.py, 0010):
+    # its current members see and edit it (web/authz.py). None: owner-only, as before.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), default=None, index=True
+    )
+    # Case management (store/cases.py, migration 0014): the officer who holds the case, the
+    # date a decision is due (the validation date plus the council's target period, or as
+    # an officer moved it: `target_adjusted`). The assignee is a plain indexed id, not a
+    # foreign key: users are disabled, never deleted, and SQLite cannot drop a foreign-key
+    # column in a downgrade without copying `statements` (see 0007).
+    assigned_officer_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    target_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    target_adjusted: Mapped[bool] = mapped_column(Boolean, default=False)
     __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012
     __table_args__ = (
         # The queue's filters and sorts: council first, then the status filter (optional),
@@ -150,11 +163,21 @@ class Statement(Base):
         Index("ix_statements_queue_updated", "council", "updated_at", "id"),
         Index("ix_statements_queue_status_updated", "council", "status", "updated_at", "id"),
         Index("ix_statements_queue_reference", "council", "reference_key", "id"),
+        # Case management: by target date (all, or one status), and one officer's cases.
+        Index("ix_statements_queue_target", "council", "target_date", "id"),
+        Index("ix_statements_queue_status_target", "council", "status", "target_date", "id"),
+        Index(
+            "ix_statements_queue_assigned", "council", "assigned_officer_id", "target_date", "id"
+        ),
         # An applicant's own list (the API and their statements page), newest first.
         Index("ix_statements_owner_updated", "owner_id", "updated_at", "id"),
     )
 
     owner: Mapped[User] = relationship()
+    # Read-only: written through `assigned_officer_id` (store/cases.py assign, audited).
+    assigned_officer: Mapped[User | None] = relationship(
+        primaryjoin="foreign(Statement.assigned_officer_id) == User.id", viewonly=True
+    )
     versions: Mapped[list[StatementVersion]] = relationship(
         back_populates="statement", order_by="StatementVersion.number"
     )
@@ -172,6 +195,16 @@ class Statement(Base):
     def version(self, number: int) -> StatementVersion | None:
         """Submitted version `number` (1, 2, …), or None."""
         return next((v for v in self.versions if v.number == number), None)
+
+    @property
+    def organisation_members(self) -> list[User]:
+        """The organisation's current members (store/mail.py emails the applicant side)."""
+        from sqlalchemy.orm import object_session
+
+        from planning_sv.store.collaboration import statement_members
+
+        session = object_session(self)
+        return statement_members(session, self) if session is not None else []
 
 
 def _keep_reference_key(target: Statement, value: str | None, *_args: Any) -> None:
@@ -504,6 +537,7 @@ MODEL_MODULES = (
     "planning_sv.store.monitoring",
     "planning_sv.store.collaboration",
     "planning_sv.store.benchmarks",
+    "planning_sv.store.cases",
 )
 
 

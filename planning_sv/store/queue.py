@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from planning_sv.core.assessment import WardShareOut
@@ -38,6 +38,8 @@ SORT_COLUMNS: dict[str, tuple[Any, ...]] = {
     "updated": (Statement.updated_at,),
     "reference": (Statement.reference_key,),
     "status": (Statement.status, Statement.submitted_at),
+    # Case management (store/cases.py): the date a decision is due, soonest first by default.
+    "target": (Statement.target_date,),
 }
 
 
@@ -53,6 +55,7 @@ class QueuePage:
     rows: list[Statement]  # owner and site_wards loaded: rendering issues no query
     total: int  # statements matching the filters, across all pages
     counts: dict[str, int]  # status -> statements of the council in it (filters ignored)
+    overdue: int  # open statements of the council past their target date (filters ignored)
     ward_options: list[tuple[str, str]]  # (code, name) of every ward a site is in, by name
     following: Cursor | None  # the next page's cursor, None on the last page
     preceding: Cursor | None  # the previous page's cursor, None on the first page
@@ -65,21 +68,34 @@ def council_queue(
     filters: Mapping[str, Any],
     per_page: int,
     cursor: Cursor | None = None,
+    today: dt.date | None = None,
 ) -> QueuePage:
     """One page of the queue. `filters` keys: status, ward, applicant, from, to (dates),
-    sort (submitted, updated, reference or status), order ('asc'|'desc'). `cursor` (checked
-    against `queue_keyset(sort, order)` by the caller) picks the page; None: the first."""
+    q (search: reference, address, postcode, applicant organisation/name/email),
+    assigned (an officer's id, or "none"), overdue (bool), sort (submitted, updated,
+    reference, status or target), order ('asc'|'desc'). `cursor` (checked against
+    `queue_keyset(sort, order)` by the caller) picks the page; None: the first. `today`
+    decides what is overdue (default: the UTC date now)."""
+    from planning_sv.store import cases
+
+    today = today or dt.datetime.now(dt.UTC).date()
     keyset = queue_keyset(filters.get("sort") or "submitted", filters.get("order") or "desc")
     # Only statements submitted at least once: a draft (or one withdrawn before its first
     # submission) stays private to its applicant (web/authz.py `can_view`), in the rows and
     # in the counts alike.
     visible = [Statement.council == council, submitted_condition()]
-    counts = {
-        status: count
-        for status, count in session.execute(
-            select(Statement.status, func.count()).where(*visible).group_by(Statement.status)
-        ).all()
-    }
+    # The status counts and, in the same grouped query, how many of each are overdue.
+    late = case((Statement.target_date < today, 1), else_=0)
+    counts: dict[str, int] = {}
+    overdue = 0
+    for status, count, status_late in session.execute(
+        select(Statement.status, func.count(), func.coalesce(func.sum(late), 0))
+        .where(*visible)
+        .group_by(Statement.status)
+    ).all():
+        counts[status] = count
+        if status in cases.OPEN_STATUSES:
+            overdue += int(status_late)
     conditions = list(visible)
     narrowing = False  # a filter the status counts do not answer
     if filters.get("status"):
@@ -103,6 +119,23 @@ def council_queue(
         conditions.append(
             or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle))
         )
+    if filters.get("q"):
+        found = cases.search_condition(council, filters["q"])
+        if found is not None:
+            narrowing = True
+            conditions.append(found)
+    if filters.get("assigned") == "none":
+        narrowing = True
+        conditions.append(Statement.assigned_officer_id.is_(None))
+    elif isinstance(filters.get("assigned"), int):
+        narrowing = True
+        conditions.append(Statement.assigned_officer_id == filters["assigned"])
+    if filters.get("overdue"):
+        narrowing = True
+        conditions += [
+            Statement.status.in_(cases.OPEN_STATUSES),
+            Statement.target_date < today,
+        ]
     if filters.get("from"):
         narrowing = True
         start = dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
@@ -139,6 +172,7 @@ def council_queue(
         rows=rows,
         total=total,
         counts=counts,
+        overdue=overdue,
         ward_options=ward_options(session, council),
         following=following,
         preceding=preceding,
@@ -200,6 +234,7 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
         )
     )
     session.execute(delete(StatementSiteWard))
+    # Case management's columns and search terms too (store/cases.py), after the loop below.
     latest = (
         select(
             StatementVersion.statement_id.label("statement_id"),
@@ -240,4 +275,7 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
             session.execute(insert(StatementSiteWard), values)
         submitted += len(rows)
         last_id = rows[-1][0]
+    from planning_sv.store import cases
+
+    cases.rebuild(session, batch=batch)
     return submitted

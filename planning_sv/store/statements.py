@@ -65,6 +65,11 @@ def create_statement(
         draft=draft,
         application_reference=draft.get("application_reference"),
     )
+    # A member's statement belongs to their organisation (store/collaboration.py): their
+    # colleagues share it and it stays with the firm when they leave.
+    from planning_sv.store.collaboration import organisation_id_of
+
+    statement.organisation_id = organisation_id_of(session, owner)
     session.add(statement)
     session.flush()
     record_event(session, statement, owner, "create", None, Status.DRAFT.value)
@@ -88,12 +93,27 @@ def submitted_condition() -> Any:
     return (Statement.status != Status.DRAFT.value) & Statement.submitted_at.is_not(None)
 
 
+def _own(user: User) -> Any:
+    """SQL twin of web/authz.py `is_applicant_side`: the statements of the organisation the
+    user belongs to now, and their own statements that belong to no organisation."""
+    own = (Statement.owner_id == user.id) & Statement.organisation_id.is_(None)
+    if user.role != Role.APPLICANT.value:
+        return own
+    from planning_sv.store.collaboration import OrganisationMember
+
+    organisation = Statement.organisation_id.in_(
+        select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
+    )
+    return own | organisation
+
+
 def visible_filter(user: User) -> Any:
     """SQL condition for the statements `user` may see (web/authz.py `can_view`, in SQL):
-    their own, and once submitted, their council's if they are an officer."""
+    their own (or their organisation's), and once submitted, their council's if they are an
+    officer."""
     if not user.is_active:
         return false()
-    own = Statement.owner_id == user.id
+    own = _own(user)
     if user.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value) and user.council:
         return own | ((Statement.council == user.council) & submitted_condition())
     return own  # admins manage accounts, not statements (they own none)
@@ -129,10 +149,20 @@ def visible_parts(user: User) -> list[Any]:
     submitted statements (council, updated_at, id) and the user's own (owner_id, ...)."""
     if not user.is_active:
         return []
-    own = Statement.owner_id == user.id
+    own = (Statement.owner_id == user.id) & Statement.organisation_id.is_(None)
     if user.role in (Role.OFFICER.value, Role.SENIOR_OFFICER.value) and user.council:
         council = (Statement.council == user.council) & submitted_condition()
         return [council, own & ~council]
+    if user.role == Role.APPLICANT.value:
+        # A member's organisation's statements: disjoint from `own` (organisation_id NULL).
+        from planning_sv.store.collaboration import OrganisationMember
+
+        organisation = Statement.organisation_id.in_(
+            select(OrganisationMember.organisation_id).where(
+                OrganisationMember.user_id == user.id
+            )
+        )
+        return [own, organisation]
     return [own]
 
 
@@ -381,6 +411,11 @@ def submit(
     statement.latest_version_number = number
     statement.submitted_at = now
     statement.site_wards = site_ward_rows(statement, data)
+    # Case management (store/cases.py): target date and search terms, before the
+    # transition's email, in the same transaction.
+    from planning_sv.store import cases
+
+    cases.on_submit(session, statement, canonical, now, assessor.plans.get(statement.council))
     apply_transition(session, statement, action, actor, details={"version": number})
     version = StatementVersion(
         statement_id=statement.id,

@@ -41,6 +41,7 @@ BLUEPRINT_MODULES = (
     "monitoring",
     "contributions",
     "delivery",
+    "collaboration",
 )
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SERVICE_NAME = "Social value in planning"
@@ -235,12 +236,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["pretty_json"] = pretty_json
     # One way to print figures on every page (core/figures.py), macros included.
     app.jinja_env.globals.update(format_number=format_number, format_gbp=format_gbp)
+    # A global, not a context variable, so macros (_planning_record.html) see it too.
+    from planning_sv.web.records import planning_record
+
+    app.jinja_env.globals["planning_record"] = planning_record
     # One way to print dates: '29 November 2026' ({{ d | date }}), with time
     # '29 November 2026 at 2:05pm' ({{ d | date(time=True) }}).
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["dates_in_words"] = dates_in_words  # ISO dates in stored text
-
-    from planning_sv.web.records import planning_record
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -249,7 +252,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "service_name": app.config["SERVICE_NAME"],
             "council_names": assessor().councils(),
             "url_endpoints": app.view_functions.keys(),
-            "planning_record": planning_record,  # web/records.py: register links
         }
 
     return app

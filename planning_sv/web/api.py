@@ -34,6 +34,7 @@ from planning_sv.web.authz import (
     can_read_working_draft,
     csrf,
     current_actor,
+    is_applicant_side,
     statement_or_404,
 )
 from planning_sv.web.errors import problem
@@ -144,7 +145,7 @@ def _detail(statement: Statement) -> dict[str, Any]:
         submitted=[
             VersionSummary(number=v.number, submitted_at=v.submitted_at) for v in statement.versions
         ],
-        owner=actor is not None and statement.owner_id == actor.id,
+        owner=is_applicant_side(actor, statement),
     ).model_dump(mode="json")
 
 
@@ -163,7 +164,7 @@ def _json_body() -> Any:
 def _own_editable(statement_id: int) -> Statement:
     """The caller's own statement in an editable state, else a 404/403/409 problem response."""
     statement = statement_or_404(statement_id)
-    if statement.owner_id != current_actor().id:
+    if not is_applicant_side(current_actor(), statement):
         abort(problem(403, "only the applicant who owns a statement may change it"))
     if not can_edit(current_actor(), statement):
         abort(

@@ -36,7 +36,14 @@ from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store.models import Statement
 from planning_sv.web import assessor, db_session
-from planning_sv.web.authz import APPLICANT, allow, can_edit, current_actor, statement_or_404
+from planning_sv.web.authz import (
+    APPLICANT,
+    allow,
+    can_edit,
+    current_actor,
+    is_applicant_side,
+    statement_or_404,
+)
 from planning_sv.web.forms import (
     CommitmentForm,
     ConfirmForm,
@@ -84,7 +91,8 @@ def _editable(statement_id: int) -> Statement:
 
 def _own(statement_id: int) -> Statement:
     statement = statement_or_404(statement_id)
-    if statement.owner_id != current_actor().id:
+    # The applicant side: its owner, or its organisation's members (web/authz.py).
+    if not is_applicant_side(current_actor(), statement):
         abort(404)
     return statement
 
@@ -694,6 +702,7 @@ def _upload_page(
     statement = _editable(statement_id)
     form = UploadForm()
     problems: list[Problem] = []
+    named: list[Any] = []  # the file's commitments, to name problems by their reference
     if form.validate_on_submit():
         text = _read_upload(form, limit)
         if text is not None:
@@ -701,6 +710,7 @@ def _upload_page(
                 response = handle(statement, text, form)
             except InputInvalid as exc:
                 problems = exc.problems
+                named = _file_commitments(text) if kind == "json" else []
                 count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
                 form.file.errors = [
                     f"The {what} has {count}: nothing was changed. Correct "
@@ -714,9 +724,18 @@ def _upload_page(
         "applicant/upload.html",
         form=form,
         statement=statement,
-        problems=[problem_text(p, ctx) for p in problems],
+        problems=[problem_text(p, ctx, commitments=named) for p in problems],
         kind=kind,
     ), 400 if form.errors else 200
+
+
+def _file_commitments(text: str) -> list[Any]:
+    try:
+        data = load_json(text)
+    except InputInvalid:
+        return []
+    items = data.get("commitments") if isinstance(data, dict) else None
+    return items if isinstance(items, list) else []
 
 
 def _add_commitments(statement: Statement, text: str, form: UploadForm) -> Response:

@@ -19,7 +19,7 @@ import hmac
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, has_app_context, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -28,6 +28,7 @@ from sqlalchemy import and_, false, or_, true
 
 from planning_sv.core.workflow import (
     APPLICANT_EDITABLE,
+    CLOSED,
     Action,
     Role,
     Status,
@@ -148,15 +149,53 @@ def is_private_draft(statement: Statement) -> bool:
     return not has_been_submitted(statement)
 
 
+def organisation_of(user: User | None, statement: Statement | None = None) -> int | None:
+    """The applicant organisation `user` belongs to now (store/collaboration.py), or None.
+
+    Read once per request (cached on `g`), from the statement's session when there is one."""
+    if user is None or user.role != APPLICANT or getattr(user, "id", None) is None:
+        return None
+    cache: dict[int, int | None] | None = None
+    if has_app_context():
+        cache = g.setdefault("organisation_of", {})
+        if user.id in cache:
+            return cache[user.id]
+    from sqlalchemy.orm import object_session
+
+    from planning_sv.store.collaboration import organisation_id_of
+
+    session = object_session(statement) if statement is not None else None
+    if session is None:
+        from planning_sv.web import db_session
+
+        session = db_session()
+    found = organisation_id_of(session, user)
+    if cache is not None:
+        cache[user.id] = found
+    return found
+
+
+def is_applicant_side(user: User | None, statement: Statement) -> bool:
+    """Whether `user` works on `statement` as its applicant: a current member of the
+    organisation it belongs to, or, for a statement of no organisation, its owner. A member
+    who leaves loses access at once; the statement stays with the organisation."""
+    if user is None or not user.is_active:
+        return False
+    if statement.organisation_id is not None:
+        return organisation_of(user, statement) == statement.organisation_id
+    return statement.owner_id == user.id
+
+
 def can_view(user: User | None, statement: Statement) -> bool:
-    """A statement is visible to its owner, and, once submitted, to officers of its council.
+    """A statement is visible to its applicant side (`is_applicant_side`: its organisation's
+    members, or its owner), and, once submitted, to officers of its council.
 
     The SQL twin of this rule is `store.statements.visible_filter` (lists, the API's
     `?status=` filter); tests/web/test_route_matrix.py checks both agree route by route.
     """
     if user is None or not user.is_active:
         return False
-    if statement.owner_id == user.id:
+    if is_applicant_side(user, statement):
         return True
     return (
         user.role in STAFF_ROLES
@@ -167,28 +206,46 @@ def can_view(user: User | None, statement: Statement) -> bool:
 
 
 def can_edit(user: User | None, statement: Statement) -> bool:
-    """Only the owner edits, and only while the draft is open to them."""
-    return (
-        user is not None
-        and statement.owner_id == user.id
-        and Status(statement.status) in APPLICANT_EDITABLE
-    )
+    """Only the applicant side edits, and only while the draft is open to them."""
+    return is_applicant_side(user, statement) and Status(statement.status) in APPLICANT_EDITABLE
 
 
 def can_read_working_draft(user: User | None, statement: Statement) -> bool:
     """The working draft (unsubmitted edits, also while changes are requested) is the
-    owner's; officers read the frozen submitted versions instead."""
-    return user is not None and statement.owner_id == user.id
+    applicant side's; officers read the frozen submitted versions instead."""
+    return is_applicant_side(user, statement)
+
+
+def can_contribute(user: User | None, statement: Statement) -> bool:
+    """Replies in the conversation and evidence documents: the applicant side, at any stage
+    before the decision (answering without resubmitting; web/collaboration.py)."""
+    return (
+        is_applicant_side(user, statement)
+        and user is not None
+        and user.role == APPLICANT
+        and Status(statement.status) not in CLOSED
+    )
+
+
+def can_message_as_officer(user: User | None, statement: Statement) -> bool:
+    """Requests in the conversation and judging evidence: the council's staff, on a
+    submitted statement they may see."""
+    return (
+        user is not None
+        and user.role in STAFF_ROLES
+        and user.council == statement.council
+        and can_view(user, statement)
+    )
 
 
 def can_report_delivery(user: User | None, statement: Statement) -> bool:
-    """Delivery reports and their evidence are the developer's: the statement's owner
-    (web/monitoring.py; the same boundary as editing the statement)."""
+    """Delivery reports and their evidence are the developer's: the statement's applicant
+    side (web/monitoring.py; the same boundary as editing the statement)."""
     return (
         user is not None
         and user.is_active
         and user.role == APPLICANT
-        and statement.owner_id == user.id
+        and is_applicant_side(user, statement)
     )
 
 
@@ -372,6 +429,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce)
     app.jinja_env.globals["can_view"] = can_view
     app.jinja_env.globals["can_edit"] = can_edit
+    app.jinja_env.globals["can_contribute"] = can_contribute
     app.jinja_env.globals["can_manage_user"] = can_manage_user
 
 

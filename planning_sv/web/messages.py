@@ -330,8 +330,12 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
             _plain("Enter the site's postcode, a point or a red-line boundary"),
         ),
         (
-            r"^(?:This postcode|This point|This site) is (?P<rest>.*)$",
+            r"^This postcode is (?P<rest>.*)$",
             _plain("{field} is {rest}"),
+        ),
+        (
+            r"^This (?P<what>point|site) is (?P<rest>.*)$",
+            _plain("The {what} is {rest}"),
         ),
         (
             r"^'(?P<postcode>.*)' is not a UK postcode$",

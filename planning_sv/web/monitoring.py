@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from planning_sv.core.documents import CheckedDocument, allowed_text, check_document
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import format_gbp
 from planning_sv.core.heads_of_terms import CONTRIBUTION_MEASURES, DOCUMENT_UNITS
 from planning_sv.core.limits import load_json
 from planning_sv.core.monitoring import (
@@ -272,6 +273,29 @@ def _fee(statement: Statement, heads: list[dict[str, Any]]) -> dict[str, Any] | 
         return None
     amount, count = schedule.fee_for(f"{h['trigger']}" for h in heads)
     return {"schedule": schedule, "amount": amount, "count": count}
+
+
+@bp.app_template_global("monitoring_fee_for")
+def monitoring_fee_for(hot: Any) -> dict[str, Any] | None:
+    """The council's monitoring fee as a head of terms (officer/heads_of_terms.html), from
+    its fee schedule (local_plans/<council>/monitoring.yaml) and the suggested triggers."""
+    schedule = repo.settings_for(hot.council).fees
+    if schedule is None or not hot.obligations:
+        return None
+    amount, count = schedule.fee_for(_default_trigger(o)[0] for o in hot.obligations)
+    basis = "obligation" if schedule.basis == "per-obligation" else "trigger"
+    return {
+        "number": len(hot.obligations) + 1,
+        "amount": amount,
+        "text": (
+            f"The owner shall pay the council a monitoring fee of {format_gbp(amount)} "
+            f"({format_gbp(schedule.amount_gbp)} per {basis}, {count} {basis}s)."
+        ),
+        "trigger": f"Within {schedule.due_weeks} weeks of the agreement being signed.",
+        "citation": schedule.citation,
+        "url": schedule.url,
+        "placeholder": schedule.status == "placeholder",
+    }
 
 
 def _agreement_page(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:

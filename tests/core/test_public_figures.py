@@ -504,7 +504,11 @@ def real_services() -> Any:
         (
             "islington_mixed_use.json",
             {
-                "ISL-B4-AFFORDABLE-WORKSPACE": "pass",  # 800 of 800 sqm (10% of 8,000)
+                # A town-centre site: 800 of 800 sqm (10% of 8,000 >= 2,500); the CAZ and
+                # LSIS parts do not apply.
+                "ISL-B4-AFFORDABLE-WORKSPACE": "not_applicable",
+                "ISL-B4-AFFORDABLE-WORKSPACE-LSIS": "not_applicable",
+                "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS": "pass",
                 "ISL-S106-CONSTRUCTION-PLACEMENTS": "fail",
                 "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION": "fail",
                 "ISL-S106-LOCAL-PROCUREMENT": "needs_evidence",

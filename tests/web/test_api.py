@@ -74,9 +74,9 @@ def test_create_get_put_submit_assess(api_for, islington_example: dict[str, Any]
     draft_assessment = api.get(f"/statements/{statement_id}/assessment").get_json()
     assert draft_assessment["schema"] == "planning-sv/assessment@1"
     # The draft is really assessed: the example's hand-computed social value (see
-    # test_valuation_engine) and Islington's five rules in force.
+    # test_valuation_engine) and Islington's seven rules in force (B4 in three parts).
     assert draft_assessment["social_value"]["total_gbp"] == pytest.approx(3_019_350)
-    assert len(draft_assessment["rules"]) == 5
+    assert len(draft_assessment["rules"]) == 7
     placements = next(
         r for r in draft_assessment["rules"] if r["id"] == "ISL-S106-CONSTRUCTION-PLACEMENTS"
     )

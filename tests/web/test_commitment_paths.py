@@ -33,6 +33,14 @@ SALFORD_WARD = (
 UNKNOWN_POSTCODE = (
     "unknown postcode 'N1 9ZZ' (not in codepoint_open_2025-10_islington_salford_plus_1km.csv)"
 )
+# The same problems as the applicant pages word them (web/messages.py): the API keeps the
+# machine-readable paths and messages above.
+PAGE_UNKNOWN_POSTCODE = "was not found: check it and enter a full postcode, like N19 5RQ"
+PAGE_TOO_MANY_STARTS = "must be 100,000 apprenticeship starts or fewer: check the figure"
+PAGE_TOO_MANY_FTE = "must be 100,000 FTE-years or fewer: check the figure"
+PAGE_SALFORD_WARD = (
+    "E05013028 is a ward in Salford, not Islington: enter the code of one of Islington's wards"
+)
 
 
 def bng_box_geojson(*boxes: tuple[float, float, float, float]) -> dict[str, Any]:
@@ -118,7 +126,7 @@ def test_a_refused_form_saves_nothing_and_retrying_does_not_duplicate(
             f"/statements/{sid}/commitments/new", data={**bad, "where_postcode": "N1 9ZZ"}
         )
         assert response.status_code == 400
-        assert _field_errors(response.text) == [UNKNOWN_POSTCODE[:1].upper() + UNKNOWN_POSTCODE[1:]]
+        assert _field_errors(response.text) == [f"Postcode N1 9ZZ {PAGE_UNKNOWN_POSTCODE}"]
         assert _draft(app, sid)["commitments"] == []
     too_many = applicant.post(
         f"/statements/{sid}/commitments/new",
@@ -130,7 +138,7 @@ def test_a_refused_form_saves_nothing_and_retrying_does_not_duplicate(
         },
     )
     assert too_many.status_code == 400
-    assert _field_errors(too_many.text) == [f"Quantity {TOO_MANY_STARTS}"]
+    assert _field_errors(too_many.text) == [f"Quantity {PAGE_TOO_MANY_STARTS}"]
     assert _draft(app, sid)["commitments"] == []
     fixed = applicant.post(
         f"/statements/{sid}/commitments/new", data={**bad, "where_postcode": "N19 3AA"}
@@ -150,7 +158,7 @@ def test_an_edit_that_fails_keeps_the_saved_commitment(applicant: FlaskClient, a
         data={**good, "where": "ward", "where_ward": "E05013028"},
     )
     assert refused.status_code == 400
-    assert _field_errors(refused.text) == [SALFORD_WARD[:1].upper() + SALFORD_WARD[1:]]
+    assert _field_errors(refused.text) == [f"Ward code {PAGE_SALFORD_WARD}"]
     assert _draft(app, sid)["commitments"][0]["where"] == {"borough": True}
 
 
@@ -192,11 +200,11 @@ def test_csv_with_three_bad_rows_adds_none_and_names_all_three(
     )
     response = _upload(applicant, f"/statements/{sid}/commitments/upload", text, "c.csv")
     assert response.status_code == 400
-    assert "The CSV has 3 problem(s); nothing changed" in response.text
+    assert "The CSV file has 3 problems: nothing was changed" in response.text
     assert _upload_problems(response.text) == [
-        f"row 3, column postcode: {UNKNOWN_POSTCODE}",
-        f"row 4, column ward: {SALFORD_WARD}",
-        f"row 5, column quantity: {TOO_MANY_FTE}",
+        f"Row 3: postcode N1 9ZZ {PAGE_UNKNOWN_POSTCODE}",
+        f"Row 4: ward {PAGE_SALFORD_WARD}",
+        f"Row 5: quantity {PAGE_TOO_MANY_FTE}",
     ]
     assert _draft(app, sid)["commitments"] == []  # not even the good first row
 
@@ -219,8 +227,7 @@ def test_repeated_uploads_cannot_pass_500(applicant: FlaskClient, app: Flask) ->
     second = _upload(applicant, url, rows, "b.csv")
     assert second.status_code == 400
     assert _upload_problems(second.text) == [
-        "file: a statement can have at most 500 commitments; this would make 600 "
-        "(300 already, 300 more)"
+        "A statement can have at most 500 commitments; this would make 600. Remove some first"
     ]
     assert len(_draft(app, sid)["commitments"]) == 300
     rest = "measure,quantity,unit\n" + "volunteering,1,hours\n" * 200
@@ -255,7 +262,11 @@ def test_json_upload_and_api_give_the_same_wording(
     sid = _start(applicant)
     page = _upload(applicant, f"/statements/{sid}/upload", json.dumps(islington_example), "s.json")
     assert page.status_code == 400
-    assert _upload_problems(page.text) == [f"{path}: {message}" for path, message in expected]
+    # The page words them for people; the API keeps the paths and messages.
+    assert _upload_problems(page.text) == [
+        f"Commitment c1: quantity {PAGE_TOO_MANY_FTE}",
+        f"Commitment c2: ward code {PAGE_SALFORD_WARD}",
+    ]
     assert "commitments" not in _draft(app, sid) or _draft(app, sid)["commitments"] == []
 
     api = _api(app, make_user("applicant"))
@@ -297,10 +308,11 @@ def test_site_postcode_in_another_council_is_refused(
 ) -> None:
     sid = _start(applicant)
     response = applicant.post(
-        f"/statements/{sid}/site", data={"method": "postcode", "postcode": postcode}
+        f"/statements/{sid}/site",
+        data={"method": "postcode", "postcode": postcode, "designation": "none"},
     )
     assert response.status_code == 400
-    assert _field_errors(response.text) == [message]
+    assert _field_errors(response.text) == [message.replace("This postcode", "Postcode")]
     assert "site" not in _draft(app, sid)
 
 
@@ -310,12 +322,13 @@ def test_salford_polygon_is_refused_for_islington(applicant: FlaskClient, app: F
         f"/statements/{sid}/site",
         data={
             "method": "geojson",
+            "designation": "none",
             "geojson": (io.BytesIO(json.dumps(SALFORD_SQUARE).encode()), "site.geojson"),
         },
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert _field_errors(response.text) == ["This site is in Salford, not Islington"]
+    assert _field_errors(response.text) == ["The site is in Salford, not Islington"]
     assert "site" not in _draft(app, sid)
 
 
@@ -330,6 +343,7 @@ def test_partly_outside_polygon_shows_its_share_to_applicant_and_officer(
         f"/statements/{sid}/site",
         data={
             "method": "geojson",
+            "designation": "none",
             "geojson": (io.BytesIO(json.dumps(HALF_OUTSIDE).encode()), "site.geojson"),
         },
         content_type="multipart/form-data",

@@ -125,6 +125,15 @@ def test_agreement_secures_the_heads_of_terms_and_the_monitoring_fee(
     assert (apprenticeships.quantity, apprenticeships.offered_quantity) == (8.0, 8.0)
     assert apprenticeships.wards == [{"code": HOLLOWAY, "name": "Holloway", "share": 1.0}]
     assert apprenticeships.status == "not_yet_due"  # no commencement recorded yet
+    # The heads of terms carry the fee too, from the council's schedule (data).
+    hot = scheme["officer_client"].get(f"/officer/statements/{scheme['sid']}/heads-of-terms")
+    assert hot.status_code == 200
+    fee_section = hot.text.split('data-testid="monitoring-fee"')[1].split("</section>")[0]
+    assert (
+        "The owner shall pay the council a monitoring fee of £2,760 (£460 per obligation, "
+        "6 obligations)." in fee_section
+    )
+    assert "Islington Planning Obligations SPD (April 2025)" in fee_section
     # A second section 106 agreement is refused: variations are deeds of variation.
     again = _record_agreement(scheme["officer_client"], scheme["sid"])
     assert again.status_code == 400

@@ -105,7 +105,7 @@ def _approve_on(session: Any, statement: Statement, officer: User, day: dt.date)
 
 def build_fixture(app: Flask, example: dict[str, Any]) -> dict[str, int]:
     holloway_site = example["site"]
-    hillrise_site = {"address": "Hillrise site", "postcode": "N19 3AA"}
+    hillrise_site = {"address": "Hillrise site", "postcode": "N19 3AA", "designation": "none"}
     with app.extensions["planning_sv.db"].session() as session:
         owner = create_user(session, "owner@fig.example", PASSWORD, "applicant", None)
         officer = create_user(session, "officer@fig.example", PASSWORD, "officer", "islington")

@@ -59,12 +59,15 @@ BLUEPRINT_ROLES = {
     "contributions": {"officer", "senior_officer", "admin"},
     # Monitoring (issue 13): agreements, trigger events, verification, money: the staff.
     "monitoring": {"officer", "senior_officer"},
+    # Collaboration (issue 15): a statement's conversation and evidence, both sides.
+    "collaboration": {"applicant", "officer", "senior_officer"},
 }
 # URLs the main pass fills with Islington's officer (user_id) and council (council): an
 # admin of another council is allowed by role but must not reach them.
 NOT_THEIRS = {
     ("admin.edit_user", "council_admin_other"),
     ("admin.council_value_set", "council_admin_other"),
+    ("admin.council_impact", "council_admin_other"),
     # Islington's contributions data: Salford's officer and admin are allowed by role only.
     ("contributions.download", "council_admin_other"),
     ("contributions.download", "officer_other_council"),
@@ -73,6 +76,10 @@ NOT_THEIRS = {
     ("contributions.ifs_csv", "council_admin_other"),
     ("contributions.ifs_csv", "officer_other_council"),
     ("contributions.import_records", "council_admin_other"),
+    # Removing a member is for a manager of that member's organisation: the matrix's
+    # applicants manage none, so the (officer's) id is not theirs to remove.
+    ("collaboration.remove_member", "applicant_owner"),
+    ("collaboration.remove_member", "other_applicant"),
 }
 # Public pages of one approved scheme: the matrix's statements are never approved, so every
 # actor gets 404 (an unapproved statement is not public, whoever asks).
@@ -101,6 +108,16 @@ EXCEPTIONS = {
     "monitoring.submit_report": {"applicant"},
     "monitoring.upload_reports": {"applicant"},
     "monitoring.api_create_reports": {"applicant"},
+    # Collaboration (issue 15): organisations are the applicants'; uploading evidence is
+    # the applicant side's, judging it the council's staff's.
+    "collaboration.organisation": {"applicant"},
+    "collaboration.create_organisation": {"applicant"},
+    "collaboration.invite": {"applicant"},
+    "collaboration.remove_member": {"applicant"},
+    "collaboration.join": {"applicant"},
+    "collaboration.accept": {"applicant"},
+    "collaboration.upload": {"applicant"},
+    "collaboration.decide": {"officer", "senior_officer"},
 }
 
 
@@ -130,7 +147,31 @@ def _samples(statement: Statement, account: User) -> dict[str, Any]:
         "obligation_id": 1,
         "report_id": 1,
         "document_id": 1,
+        "evidence_id": 1,  # the main pass attaches a real one (`_with_evidence`)
     }
+
+
+def _with_evidence(app: Flask, statement: Statement, owner: User) -> int:
+    """A PDF attached to the statement's procurement rule: the evidence routes' URL value."""
+    from pathlib import Path
+
+    from planning_sv.core.documents import check_document
+    from planning_sv.store import collaboration
+    from planning_sv.store.documents import documents_root
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    with app.extensions["planning_sv.db"].session() as session:
+        item = collaboration.attach_evidence(
+            session,
+            documents_root(Path(app.instance_path)),
+            session.get(Statement, statement.id),
+            session.get(User, owner.id),
+            check_document(pdf, "strategy.pdf"),
+            pdf,
+            rule_id="ISL-S106-LOCAL-PROCUREMENT",
+        )
+        session.commit()
+        return item.id
 
 
 def _monitored(
@@ -292,6 +333,8 @@ def test_route_matrix(
         if endpoint.startswith("monitoring."):
             statement, monitored = _monitored(app, make_statement, users)
             samples = {**_samples(statement, users["officer_same_council"]), **monitored}  # type: ignore[arg-type]
+        if "evidence_id" in rule.arguments:
+            samples["evidence_id"] = _with_evidence(app, statement, owner)  # type: ignore[arg-type]
         unknown = [arg for arg in rule.arguments if arg not in samples]
         if unknown:
             failures.append(
@@ -422,6 +465,18 @@ DRAFT_EXPECTED["monitoring_shared"] = {
     "officer_other_council": 404,
     **_REFUSED,
 }
+# Collaboration (issue 15) on a private draft: the conversation and its files are the
+# applicant side's alone (the sample evidence id is another statement's: none here).
+NO_VERSION_YET |= {"collaboration.evidence_file"}
+DRAFT_AUDIENCE.update(
+    {
+        "collaboration.conversation": "monitoring_shared",
+        "collaboration.post": "monitoring_shared",
+        "collaboration.evidence_file": "monitoring_shared",
+        "collaboration.upload": "applicant",
+        "collaboration.decide": "officer",
+    }
+)
 DRAFT_AUDIENCE.update(
     {
         "monitoring.scheme": "monitoring_shared",

@@ -104,11 +104,27 @@ def _statement(text: dict[str, str]) -> bytes:
 
 
 def _review_version(client: FlaskClient, sid: int) -> str:
+    # Decisions have their own page (issue 12); its forms carry the review's version.
     found = re.search(
+        r'name="review_version" value="(\d+)"',
+        client.get(f"/officer/statements/{sid}/decision").text,
+    ) or re.search(
         r'name="review_version" value="(\d+)"', client.get(f"/officer/statements/{sid}").text
     )
     assert found is not None
     return found.group(1)
+
+
+def _acknowledge_unverified(client: FlaskClient, sid: int) -> None:
+    """Acknowledge the unverified figures the review page lists (needed to recommend)."""
+    html = client.get(f"/officer/statements/{sid}").text
+    names = re.findall(r'name="acknowledge" type="checkbox" value="([^"]+)"(?! checked)', html)
+    if names:
+        response = client.post(
+            f"/officer/statements/{sid}/acknowledgements",
+            data={"review_version": _review_version(client, sid), "acknowledge": names},
+        )
+        assert response.status_code == 302, response.text[:3000]
 
 
 def _act(client: FlaskClient, sid: int, action: str, **fields: str) -> None:
@@ -234,6 +250,7 @@ def test_every_free_text_field_is_shown_as_data(lane_app: Flask, payload: str) -
         },
     )
     assert saved.status_code == 302, saved.text[:3000]
+    _acknowledge_unverified(officer, sid)
     _act(officer, sid, "recommend", note=text["NOTE"], accept_engine="yes")
     _act(senior, sid, "sign_off", note=text["SIGNOFF"])
 
