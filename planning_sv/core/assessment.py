@@ -237,6 +237,11 @@ class SummaryOut(_Model):
     needs_evidence: int
 
 
+class DesignationOut(_Model):
+    chosen: str | None = None
+    found: str | None = None
+
+
 class RegimeOut(_Model):
     applied_on: IsoDate = Field(description="the date whose rules and parameters applied")
     basis: Literal["validation_date", "assessment_date"] = Field(
@@ -272,6 +277,11 @@ class AssessmentOut(_Model):
     )
     site_area_ha: float | None = Field(
         default=None, description="the site area used by the rules: given, or from the polygon"
+    )
+    designation: DesignationOut | None = Field(
+        default=None,
+        description="the site's designation as the applicant chose it and as found in the "
+        "council's designation boundaries (for the officer to confirm)",
     )
 
     def valued(self, commitment_id: str) -> CommitmentValueOut | None:
@@ -398,6 +408,7 @@ class Assessment:
     placement: StatementPlacement | None = field(default=None, compare=False, repr=False)
     regime: Regime | None = None
     site_area_ha: float | None = None  # given, or measured from the site polygon
+    designation: dict[str, Any] | None = None  # {"chosen": code, "found": code}
 
     def summary(self) -> dict[str, int]:
         counts = Counter(result.status for result in self.rules)
@@ -423,4 +434,6 @@ class Assessment:
             data["regime"] = self.regime.to_dict()
         if self.site_area_ha is not None:
             data["site_area_ha"] = self.site_area_ha
+        if self.designation is not None:
+            data["designation"] = dict(self.designation)
         return data

@@ -70,6 +70,7 @@ def assess_statement(
     # applies to "applications validated from 30 April 2025"), not when it is assessed.
     regime = Regime.of(statement, on)
     on = regime.applied_on
+    designation = _designation(statement, plan, placement, placer)
     results = evaluate(plan, statement, placement.commitments, on)
     values: Mapping[str, float | None] = {}
     social_value: dict[str, Any] | None = None
@@ -97,7 +98,26 @@ def assess_statement(
         placement=placement,
         regime=regime,
         site_area_ha=statement.development.site_area_ha,
+        designation=designation,
     )
+
+
+def _designation(
+    statement: Statement, plan: CouncilPlan, placement: StatementPlacement, placer: Placer
+) -> dict[str, Any] | None:
+    """The site's designation as chosen, and as found in the council's boundary files.
+
+    The officer confirms the choice; where the two differ the review page says so. None for
+    a council without designations.
+    """
+    if not plan.designations:
+        return None
+    found = None
+    locate = getattr(placer, "designation_at", None)
+    point = placement.site.point
+    if locate is not None and point is not None and any(d.boundaries for d in plan.designations):
+        found = locate(plan, point[0], point[1])
+    return {"chosen": statement.site.designation, "found": found}
 
 
 def with_site_area(statement: Statement) -> Statement:

@@ -225,6 +225,22 @@ class Statement(_Model):
         description="the date the council validated the planning application: the rules and "
         "figures in force on it apply; without it, those in force on the submission date",
     )
+    # Added for the Open Digital Planning import (core/odp.py); absent in older statements.
+    application_type: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True,
+                max_length=100,
+                pattern=r"^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9]+){0,5}$",
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="the planning application's type as an Open Digital Planning code, "
+        "e.g. 'pp.full.major' (full planning permission, major development)",
+    )
     site: Site
     development: Development
     commitments: list[Commitment] = Field(default_factory=list, max_length=MAX_COMMITMENTS)

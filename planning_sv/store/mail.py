@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, delete, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from planning_sv.core.figures import format_date
 from planning_sv.core.workflow import Role
 from planning_sv.mail import Mailer, Message, log_skipped, send_and_log
 from planning_sv.store.models import AuditEvent, Base, Statement, User, utcnow
@@ -99,6 +100,8 @@ NOTIFICATION_KINDS: dict[str, Kind] = {
     "submitted": Kind("A statement is submitted to my council", STAFF),
     "resubmitted": Kind("A statement is resubmitted after changes", STAFF),
     "reply": Kind("An applicant replies to a request", STAFF),
+    # Case management (store/cases.py assign, owner h15-cases).
+    "assigned": Kind("A statement is assigned to me", STAFF),
     "recommended": Kind(
         "A statement is recommended for sign-off", frozenset({Role.SENIOR_OFFICER.value})
     ),
@@ -272,6 +275,9 @@ def recipients(
             else _council_staff(session, statement.council, STAFF)
         )
         return _active_verified(people, actor), "officer"
+    if kind == "assigned":
+        assigned = _assigned_officer(session, statement)
+        return _active_verified([assigned] if assigned else [], actor), "officer"
     if kind == "recommended":
         people = _council_staff(session, statement.council, [Role.SENIOR_OFFICER.value])
         return _active_verified(people, actor), "officer"
@@ -317,6 +323,11 @@ def compose(
     elif kind == "reply":
         subject = f"Reply from the applicant: {ref}"
         lines = [f"{who} replied about the social value statement for {ref}."]
+    elif kind == "assigned":
+        subject = f"Assigned to you: {ref}"
+        lines = [f"{who} assigned the social value statement for {ref} to you."]
+        if outcome:  # the target date, as an ISO date (store/cases.py assign)
+            lines.append(f"The target date for a decision is {format_date(outcome)}.")
     elif kind == "changes_requested":
         subject = f"Changes requested to your social value statement: {ref}"
         lines = [f"{council_name} asks for changes to your social value statement for {ref}."]

@@ -260,6 +260,37 @@ def can_manage_monitoring(user: User | None, statement: Statement) -> bool:
     )
 
 
+def can_manage_case(user: User | None, statement: Statement) -> bool:
+    """Case management (web/cases.py): the council's staff, on a submitted statement of
+    their council: take it, move its target date with a reason."""
+    return (
+        user is not None
+        and user.role in STAFF_ROLES
+        and user.council == statement.council
+        and can_view(user, statement)
+    )
+
+
+def can_assign(user: User | None, statement: Statement, officer_id: int | None) -> bool:
+    """Who may give a case to whom: a senior officer assigns, reassigns or unassigns any
+    case of their council; an officer may take an unassigned case, or hand back their own."""
+    if not can_manage_case(user, statement) or user is None:
+        return False
+    if user.role == SENIOR_OFFICER:
+        return True
+    held_by = statement.assigned_officer_id
+    taking = held_by is None and officer_id == user.id
+    handing_back = held_by == user.id and officer_id is None
+    return taking or handing_back
+
+
+def can_see_team(user: User | None) -> bool:
+    """The team view (who holds what) is for senior officers of a council."""
+    return (
+        user is not None and user.is_active and user.role == SENIOR_OFFICER and bool(user.council)
+    )
+
+
 # Decisions an officer may take on a statement they can see. The buttons come from here and
 # the store refuses the same things on submit (store/review.py officer_action), both through
 # core.workflow (the state machine and the four-eyes rule).

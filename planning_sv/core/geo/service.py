@@ -146,6 +146,7 @@ class GeoService:
         self._lsoa: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, PolygonLocator]] = {}
         self._england: _NationalLayer | None = None
         self._uk_lads: _NationalLayer | None = None
+        self._designation_layers: dict[str, shapely.Geometry] = {}
         # Borough-wide placement per (vintage, LAD): the same for every commitment, and its
         # outline union was most of the time of assessing a statement.
         self._borough: dict[tuple[str, str], Placement] = {}
@@ -368,6 +369,43 @@ class GeoService:
         if country != "England":
             return f"{what} is in {name}, {country}, not in England; this statement is for {own}"
         return f"{what} is in {name}, not {own}"
+
+    # ------------------------------------------------------------ designations
+
+    def designation_at(self, plan: PlanLike, lon: float, lat: float) -> str | None:
+        """The first of the plan's designations whose boundary file contains the point.
+
+        A council may load its designation boundaries (any GeoJSON in lon/lat or with a
+        declared CRS, e.g. from planning.data.gov.uk) by naming the file in the plan's
+        `designations[].boundaries` (absolute, or relative to the data folder). None when no
+        file contains the point or the plan loads none.
+        """
+        point = shapely.Point(lon, lat)
+        for designation in getattr(plan, "designations", ()):
+            if not designation.boundaries:
+                continue
+            area = self._designation_area(designation.boundaries)
+            if area is not None and area.covers(point):
+                return str(designation.code)
+        return None
+
+    def _designation_area(self, name: str) -> shapely.Geometry | None:
+        with self._lock:
+            if name not in self._designation_layers:
+                path = Path(name) if Path(name).is_absolute() else self.data_dir / name
+                try:
+                    frame = gpd.read_file(path)
+                    if frame.crs is not None:
+                        frame = frame.to_crs("EPSG:4326")
+                    area = shapely.union_all(shapely.make_valid(frame.geometry.to_numpy()))
+                except (
+                    Exception
+                ):  # an unreadable file derives nothing; the applicant's choice stands
+                    area = None
+                if area is not None:
+                    shapely.prepare(area)
+                self._designation_layers[name] = area
+            return self._designation_layers[name]
 
     # ------------------------------------------------------------ placing
 

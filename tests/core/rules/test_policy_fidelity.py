@@ -271,3 +271,65 @@ def test_a_supplier_placed_in_cheshire_east_does_not_count(assessor) -> None:
     rule = next(r for r in record["rules"] if r["id"] == "SAL-F2-LOCAL-SUPPLY-CHAIN")
     assert rule["status"] == "partial" and rule["proposed"] == 0
     assert "not in the Greater Manchester districts" in rule["excluded"][0]["reason"]
+
+
+# --- a designation found from the council's own boundaries ----------------------------------
+
+
+def test_a_loaded_designation_boundary_is_found_for_the_officer_to_confirm(
+    assessor, plans, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from planning_sv.core.pipeline import assess_statement
+
+    # A CAZ boundary that covers the example's Holloway Road site, and an LSIS that does not.
+    caz = tmp_path / "caz.geojson"
+    caz.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "test CAZ"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [-0.12, 51.55],
+                                    [-0.11, 51.55],
+                                    [-0.11, 51.56],
+                                    [-0.12, 51.56],
+                                    [-0.12, 51.55],
+                                ]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    lsis = tmp_path / "lsis.geojson"
+    lsis.write_text(caz.read_text().replace("51.55]", "51.50]").replace("51.56]", "51.51]"))
+    plan = plans["islington"]
+    loaded = dataclasses.replace(
+        plan,
+        designations=tuple(
+            dataclasses.replace(d, boundaries=str({"caz": caz, "lsis": lsis}.get(d.code)))
+            if d.code in ("caz", "lsis")
+            else d
+            for d in plan.designations
+        ),
+    )
+    statement = parse_statement(_example(), councils=plans)
+    placer, _valuer = assessor.services()
+    record = assess_statement(
+        statement, on=dt.date(2026, 11, 29), plans={"islington": loaded}, placer=placer
+    ).to_dict()
+    assert record["designation"] == {"chosen": "town_centre", "found": "caz"}
+    # Without boundary files nothing is derived, and the applicant's choice is recorded.
+    plain = assess_statement(
+        statement, on=dt.date(2026, 11, 29), plans={"islington": plan}, placer=placer
+    ).to_dict()
+    assert plain["designation"] == {"chosen": "town_centre", "found": None}
