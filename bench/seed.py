@@ -122,21 +122,35 @@ def cache_key() -> str:
     return digest.hexdigest()[:12]
 
 
-DERIVED_CODE = (
-    "planning_sv/cli/figures.py",
-    "planning_sv/store/figures.py",
-    "planning_sv/store/queue.py",
-    "planning_sv/core/public_figures.py",
-)
+DERIVED_CODE = {
+    # part -> the code that fills its tables (after_seed rebuilds a part when it changes)
+    "queue": ("planning_sv/store/queue.py", "planning_sv/store/cases.py"),
+    "figures": (
+        "planning_sv/cli/figures.py",
+        "planning_sv/store/figures.py",
+        "planning_sv/core/public_figures.py",
+    ),
+}
 
 
 def derived_key() -> str:
-    """The code `after_seed` runs to fill the derived tables, hashed."""
-    digest = hashlib.sha256()
-    for name in DERIVED_CODE:
-        path = ROOT / name
-        digest.update(path.read_bytes() if path.exists() else b"absent")
-    return digest.hexdigest()[:12]
+    """The code `after_seed` runs to fill the derived tables, hashed per part:
+    "queue=<hash>,figures=<hash>"."""
+    parts = []
+    for part, names in DERIVED_CODE.items():
+        digest = hashlib.sha256()
+        for name in names:
+            path = ROOT / name
+            digest.update(path.read_bytes() if path.exists() else b"absent")
+        parts.append(f"{part}={digest.hexdigest()[:12]}")
+    return ",".join(parts)
+
+
+def _stale_parts(kept: str) -> tuple[str, ...]:
+    """The derived parts whose code changed since `kept` (an older derived_key())."""
+    old = dict(item.split("=", 1) for item in kept.split(",") if "=" in item)
+    new = dict(item.split("=", 1) for item in derived_key().split(","))
+    return tuple(part for part in new if old.get(part) != new[part])
 
 
 def cache_dir() -> Path:
@@ -195,9 +209,10 @@ def _reuse(url: str, info: SeedInfo, record: Path) -> SeedInfo:
     from planning_sv.store.migrate import upgrade
 
     upgrade(url)  # new migrations elsewhere in the app: applied, as in a deployment
-    if info.derived != derived_key():
-        print("derived tables' code changed: rebuilding them", file=sys.stderr)
-        after_seed(url)
+    stale = _stale_parts(info.derived)
+    if stale:
+        print(f"code deriving {', '.join(stale)} changed: rebuilding them", file=sys.stderr)
+        after_seed(url, stale)
         info.derived = derived_key()
         kept = json.loads(record.read_text("utf-8"))
         if "info" in kept:
@@ -225,34 +240,33 @@ def _require_empty(url: str) -> None:
         engine.dispose()
 
 
-def after_seed(url: str) -> None:
-    """Rebuild derived tables: the queue's columns (store/queue.py `rebuild_columns`, the
-    bulk inserts bypass `submit`), and `planning-sv figures rebuild` when the command exists."""
+def after_seed(url: str, parts: tuple[str, ...] = tuple(DERIVED_CODE)) -> None:
+    """Rebuild derived tables: "queue", the queue's columns and cases (store/queue.py
+    `rebuild_columns`; the bulk inserts bypass `submit`), and "figures", `planning-sv
+    figures rebuild`."""
     from click.testing import CliRunner
 
     from planning_sv.cli import cli
-    from planning_sv.store import queue
 
-    if hasattr(queue, "rebuild_columns"):
+    if "queue" in parts:
+        from planning_sv.store import queue
+        from planning_sv.store.assessments import Assessor
         from planning_sv.store.db import Database
 
         start = time.perf_counter()
-        database = Database(url)
+        database = Database(url, assessor=Assessor())  # cases read the councils' plans
         with database.session() as session:
             queue.rebuild_columns(session)
         database.dispose()
         print(f"queue columns rebuild: {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
-    runner = CliRunner()
-    probe = runner.invoke(cli, ["figures", "--help"])
-    if probe.exit_code != 0:
-        print("figures rebuild: no `planning-sv figures` command; skipped", file=sys.stderr)
-        return
-    start = time.perf_counter()
-    result = runner.invoke(cli, ["figures", "rebuild"], env={"DATABASE_URL": url})
-    if result.exit_code != 0:
-        raise SystemExit(f"planning-sv figures rebuild failed:\n{result.output}")
-    print(f"figures rebuild: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    if "figures" in parts:
+        start = time.perf_counter()
+        runner = CliRunner()
+        result = runner.invoke(cli, ["figures", "rebuild"], env={"DATABASE_URL": url})
+        if result.exit_code != 0:
+            raise SystemExit(f"planning-sv figures rebuild failed:\n{result.output}")
+        print(f"figures rebuild: {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
 
 # --- templates ------------------------------------------------------------------------------

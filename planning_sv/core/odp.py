@@ -200,6 +200,7 @@ def read_odp(document: Any) -> OdpApplication:
             postcode = _text(address.get("postcode"), f"{address_path}.postcode", problems)
             point = _point(address, address_path, problems)
 
+    before = len(problems)
     boundary = _boundary(
         _at(data, ("proposal", "boundary", "site")),
         _path(base, "data", "proposal", "boundary", "site"),
@@ -209,7 +210,8 @@ def read_odp(document: Any) -> OdpApplication:
         boundary = _boundary(
             _at(prop, ("boundary", "site")), f"{prop_path}.boundary.site", problems
         )
-    if boundary is None and point is None and not postcode and isinstance(prop, dict):
+    located = boundary is not None or point is not None or bool(postcode)
+    if not located and len(problems) == before and isinstance(prop, dict):
         problems.append(
             Problem(
                 _path(base, "data", "proposal", "boundary", "site"),

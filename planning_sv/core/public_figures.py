@@ -68,7 +68,6 @@ class FigureDef:
     measure: str | None = None  # quantity figures: the measure counted
     unit: str | None = None  # ... in this unit (other units converted by the catalogue)
     kind: str = "quantity"  # gbp | quantity | per_resident
-    unit_text: str = ""  # the unit as it reads after a number ('apprenticeship starts')
 
 
 FIGURES: dict[str, FigureDef] = {
@@ -78,30 +77,9 @@ FIGURES: dict[str, FigureDef] = {
         FigureDef(
             "gbp_per_resident", "Social value per resident", "£ per resident", kind="per_resident"
         ),
-        FigureDef(
-            "jobs_fte_years",
-            "Local jobs",
-            "FTE-years",
-            "local_employment",
-            "fte_years",
-            unit_text="FTE-years",
-        ),
-        FigureDef(
-            "apprenticeships",
-            "Apprenticeships",
-            "starts",
-            "apprenticeship",
-            "starts",
-            unit_text="apprenticeship starts",
-        ),
-        FigureDef(
-            "workspace_sqm",
-            "Affordable workspace",
-            "sqm",
-            "affordable_workspace",
-            "sqm",
-            unit_text="sqm",
-        ),
+        FigureDef("jobs_fte_years", "Local jobs", "FTE-years", "local_employment", "fte_years"),
+        FigureDef("apprenticeships", "Apprenticeships", "starts", "apprenticeship", "starts"),
+        FigureDef("workspace_sqm", "Affordable workspace", "sqm", "affordable_workspace", "sqm"),
     )
 }
 SUM_FIGURES = tuple(k for k, f in FIGURES.items() if f.kind != "per_resident")

@@ -71,7 +71,7 @@ def plan_target(plan: Any) -> core.CaseTarget:
     return found if isinstance(found, core.CaseTarget) else core.CaseTarget()
 
 
-def _validation_date(data: dict[str, Any] | None) -> dt.date | None:
+def validation_date_of(data: dict[str, Any] | None) -> dt.date | None:
     raw = (data or {}).get("validation_date")
     if isinstance(raw, dt.date):
         return raw
@@ -86,7 +86,7 @@ def computed_target(
 ) -> dt.date:
     """The target date by the rule: validation date (else first submission) + period."""
     first = statement.versions[0].submitted_at if statement.versions else now
-    return core.target_date(core.target_start(_validation_date(data), first), plan_target(plan))
+    return core.target_date(core.target_start(validation_date_of(data), first), plan_target(plan))
 
 
 def on_submit(
@@ -373,7 +373,7 @@ def rebuild(session: Session, batch: int = 2000) -> int:
             data = latest.get(statement.id) or {}
             if not statement.target_adjusted:
                 first = firsts.get(statement.id) or statement.submitted_at
-                start = core.target_start(_validation_date(data), first)
+                start = core.target_start(validation_date_of(data), first)
                 target = core.target_date(start, plan_target(plans.get(statement.council)))
                 targets.append({"b_id": statement.id, "b_target": target})
             values += [

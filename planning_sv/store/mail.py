@@ -16,6 +16,7 @@ with `notify(session, statement, kind, actor)`; it does nothing unless the sessi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ from planning_sv.core.figures import format_date
 from planning_sv.core.workflow import Role
 from planning_sv.mail import Mailer, Message, log_skipped, send_and_log
 from planning_sv.store.models import AuditEvent, Base, Statement, User, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class MailLogEntry(Base):
@@ -107,6 +110,7 @@ NOTIFICATION_KINDS: dict[str, Kind] = {
     ),
     "signed_off": Kind("A statement I recommended is signed off", STAFF),
     "changes_requested": Kind("The council asks for changes to my statement", APPLICANTS),
+    "message": Kind("The council writes to me about my statement", APPLICANTS),
     "decided": Kind("The council records its decision on my statement", APPLICANTS),
 }
 # Workflow actions (core/workflow.py) that send an email, and the kind they send.
@@ -209,10 +213,8 @@ def deliver(session: Session, mailer: Mailer | None, outbox: Iterable[Outgoing])
             ):
                 sent += 1
         except Exception:  # the action has committed: mail must not undo it
-            import logging
-
             session.rollback()
-            logging.getLogger(__name__).exception("mail log write failed")
+            log.exception("mail log write failed")
     return sent
 
 
@@ -229,12 +231,10 @@ def _active_verified(users: Iterable[User], actor: User | None) -> list[User]:
 
 
 def _assigned_officer(session: Session, statement: Statement) -> User | None:
-    """The officer the statement is assigned to, once assignment exists (issue 15)."""
-    for attr in ("assigned_officer_id", "assigned_to_id"):
-        user_id = getattr(statement, attr, None)
-        if user_id:
-            return session.get(User, user_id)
-    return None
+    """The officer the statement is assigned to (store/cases.py), if any."""
+    if statement.assigned_officer_id is None:
+        return None
+    return session.get(User, statement.assigned_officer_id)
 
 
 def _council_staff(session: Session, council: str, roles: Iterable[str]) -> list[User]:
@@ -243,14 +243,11 @@ def _council_staff(session: Session, council: str, roles: Iterable[str]) -> list
     )
 
 
-def _applicants(statement: Statement) -> list[User]:
-    """The statement's applicant side: its owner, and its organisation's members once
-    organisations exist (issue 15: `statement_members` on the model, if another part adds it)."""
-    people = [statement.owner]
-    members = getattr(statement, "organisation_members", None)
-    if members:
-        people.extend(members)
-    return people
+def _applicants(session: Session, statement: Statement) -> list[User]:
+    """The statement's applicant side: its owner and its organisation's current members."""
+    from planning_sv.store.collaboration import statement_members
+
+    return [statement.owner, *statement_members(session, statement)]
 
 
 def _recommender(session: Session, statement: Statement) -> User | None:
@@ -284,9 +281,11 @@ def recipients(
     if kind == "signed_off":
         people = [_recommender(session, statement), _assigned_officer(session, statement)]
         return _active_verified([p for p in people if p is not None], actor), "officer"
-    if kind in ("changes_requested", "decided"):
-        return _active_verified(_applicants(statement), actor), "applicant"
-    raise ValueError(f"unknown notification kind '{kind}'")
+    if kind in ("changes_requested", "decided", "message"):
+        return _active_verified(_applicants(session, statement), actor), "applicant"
+    # A caller's mistake must not break the action it is part of: logged, nothing sent.
+    log.error("unknown notification kind %r: no email", kind)
+    return [], "officer"
 
 
 def _reference(statement: Statement) -> str:
@@ -328,6 +327,9 @@ def compose(
         lines = [f"{who} assigned the social value statement for {ref} to you."]
         if outcome:  # the target date, as an ISO date (store/cases.py assign)
             lines.append(f"The target date for a decision is {format_date(outcome)}.")
+    elif kind == "message":
+        subject = f"A message from {council_name} about your statement: {ref}"
+        lines = [f"{council_name} wrote to you about your social value statement for {ref}."]
     elif kind == "changes_requested":
         subject = f"Changes requested to your social value statement: {ref}"
         lines = [f"{council_name} asks for changes to your social value statement for {ref}."]

@@ -1103,6 +1103,23 @@ def overview(session: Session, council: str) -> list[tuple[Statement, list[Oblig
     return [(statements[sid], rows) for sid, rows in grouped.items() if sid in statements]
 
 
+def awaiting_agreement(session: Session, council: str, limit: int = 200) -> list[Statement]:
+    """The council's signed-off or approved statements with no agreement recorded yet."""
+    recorded = select(Agreement.statement_id).where(Agreement.council == council)
+    return list(
+        session.scalars(
+            select(Statement)
+            .where(
+                Statement.council == council,
+                Statement.status.in_(sorted(AGREEMENT_STATUSES)),
+                Statement.id.not_in(recorded),
+            )
+            .order_by(Statement.updated_at.desc(), Statement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def status_counts(obligations: Iterable[Obligation]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for obligation in obligations:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import case, func, or_, select, text
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from planning_sv.core.assessment import WardShareOut
 from planning_sv.store.keyset import Cursor, Keyset
@@ -158,7 +158,12 @@ def council_queue(
     query = (
         select(Statement)
         .join(User, User.id == Statement.owner_id)
-        .options(contains_eager(Statement.owner), selectinload(Statement.site_wards))
+        .options(
+            contains_eager(Statement.owner),
+            selectinload(Statement.site_wards),
+            # The case's officer in the same query (an outer join): no query more per page.
+            joinedload(Statement.assigned_officer),
+        )
         .where(*conditions)
         .order_by(*keyset.order_by(cursor))
         .limit(per_page + 1)

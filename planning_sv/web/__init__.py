@@ -42,6 +42,8 @@ BLUEPRINT_MODULES = (
     "contributions",
     "delivery",
     "collaboration",
+    "cases",  # officer case management (web/cases.py)
+    "odp",  # Open Digital Planning import (web/odp.py)
 )
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SERVICE_NAME = "Social value in planning"

@@ -519,7 +519,7 @@ class CommitmentForm(FlaskForm):
         "Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
     )
     where_ward = StringField(
-        "Ward GSS code",
+        "Ward code",
         widget=GovTextInput(),
         validators=[
             Optional(),
@@ -543,7 +543,7 @@ class CommitmentForm(FlaskForm):
         if where == "postcode":
             _require_text(self.where_postcode, "Enter the postcode where it will be delivered")
         if where == "ward":
-            _require_text(self.where_ward, "Enter the ward GSS code")
+            _require_text(self.where_ward, "Enter the ward code")
         if where == "point":
             _require_point(self.where_longitude, self.where_latitude)
         return valid and not self.errors

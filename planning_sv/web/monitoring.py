@@ -203,6 +203,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "monitoring/index.html",
         rows=rows,
+        awaiting=repo.awaiting_agreement(db_session(), user.council or ""),
         status_labels={k.value: v for k, v in STATUS_LABELS.items()},
         statuses=[s.value for s in ObligationStatus],
         counts=repo.status_counts(o for _, obligations in rows for o in obligations),
@@ -782,12 +783,21 @@ def api_reports(statement_id: int) -> ResponseReturnValue:
 @allow(APPLICANT)
 def api_create_reports(statement_id: int) -> ResponseReturnValue:
     """Body: one report {obligation, period_start, period_end, quantity, where?, note?} or
-    {"reports": [...]}; all or nothing, every problem named by its JSON path."""
+    {"reports": [...]}; all or nothing, every problem named by its JSON path. With evidence:
+    multipart/form-data, the JSON in a `report` part and files in `evidence` parts (attached
+    to every report of the request)."""
     statement = statement_or_404(statement_id)
     if not can_report_delivery(current_actor(), statement):
         abort(403)
+    problems: list[Problem] = []
+    evidence: list[tuple[CheckedDocument, bytes]] = []
+    if request.mimetype == "multipart/form-data":
+        raw: str | bytes = request.form.get("report", "")
+        evidence = _evidence(problems)
+    else:
+        raw = request.get_data()
     try:
-        body = load_json(request.get_data())
+        body = load_json(raw)
     except ValueError as exc:
         return problem(400, f"the body is not JSON: {exc}")
     if isinstance(body, dict) and "reports" in body:
@@ -801,16 +811,32 @@ def api_create_reports(statement_id: int) -> ResponseReturnValue:
         pairs = [(f"$.reports[{i}]", item) for i, item in enumerate(items)]
     else:
         pairs = [("$", body)]
-    bad = [Problem(path, "must be an object") for path, item in pairs if not isinstance(item, dict)]
-    if bad:
-        return problem(422, "invalid input", problems=bad)
+    problems += [
+        Problem(path, "must be an object") for path, item in pairs if not isinstance(item, dict)
+    ]
+    if problems:
+        return problem(422, "invalid input", problems=problems)
     session = db_session()
     try:
         ready = repo.check_reports(session, statement, pairs)
     except InputInvalid as exc:
         session.rollback()
         return problem(422, "invalid input", problems=exc.problems)
-    rows = repo.add_reports(session, statement, _actor(), ready, source="api")
+    user = _actor()
+    documents = [
+        save_document(
+            session,
+            _root(),
+            checked,
+            data,
+            council=statement.council,
+            statement_id=statement.id,
+            purpose="delivery_evidence",
+            uploaded_by=user,
+        )
+        for checked, data in evidence
+    ]
+    rows = repo.add_reports(session, statement, user, ready, source="api", documents=documents)
     session.commit()
     _notify(rows)
     return jsonify({"reports": [_report_json(r) for r in rows]}), 201

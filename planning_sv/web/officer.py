@@ -65,6 +65,7 @@ SORTS = {
     "updated": "Last updated",
     "reference": "Application reference",
     "status": "Status",
+    "target": "Target date",  # case management (web/cases.py)
 }
 WARD_CODE = re.compile(r"^[EWSN]\d{8}$")
 ACTION_FIELDS = {"request_changes": "message", "return": "comment", "refuse": "reason"}
@@ -382,10 +383,31 @@ def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("sort", "Choose how to sort from the list"))
         sort = "submitted"
     direction = "asc" if args.get("order") == "asc" else "desc"
+    if sort == "target" and not args.get("order"):
+        direction = "asc"  # soonest due first, unless asked otherwise
+    # Case management: who holds it ("me", "none" or an officer's id from the team view).
+    assigned_raw = args.get("assigned", "").strip()[:20]
+    assigned: int | str | None = None
+    if assigned_raw == "me":
+        assigned = _officer().id
+    elif assigned_raw == "none":
+        assigned = "none"
+    elif assigned_raw:
+        try:
+            assigned = parse_whole_number(assigned_raw, minimum=1, maximum=MAX_ID)
+        except ValueError:
+            problems.append(Problem("assigned", "Choose who holds the case from the list"))
+    overdue_raw = args.get("overdue", "")
+    if overdue_raw not in ("", "1"):
+        problems.append(Problem("overdue", "Tick overdue or leave it empty"))
     return {
         "status": status,
         "ward": ward,
         "applicant": args.get("applicant", "").strip()[:200],
+        "q": args.get("q", "").strip()[:200],
+        "assigned": assigned,
+        "assigned_raw": assigned_raw,
+        "overdue": overdue_raw == "1",
         "from": dates["from"],
         "to": dates["to"],
         "raw_dates": raw_dates,
@@ -414,7 +436,12 @@ def queue() -> ResponseReturnValue:
     officer = _officer()
     filters, problems = _queue_filters()
     cursor = _queue_cursor(filters, problems)
-    found = council_queue(db_session(), officer.council or "", filters, PER_PAGE, cursor)
+    from planning_sv.web import cases
+
+    today = cases.today()
+    found = council_queue(
+        db_session(), officer.council or "", filters, PER_PAGE, cursor, today=today
+    )
     codec = CursorCodec(current_app.secret_key or "")
     # Filters stay in the Next/Previous links; only the cursor changes.
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
@@ -429,6 +456,8 @@ def queue() -> ResponseReturnValue:
         rows=found.rows,
         total=found.total,
         counts=found.counts,
+        overdue=found.overdue,
+        today=today,
         statuses=QUEUE_STATUSES,
         filters=filters,
         problems=problems,

@@ -5,11 +5,20 @@ applicant's account details (see store/public_queries.py). The figures are compu
 core (core/public_figures.py) and kept in tables current with every approval
 (store/figures.py), so a page reads a ward's rows, never every statement's record.
 
-    /councils                                   councils with public pages
+    /councils                                   councils with public pages, "Find your ward"
+    /councils/find-your-ward?postcode=…         303 to the postcode's ward page (400 naming
+                                                the field for an unknown or outside postcode)
+    /councils/<council>/schemes                 approved schemes, newest first (?page=)
+    /councils/<council>/schemes/<id>            one scheme: what, where, by ward, map + table
+    /methodology, /accessibility, /privacy      site-wide pages linked from every footer
     /councils/<council>/wards                   borough choropleth + table (?figure=…)
     /councils/<council>/wards.csv|.geojson      the same figures as downloads
     /councils/<council>/wards/<ward_code>       one ward: map, schemes, commitments, totals
     /councils/<council>/wards/<ward_code>.csv|.geojson
+
+Ward figures keep what is located in a ward (its schemes' sites, commitments placed there)
+apart from its population share of borough-wide commitments (`WardRow.shared`), and counts
+of things shared to a ward are rounded (core/figures.py `format_share`).
 
 Filters (`measure`, `theme`, `status`, `year`) are query parameters shared by all of them; a
 bad value is a 400 naming the parameter, an unknown council or ward a 404. Downloads stream
@@ -40,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from planning_sv.core import public_figures as pf
 from planning_sv.core.figures import (
+    UNDIVIDED_UNITS,
     format_date,
     format_gbp,
     format_number,
@@ -189,6 +199,12 @@ def _number_filter(value: float) -> str:
 def _quantity_filter(line: Any) -> str:
     """A whole commitment: '£2,000,000 spent', '20 placements of at least 2 weeks'."""
     return format_quantity(line.quantity, line.unit, line.unit_label)
+
+
+@bp.app_template_filter("public_undivided")
+def _undivided_filter(line: LineInWard) -> bool:
+    """A unit that is not divided between wards (one plan document, a % of the workforce)."""
+    return line.unit in UNDIVIDED_UNITS
 
 
 @bp.app_template_filter("public_share")

@@ -211,7 +211,7 @@ def test_commitment_validation(applicant: FlaskClient) -> None:
         f"/statements/{sid}/commitments/new",
         data={"measure": "apprenticeship", "quantity": "2", "unit": "starts", "where": "ward"},
     )
-    assert no_ward.status_code == 400 and "Enter the ward GSS code" in no_ward.text
+    assert no_ward.status_code == 400 and "Enter the ward code" in no_ward.text
 
 
 def test_commitment_remove_and_unknown_id(applicant: FlaskClient, app: Flask) -> None:
@@ -302,7 +302,7 @@ def test_json_upload(applicant: FlaskClient, app: Flask, islington_example: dict
         data={"file": (io.BytesIO(json.dumps(islington_example).encode()), "s.json")},
         content_type="multipart/form-data",
     )
-    assert bad.status_code == 400 and "Commitment 1: quantity must be 0 or more" in bad.text
+    assert bad.status_code == 400 and "Commitment c1: quantity must be 0 or more" in bad.text
     assert "$.commitments" not in bad.text
     assert _draft(app, sid)["commitments"][0]["quantity"] == 25  # unchanged
     salford = dict(islington_example, council="salford")

@@ -352,7 +352,7 @@ def test_partly_outside_polygon_shows_its_share_to_applicant_and_officer(
     site_page = " ".join(applicant.get(saved.location).text.split())
     assert "50.0% of the site is outside the council's area." in site_page
 
-    islington_example["site"] = {"geometry": HALF_OUTSIDE}
+    islington_example["site"] = {"geometry": HALF_OUTSIDE, "designation": "none"}
     uploaded = _upload(
         applicant, f"/statements/{sid}/upload", json.dumps(islington_example), "s.json"
     )

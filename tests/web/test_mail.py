@@ -466,3 +466,53 @@ def test_notify_refusal_is_logged_as_failed(
         entry = session.scalars(select(MailLogEntry)).one()
     assert entry.status == "failed"
     assert entry.reason is not None and "team-only API key" in entry.reason
+
+
+def test_the_assigned_officer_alone_hears_of_a_submission_and_colleagues_of_a_request(
+    mail_app: Flask,
+    smtp_server: MailServer,  # noqa: F811
+) -> None:
+    from planning_sv.store import collaboration
+
+    app = mail_app
+    owner = _user(app, "applicant", "lead@firm.example")
+    colleague = _user(app, "applicant", "colleague@firm.example")
+    holder = _user(app, "officer", "holder@islington.example", "islington")
+    _user(app, "officer", "other@islington.example", "islington")
+    statement = _statement(app, owner)
+    with app.extensions["planning_sv.db"].session() as session:
+        actor = session.get(User, owner.id)
+        organisation = collaboration.create_organisation(session, actor, "Firm Ltd")
+        _row, token = collaboration.invite(session, actor, organisation.id, colleague.email)
+        collaboration.accept_invite(session, session.get(User, colleague.id), token)
+        row = session.get(Statement, statement.id)
+        assert row is not None
+        row.assigned_officer_id = holder.id  # as store/cases.py assign leaves it
+
+    _submit(_client(app, owner), statement)
+    assert [to for to, _ in smtp_server.subjects()] == [holder.email]
+
+    smtp_server.clear()
+    _act(_client(app, holder), statement, "request_changes", message="Add the strategy")
+    # The organisation's members share the statement, so both hear of the request.
+    assert sorted(to for to, _ in smtp_server.subjects()) == [colleague.email, owner.email]
+
+
+def test_an_unknown_kind_sends_nothing_and_breaks_nothing(
+    mail_app: Flask,
+    smtp_server: MailServer,  # noqa: F811
+) -> None:
+    from planning_sv.store import mail as mail_store
+    from planning_sv.web import db_session
+
+    applicant = _user(mail_app, "applicant", "dev@firm.example")
+    _user(mail_app, "officer", "olu@islington.example", "islington")
+    statement = _statement(mail_app, applicant)
+    with mail_app.test_request_context():
+        session = db_session()
+        row = session.get(Statement, statement.id)
+        assert mail_store.notify(session, row, "no_such_kind", None) == 0
+        assert mail_store.notify(session, row, "reply", None, note="Here it is") == 1
+        session.commit()
+    assert smtp_server.subjects() == [("olu@islington.example", f"Reply from the applicant: {REF}")]
+    assert "Here it is" in body(smtp_server.messages[0])

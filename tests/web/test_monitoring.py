@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Callable
 from html import unescape
@@ -467,6 +468,30 @@ def test_api_delivery_reports(app: Flask, scheme: dict[str, Any]) -> None:
         == 403
     )
     assert scheme["owner_client"].post(url, json=body).status_code == 401
+    # Evidence through the API: multipart, the JSON in `report`, files in `evidence`.
+    one = json.dumps(body["reports"][0])
+    auth = {"Authorization": f"Bearer {owner_token}"}
+    before = _counts(app)
+    bad = client.post(
+        url,
+        data={"report": one, "evidence": (io.BytesIO(EXE), "photo.png")},
+        content_type="multipart/form-data",
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    assert [e["path"] for e in bad.get_json()["errors"]] == ["evidence"]
+    assert _counts(app) == before
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    good = client.post(
+        url,
+        data={"report": one, "evidence": (io.BytesIO(png), "site-photo.png")},
+        content_type="multipart/form-data",
+        headers=auth,
+    )
+    assert good.status_code == 201
+    document = good.get_json()["reports"][0]["documents"][0]
+    fetched = scheme["officer_client"].get(f"/monitoring/statements/{sid}/documents/{document}")
+    assert (fetched.status_code, fetched.data, fetched.mimetype) == (200, png, "image/png")
 
 
 def test_monitor_run_sends_each_alert_once(
@@ -509,3 +534,28 @@ def test_monitor_run_sends_each_alert_once(
     statuses = {o.measure: o.status for o in _obligations(app, sid).values()}
     assert statuses["apprenticeship"] == "overdue"
     assert statuses["monitoring_fee"] == "breached"
+
+
+HOSTILE = "X{{7*7}}X<script>alert(1)</script>"
+
+
+def test_user_text_is_shown_as_data(app: Flask, scheme: dict[str, Any]) -> None:
+    """Notes, reasons and file names are data: escaped, never compiled as a template."""
+    from markupsafe import escape
+
+    sid, owner, officer = scheme["sid"], scheme["owner_client"], scheme["officer_client"]
+    target = _obligations(app, sid)["volunteering"]
+    response = _report(
+        owner, sid, target.id, note=HOSTILE, evidence=(io.BytesIO(PDF), "a{{7*7}}.pdf")
+    )
+    assert response.status_code == 302
+    with app.extensions["planning_sv.db"].session() as session:
+        report_id = repo.reports_of(session, sid)[0].id
+    officer.post(
+        f"/monitoring/statements/{sid}/reports/{report_id}/verify",
+        data={"decision": "rejected", "reason": HOSTILE},
+    )
+    page = officer.get(f"/monitoring/statements/{sid}").text
+    assert str(escape(HOSTILE)) in page
+    assert "X49X" not in page and "<script>alert(1)" not in page
+    assert "a-7-7-.pdf" in page  # the stored name keeps safe characters only

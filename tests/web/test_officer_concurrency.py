@@ -80,7 +80,7 @@ def _signed_in(base: str, email: str) -> requests.Session:
 
 def _decision_form(browser: requests.Session, base: str, sid: int, action: str) -> dict[str, str]:
     """The decision form's fields as the review page renders them (token, lock version)."""
-    page = browser.get(f"{base}/officer/statements/{sid}", timeout=30)
+    page = browser.get(f"{base}/officer/statements/{sid}/decision", timeout=30)
     assert page.status_code == 200
     form = re.search(rf'<form[^>]*data-action="{action}".*?</form>', page.text, re.S)
     assert form is not None, f"no {action} form"
@@ -143,6 +143,16 @@ def test_concurrent_decisions_one_wins_the_other_gets_409(served: tuple[Flask, s
             statement = repo.create_statement(session, owner, "islington", copy.deepcopy(example))
             repo.submit(session, statement, owner)
             ids.append(statement.id)
+            # Recommending needs the unverified figures acknowledged (issue 12): rows written
+            # directly, so the review's lock version stays where this race expects it.
+            submitted = statement.latest_version
+            assert submitted is not None
+            for name in review_repo.unacknowledged(session, submitted):
+                session.add(
+                    review_repo.ParameterAcknowledgement(
+                        statement_version_id=submitted.id, parameter=name, officer_id=alice_user.id
+                    )
+                )
             if trial % 2:
                 # Half the races are on an existing review row (the UPDATE ... WHERE version
                 # path), half on a review nobody has written yet (the INSERT path).

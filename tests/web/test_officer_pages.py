@@ -567,3 +567,63 @@ def test_iso_dates_in_stored_text_are_written_out() -> None:
         == "param x = 1 (from 30 April 2025, unverified); until 2026-02-30"
     )
     assert dates_in_words(None) == ""
+
+
+# --- every database lane ------------------------------------------------------------------
+
+
+def test_review_notes_acknowledgements_and_corrections_on_each_lane(db_app: Flask) -> None:
+    """The new tables and their writes on SQLite and PostgreSQL, through to approval."""
+    import copy
+    import json
+
+    from planning_sv import config
+    from planning_sv.store import statements as repo
+    from planning_sv.store.review import applicant_history
+    from planning_sv.store.users import create_user
+
+    password = "correct-horse-battery-lanes-12"
+    example = json.loads(
+        (config.PROJECT_ROOT / "tests/fixtures/islington_mixed_use.json").read_text("utf-8")
+    )
+    db = db_app.extensions["planning_sv.db"]
+    with db.session() as session:
+        owner = create_user(session, "owner@l12.example", password, "applicant", None)
+        create_user(session, "officer@l12.example", password, "officer", "islington")
+        create_user(session, "senior@l12.example", password, "senior_officer", "islington")
+        statement = repo.create_statement(session, owner, "islington", copy.deepcopy(example))
+        repo.submit(session, statement, owner)
+        sid = statement.id
+
+    def client(email: str) -> FlaskClient:
+        c = db_app.test_client()
+        assert c.post("/sign-in", data={"email": email, "password": password}).status_code == 302
+        return c
+
+    officer, senior = client("officer@l12.example"), client("senior@l12.example")
+    row = Statement(id=sid)  # only its id is used by the helpers below
+    assert (
+        officer.post(f"/officer/statements/{sid}/notes", data={"note": "SECRET"}).status_code == 302
+    )
+    corrected = _post(officer, row, "commitments/c6/ward", ward=WARD_TO, reason="Run on site")
+    assert corrected.status_code == 302
+    _recommend(db_app, officer, row)
+    assert _post(senior, row, "actions", action="sign_off").status_code == 302
+    assert _post(officer, row, "actions", action="approve").status_code == 302
+    with db.session() as session:
+        (fix,) = session.scalars(select(WardCorrectionRow)).all()
+        assert [w["code"] for w in fix.from_wards] == [WARD_FROM]
+        lines = session.scalars(
+            select(PublicLineRow.ward_code).where(PublicLineRow.commitment_id == "c6")
+        ).all()
+        assert lines == [WARD_TO]
+        history = applicant_history(session, session.get(Statement, sid))  # type: ignore[arg-type]
+        assert [h.title for h in history] == [
+            "The council approved the statement",
+            "A senior officer signed off the recommendation",
+            "The planning officer sent a recommendation to a senior officer",
+            "A planning officer started reviewing your statement",
+            "You submitted version 1",
+            "You started the statement",
+        ]
+        assert all(h.message is None for h in history)

@@ -289,3 +289,36 @@ def test_unit_wording_by_hand() -> None:
     )
     assert format_share(0.37, "fte_years", "FTE-years") == "about 0.4 FTE-years"
     assert format_share(105_394.68, "gbp", "£ spent") == "£105,395 spent"
+
+
+def test_a_borough_wide_plan_document_is_not_divided_between_wards(
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    make_statement: Callable[..., Statement],
+    islington_example: dict[str, Any],
+) -> None:
+    """Found: "0.05 plan document" on a ward page. One employment and skills plan for the
+    whole borough applies to every ward whole."""
+    data = dict(islington_example)
+    data["commitments"] = [
+        *islington_example["commitments"],
+        {
+            "id": "c7",
+            "measure": "employment_skills_plan",
+            "quantity": 1,
+            "unit": "document",
+            "where": {"borough": True},
+        },
+    ]
+    officer = make_user("officer", "islington")
+    staff = {
+        "start_review": officer,
+        "recommend": officer,
+        "sign_off": make_user("senior_officer", "islington"),
+        "approve": officer,
+    }
+    make_statement(make_user("applicant"), "islington", data, APPROVE, staff)
+    text = _text(client.get(f"/councils/islington/wards/{CALEDONIAN}").text)
+    assert "(whole borough, not divided) 1 plan document Whole applies to the whole borough" in text
+    assert "0.05" not in text
+    assert "3 borough-wide commitments" in text  # placements, local spend and the plan
