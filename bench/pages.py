@@ -129,6 +129,15 @@ def cases(app: Any, info: seed.SeedInfo, api_total: dict[str, int], cursor: str 
         Case("officer queue", "/officer/", who=f"officer:{council}"),
         Case("officer queue by status", "/officer/?status=under_review", who=f"officer:{council}"),
         Case("officer queue by ward", f"/officer/?ward={ward}", who=f"officer:{council}"),
+        # Case management (store/cases.py): by target date, overdue, and a search for one
+        # application by its reference (bench/seed.py references: BENCH/<COUNCIL>/<year>/<id>/FUL).
+        Case("officer queue by target date", "/officer/?sort=target", who=f"officer:{council}"),
+        Case("officer queue overdue", "/officer/?overdue=1&sort=target", who=f"officer:{council}"),
+        Case(
+            "officer queue search by reference",
+            f"/officer/?q=BENCH/{council.upper()}/2024/000123",
+            who=f"officer:{council}",
+        ),
         Case("API statements, first page", "/api/v1/statements", who=f"token:{council}"),
         Case(
             "API statements, deepest page number",

@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -102,27 +103,101 @@ class SmtpMailer:
         email.set_content(message.body)
         return email
 
-    def send(self, message: Message) -> str | None:
-        email = self.build(message)
+    def connect(self) -> smtplib.SMTP:
+        """An open, signed-in connection (raises OSError or SMTPException)."""
         context = ssl.create_default_context()
+        if self.use_ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
-            if self.use_ssl:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context
-                )
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with client:
-                if self.starttls:
-                    client.starttls(context=context)
-                if self.username:
-                    client.login(self.username, self.password or "")
-                refused = client.send_message(email)
+            if self.starttls:
+                client.starttls(context=context)
+            if self.username:
+                client.login(self.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send_on(self, client: smtplib.SMTP, message: Message) -> str:
+        email = self.build(message)
+        try:
+            refused = client.send_message(email)
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
         if refused:
             raise MailError(f"the server refused {', '.join(refused)}")
         return str(email["Message-ID"])
+
+    def send(self, message: Message) -> str | None:
+        try:
+            client = self.connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        try:
+            return self.send_on(client, message)
+        finally:
+            _quit(client)
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+class SmtpBatch:
+    """One SMTP connection for several messages (the emails of one event), opened on the
+    first send. If the server cannot be reached, the rest of the batch fails at once with
+    the same reason instead of waiting out the timeout again for each message."""
+
+    transport = "smtp"
+
+    def __init__(self, mailer: SmtpMailer) -> None:
+        self.mailer = mailer
+        self.client: smtplib.SMTP | None = None
+        self.unreachable: str | None = None
+
+    def describe(self) -> str:
+        return self.mailer.describe()
+
+    def send(self, message: Message) -> str | None:
+        if self.unreachable is not None:
+            raise MailError(self.unreachable)
+        if self.client is None:
+            try:
+                self.client = self.mailer.connect()
+            except (OSError, smtplib.SMTPException) as exc:
+                self.unreachable = f"{type(exc).__name__}: {exc}"[:500]
+                raise MailError(self.unreachable) from exc
+        try:
+            return self.mailer.send_on(self.client, message)
+        except MailError:
+            # The connection may be unusable now: the next message opens a new one.
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            _quit(self.client)
+            self.client = None
+
+
+@contextmanager
+def batch(mailer: Mailer | None) -> Iterator[Mailer | None]:
+    """`mailer`, sharing one connection across the sends made inside (SMTP only)."""
+    if not isinstance(mailer, SmtpMailer):
+        yield mailer
+        return
+    shared = SmtpBatch(mailer)
+    try:
+        yield shared
+    finally:
+        shared.close()
 
 
 class NotifyMailer:

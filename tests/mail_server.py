@@ -24,8 +24,17 @@ class MailServer:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.connections = 0
         self._lock = threading.Lock()
         self.url = ""
+
+    async def handle_EHLO(
+        self, _server: Any, session: Any, _envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        with self._lock:
+            self.connections += 1  # every client greets once per connection
+        return responses
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -48,6 +57,7 @@ class MailServer:
         with self._lock:
             self.messages.clear()
             self.envelopes.clear()
+            self.connections = 0
 
 
 def body(message: EmailMessage) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planning_sv.core.figures import format_date
 from planning_sv.core.workflow import Role
-from planning_sv.mail import Mailer, Message, log_skipped, send_and_log
+from planning_sv.mail import Mailer, Message, batch, log_skipped, send_and_log
 from planning_sv.store.models import AuditEvent, Base, Statement, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -186,8 +186,8 @@ def _deliver_after_commit(session: Session) -> None:
     if not outbox or context is None:
         return
     # The committed session cannot run SQL inside this hook: the log goes through its own.
-    with Session(bind=session.get_bind()) as log_session:
-        deliver(log_session, context.mailer, outbox)
+    with Session(bind=session.get_bind()) as log_session, batch(context.mailer) as mailer:
+        deliver(log_session, mailer, outbox)
 
 
 def deliver(session: Session, mailer: Mailer | None, outbox: Iterable[Outgoing]) -> int:

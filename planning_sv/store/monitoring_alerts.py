@@ -10,6 +10,7 @@ text (references, descriptions) is data, never a template.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -49,6 +50,12 @@ class MonitorRun:
     changes: list[StatusChange]
     outgoing: int  # alerts due (each once, by dedupe key)
     sent: int  # sent by this run
+
+
+def _key(base: str, to: str) -> str:
+    """One dedupe key per alert and recipient; the address as a short hash keeps the key
+    within the mail log's 200 characters whatever the address."""
+    return base + ":" + hashlib.sha256(to.strip().lower().encode()).hexdigest()[:16]
 
 
 def _scheme_name(statement: Statement) -> str:
@@ -107,7 +114,7 @@ def _obligation_message(
             "Report delivery, with evidence, on the scheme's obligations page.",
         ]
     )
-    key = alert.dedupe_key + ":" + to
+    key = _key(alert.dedupe_key, to)
     return Message(
         to=to, subject=subject, body=body, kind="monitoring-" + alert.kind, dedupe_key=key
     )
@@ -143,7 +150,7 @@ def report_messages(session: Session, report: DeliveryReport) -> list[Outgoing]:
                 subject="Delivery report to verify: " + name,
                 body=body,
                 kind="monitoring-report-received",
-                dedupe_key=alert.dedupe_key + ":" + to,
+                dedupe_key=_key(alert.dedupe_key, to),
             ),
             statement.council,
             statement.id,

@@ -596,6 +596,13 @@ def reset_password(
     user.password_hash = hash_password(new)
     end_sessions(user)
     revoke_tokens(session, user)
+    # Whoever used the link reads the account's mail: the sign-in lock an attacker may have
+    # set on the address by failing on purpose need not keep its owner out.
+    session.execute(
+        delete(SignInThrottle)
+        .where(SignInThrottle.email_hash == _email_hash(user.email))
+        .execution_options(synchronize_session=False)
+    )
     # The link came to this address, so it is confirmed too.
     if user.email_verified_at is None:
         user.email_verified_at = now or utcnow()

@@ -124,6 +124,25 @@ def _case_page(
     ), (400 if problems else 200)
 
 
+@bp.app_context_processor
+def _case_helpers() -> dict[str, Any]:
+    """`case_info(statement)` for the small case summary other officer pages include
+    (templates/officer/_case_summary.html)."""
+
+    def case_info(statement: Statement) -> dict[str, Any]:
+        now = today()
+        target = statement.target_date
+        return {
+            "holder": statement.assigned_officer,
+            "target": target,
+            "overdue": core.is_overdue(target, statement.status, now),
+            "days_left": core.days_left(target, now) if target else None,
+            "open": core.is_open(statement.status),
+        }
+
+    return {"case_info": case_info}
+
+
 @bp.get("/statements/<int:statement_id>/case")
 @allow(*STAFF_ROLES)
 def case(statement_id: int) -> ResponseReturnValue:
@@ -154,7 +173,10 @@ def assign(statement_id: int) -> ResponseReturnValue:
     if len(reason) > core.MAX_REASON:
         problem = Problem("reason", f"The note must be {core.MAX_REASON:,} characters or fewer")
         return _case_page(statement, problems=[problem], typed=typed)
-    if not can_assign(actor, statement, officer.id if officer is not None else None):
+    wanted = officer.id if officer is not None else None
+    if wanted == statement.assigned_officer_id:
+        return redirect(url_for(".case", statement_id=statement.id))  # nothing to change
+    if not can_assign(actor, statement, wanted):
         abort(403)
     try:
         changed = repo.assign(session, statement, officer, actor, reason=reason or None)

@@ -215,3 +215,16 @@ def test_collaboration_journey(
     for path in (f"/statements/{sid}", f"/statements/{sid}/conversation"):
         response = rival.goto(f"{base}{path}")
         assert response is not None and response.status == 404, path
+
+    # --- the new pages pass the same accessibility checks as every other page ----------------
+    from tests.e2e.test_accessibility import _check
+
+    problems = []
+    for page, path in (
+        (colleague, f"/statements/{sid}/conversation"),
+        (colleague, "/organisation"),
+        (officer, f"/statements/{sid}/conversation"),
+        (rival, "/organisation"),
+    ):
+        problems += _check(page, base, path, 375)
+    assert problems == []

@@ -157,6 +157,9 @@ def test_password_reset_link_works_once_and_ends_sessions_and_api_tokens(
     elsewhere, _ = _sign_in(mail_app, user.email)
     with mail_app.extensions["planning_sv.db"].session() as session:
         _token, api_token = create_token(session, session.get(User, user.id))
+    # Someone locks the address by failing on purpose (5 failures: locked for a minute).
+    statuses = [_sign_in(mail_app, user.email, "wrong-guess-000")[1] for _ in range(5)]
+    assert statuses == [400, 400, 400, 400, 429]
     client = mail_app.test_client()
     assert client.get("/sign-in").text.count('href="/forgot-password"') == 1
 
@@ -175,8 +178,9 @@ def test_password_reset_link_works_once_and_ends_sessions_and_api_tokens(
     done = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"].endswith("/sign-in")
 
-    assert _sign_in(mail_app, user.email)[1] == 400  # the old password no longer works
+    # The reset lifted the lock: the new password signs in at once, the old one fails.
     assert _sign_in(mail_app, user.email, NEW_PASSWORD)[1] == 302
+    assert _sign_in(mail_app, user.email)[1] == 400
     # Every other session ended; API tokens revoked; the owner is told.
     assert elsewhere.get("/account").status_code == 302
     api = mail_app.test_client()

@@ -533,3 +533,40 @@ def _docx() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
+
+
+def test_membership_rules_in_sql_on_each_database(db_app: Flask) -> None:
+    """The SQL twin of the page rule (store/statements.py visible_filter / visible_parts),
+    on SQLite and PostgreSQL: members see the organisation's statements, a leaver does not,
+    an owner-only statement stays its owner's."""
+    from planning_sv.store.users import create_user
+    from tests.conftest import load_example
+
+    with _db(db_app) as session:
+        boss = create_user(session, "boss@firm.example", "correct-horse-battery")
+        ana = create_user(session, "ana@firm.example", "correct-horse-battery")
+        solo = create_user(session, "solo@else.example", "correct-horse-battery")
+        old = statements_repo.create_statement(
+            session, solo, "islington", load_example("islington")
+        )
+        firm = repo.create_organisation(session, boss, "Firm Ltd")
+        _, token = repo.invite(session, boss, firm.id, ana.email)
+        repo.accept_invite(session, ana, token)
+        shared = statements_repo.create_statement(
+            session, ana, "islington", load_example("islington")
+        )
+        session.commit()
+
+        def seen(user: User) -> set[int]:
+            rows, total = statements_repo.list_visible(session, user)
+            assert total == len(rows)
+            return {s.id for s in rows}
+
+        assert (shared.organisation_id, old.organisation_id) == (firm.id, None)
+        assert seen(boss) == {shared.id}
+        assert seen(ana) == {shared.id}
+        assert seen(solo) == {old.id}
+        repo.remove_member(session, boss, firm.id, ana.id)
+        session.commit()
+        assert seen(ana) == set()
+        assert seen(boss) == {shared.id}

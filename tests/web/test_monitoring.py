@@ -155,6 +155,9 @@ def test_amended_quantity_needs_a_reason(
     staff = {"start_review": officer, "recommend": officer, "sign_off": senior, "approve": officer}
     statement = make_statement(owner, "islington", None, APPROVE, staff)
     client = login_as(user=officer)
+    listed = client.get("/monitoring/").text
+    awaiting = listed.split('data-testid="awaiting"')[1].split("</ul>")[0]
+    assert f"/monitoring/statements/{statement.id}/agreement" in awaiting
     page = client.get(f"/monitoring/statements/{statement.id}/agreement")
     number = re.search(r'value="8" ?[^>]*>|name="quantity-(\d+)" value="8"', page.text)
     assert number is not None
@@ -169,6 +172,9 @@ def test_amended_quantity_needs_a_reason(
         client, statement.id, **{f"quantity-{n}": "6", f"reason-{n}": "phase 2 dropped"}
     )
     assert done.status_code == 302
+    listed = client.get("/monitoring/").text
+    assert 'data-testid="awaiting"' not in listed
+    assert f'/monitoring/statements/{statement.id}"' in listed
     secured = _obligations(app, statement.id)["apprenticeship"]
     assert (secured.quantity, secured.offered_quantity, secured.change_reason) == (
         6.0,
@@ -559,3 +565,83 @@ def test_user_text_is_shown_as_data(app: Flask, scheme: dict[str, Any]) -> None:
     assert str(escape(HOSTILE)) in page
     assert "X49X" not in page and "<script>alert(1)" not in page
     assert "a-7-7-.pdf" in page  # the stored name keeps safe characters only
+
+
+def test_waiver_needs_a_reason_and_closes_the_obligation(
+    app: Flask, scheme: dict[str, Any]
+) -> None:
+    sid, officer = scheme["sid"], scheme["officer_client"]
+    target = _obligations(app, sid)["volunteering"]
+    url = f"/monitoring/statements/{sid}/obligations/{target.id}/waive"
+    refused = officer.post(url, data={"reason": " "})
+    assert refused.status_code == 400
+    assert _problems(refused.text) == ["reason: give the reason for waiving the obligation"]
+    assert officer.post(url, data={"reason": "delivered by the council instead"}).status_code == 302
+    with app.extensions["planning_sv.db"].session() as session:
+        waived = session.get(repo.Obligation, target.id)
+        assert waived is not None
+        assert (waived.status, waived.waived_reason) == (
+            "waived",
+            "delivered by the council instead",
+        )
+    # Waived: no more reports on it, and a second waiver is refused.
+    assert _report(scheme["owner_client"], sid, target.id).status_code == 400
+    assert officer.post(url, data={"reason": "again"}).status_code == 400
+
+
+def test_contribution_with_index_and_spend_by(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_statement: Callable[..., Statement],
+    login_as: Callable[..., FlaskClient],
+    islington_example: dict[str, Any],
+) -> None:
+    """A financial contribution: paid, not reported; its uprating index and spend-by period
+    are kept, and the spend-by date runs from its first receipt."""
+    islington_example["commitments"].append(
+        {
+            "id": "c9",
+            "measure": "employment_training_contribution",
+            "quantity": 45000,
+            "unit": "gbp",
+            "where": {"borough": True},
+        }
+    )
+    owner = make_user("applicant")
+    officer = make_user("officer", "islington")
+    senior = make_user("senior_officer", "islington")
+    staff = {"start_review": officer, "recommend": officer, "sign_off": senior, "approve": officer}
+    statement = make_statement(owner, "islington", islington_example, APPROVE, staff)
+    client = login_as(user=officer)
+    page = client.get(f"/monitoring/statements/{statement.id}/agreement").text
+    n = re.search(r'name="index-(\d+)"', page)
+    assert n is not None  # only payments offer an index and a spend-by period
+    number = n.group(1)
+    response = _record_agreement(
+        client,
+        statement.id,
+        **{f"index-{number}": "BCIS All-in TPI", f"spend_months-{number}": "60"},
+    )
+    assert response.status_code == 302, _problems(response.text)
+    contribution = _obligations(app, statement.id)["employment_training_contribution"]
+    assert (contribution.is_money, contribution.trigger_kind, contribution.due_amount) == (
+        True,
+        "commencement",
+        0,
+    )
+    assert (contribution.uprating_index, contribution.spend_within_months) == (
+        "BCIS All-in TPI",
+        60,
+    )
+    url = f"/monitoring/statements/{statement.id}/obligations/{contribution.id}/transactions"
+    assert (
+        client.post(
+            url, data={"kind": "received", "amount": "45000", "on_date": "2026-04-01"}
+        ).status_code
+        == 302
+    )
+    shown = client.get(f"/monitoring/statements/{statement.id}").text
+    row = shown.split(f'data-obligation="{contribution.id}"')[1].split("</tr>")[0]
+    assert "spend by 2031-04-01" in row  # 1 April 2026 + 60 months
+    assert "Uprated by BCIS All-in TPI" in row
+    assert "£45,000 / £45,000" in row

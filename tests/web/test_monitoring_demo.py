@@ -63,3 +63,21 @@ def test_demo_has_every_status_and_monitor_run_is_idempotent(
     assert "0 status change(s)" in second
     assert "0 email(s) sent" in second
     database.dispose()
+
+
+def test_monitor_run_refuses_bad_options(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    runner = CliRunner()
+    env = {"DATABASE_URL": sqlite_url}
+    bad_day = runner.invoke(cli, ["monitor", "run", "--today", "2026-13-01"], env=env)
+    assert bad_day.exit_code == 2
+    assert "error: --today: '2026-13-01' is not a date (YYYY-MM-DD)" in bad_day.output
+    nowhere = runner.invoke(cli, ["monitor", "run", "--council", "atlantis"], env=env)
+    assert nowhere.exit_code == 2
+    assert "error: --council: unknown council 'atlantis'" in nowhere.output
+    # An empty installation: nothing to change, nothing to send.
+    empty = runner.invoke(cli, ["monitor", "run", "--today", "2026-04-01"], env=env)
+    assert empty.exit_code == 0
+    assert "monitor run 2026-04-01: 0 status change(s), 0 alert(s) due, 0 email(s) sent" in (
+        empty.output
+    )

@@ -236,10 +236,12 @@ def test_review_page_shows_rules_commitments_and_map(
     page = client.get(f"/officer/statements/{submitted.id}")
     assert page.status_code == 200
     html = page.text
-    # The 5 Islington rules in force today (the three 2016 S106 rules ended 2025-04-29):
-    # the loop below must not run over an empty list.
+    # The 7 Islington rules in force today (the three 2016 S106 rules ended 2025-04-29; B4
+    # in three areas): the loop below must not run over an empty list.
     assert [r["id"] for r in _rules(app, submitted)] == [
         "ISL-B4-AFFORDABLE-WORKSPACE",
+        "ISL-B4-AFFORDABLE-WORKSPACE-LSIS",
+        "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS",
         "ISL-S106-CONSTRUCTION-PLACEMENTS",
         "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION",
         "ISL-S106-LOCAL-PROCUREMENT",
@@ -256,10 +258,12 @@ def test_review_page_shows_rules_commitments_and_map(
     assert page.headers["Content-Security-Policy"]
     assert "No verdict yet" in html
     rules = _rules(app, submitted)
-    assert f"{len(rules)} of {len(rules)} rules have no verdict from you" in html
-    assert "5 of 5 rules have no verdict from you" in html
-    assert 'data-action="start_review"' in html
-    assert 'data-action="sign_off"' not in html  # not for an officer, not in this state
+    assert f"0 of {len(rules)} rules reviewed." in html
+    # The decisions are on their own page, linked from the top of the review page.
+    decision = client.get(f"/officer/statements/{submitted.id}/decision").text
+    assert f"{len(rules)} of {len(rules)} rules have no verdict from you" in decision
+    assert 'data-action="start_review"' in decision
+    assert 'data-action="sign_off"' not in decision  # not for an officer, not in this state
     assert client.get(f"/officer/statements/{submitted.id}?version=9").status_code == 404
 
 

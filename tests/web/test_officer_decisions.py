@@ -22,17 +22,20 @@ from planning_sv.store.models import AuditEvent, Statement, User
 
 Make = Callable[..., Any]
 
-# The Islington example's rules in force and the engine's result on each (its workspace
-# meets B4; placements and the training contribution fall short; procurement and the
-# skills plan lack evidence), in assessment order.
+# The Islington example's rules in force and the engine's result on each (its town-centre
+# site's workspace meets B4, whose CAZ and LSIS variants do not apply there; placements and
+# the training contribution fall short; procurement and the skills plan lack evidence), in
+# assessment order.
 ENGINE = {
-    "ISL-B4-AFFORDABLE-WORKSPACE": "pass",
+    "ISL-B4-AFFORDABLE-WORKSPACE": "not_applicable",
+    "ISL-B4-AFFORDABLE-WORKSPACE-LSIS": "not_applicable",
+    "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS": "pass",
     "ISL-S106-CONSTRUCTION-PLACEMENTS": "fail",
     "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION": "fail",
     "ISL-S106-LOCAL-PROCUREMENT": "needs_evidence",
     "ISL-LP21-E11-SKILLS-EMPLOYMENT": "needs_evidence",
 }
-WORKSPACE, PLACEMENTS, CONTRIBUTION, PROCUREMENT, SKILLS = ENGINE
+B4_CAZ, B4_LSIS, WORKSPACE, PLACEMENTS, CONTRIBUTION, PROCUREMENT, SKILLS = ENGINE
 
 
 @pytest.fixture
@@ -144,8 +147,9 @@ def test_recommend_without_verdicts_is_refused_naming_the_rules(
     refused = _act(officer, submitted, "recommend", note="Looks fine")
     assert refused.status_code == 400
     assert (
-        "Recommend needs your verdict on every rule: 5 rules have none on this version "
-        "(ISL-B4-AFFORDABLE-WORKSPACE, ISL-S106-CONSTRUCTION-PLACEMENTS, "
+        "Recommend needs your verdict on every rule: 7 rules have none on this version "
+        "(ISL-B4-AFFORDABLE-WORKSPACE, ISL-B4-AFFORDABLE-WORKSPACE-LSIS, "
+        "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS, ISL-S106-CONSTRUCTION-PLACEMENTS, "
         "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION, ISL-S106-LOCAL-PROCUREMENT, "
         "ISL-LP21-E11-SKILLS-EMPLOYMENT)."
     ) in refused.text
@@ -155,7 +159,7 @@ def test_recommend_without_verdicts_is_refused_naming_the_rules(
     assert _status(app, submitted) == "submitted"
     assert [e.action for e in _events(app, submitted)] == ["create", "submit"]
 
-    # With two verdicts saved, the three rules left are the ones named.
+    # With two verdicts saved, the five rules left are the ones named.
     saved = _save(
         officer,
         submitted,
@@ -166,7 +170,8 @@ def test_recommend_without_verdicts_is_refused_naming_the_rules(
     again = _act(officer, submitted, "recommend")
     assert again.status_code == 400
     assert (
-        "3 rules have none on this version (ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION, "
+        "5 rules have none on this version (ISL-B4-AFFORDABLE-WORKSPACE, "
+        "ISL-B4-AFFORDABLE-WORKSPACE-LSIS, ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION, "
         "ISL-S106-LOCAL-PROCUREMENT, ISL-LP21-E11-SKILLS-EMPLOYMENT)."
     ) in again.text
     assert _status(app, submitted) == "under_review"  # from the verdict save, not recommend
@@ -188,7 +193,7 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
     )
     assert saved.status_code == 302
     page = officer.get(f"/officer/statements/{submitted.id}/decision").text
-    assert "3 of 5 rules have no verdict from you on version 1" in page
+    assert "5 of 7 rules have no verdict from you on version 1" in page
 
     _acknowledge_all(officer, submitted)
     done = _act(officer, submitted, "recommend", accept_engine="yes", note="Compliant")
@@ -196,6 +201,8 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
     assert _status(app, submitted) == "recommended"
     (recommend,) = [e for e in _events(app, submitted) if e.action == "recommend"]
     assert recommend.details["accepted_engine_results"] == {
+        B4_CAZ: "not_applicable",
+        B4_LSIS: "not_applicable",
         CONTRIBUTION: "fail",
         PROCUREMENT: "needs_evidence",
         SKILLS: "needs_evidence",
@@ -206,7 +213,9 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
 
     audit = officer.get(f"/officer/statements/{submitted.id}/audit").text
     assert (
-        "results accepted without a verdict: ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION (fail), "
+        "results accepted without a verdict: ISL-B4-AFFORDABLE-WORKSPACE (not applicable), "
+        "ISL-B4-AFFORDABLE-WORKSPACE-LSIS (not applicable), "
+        "ISL-S106-EMPLOYMENT-TRAINING-CONTRIBUTION (fail), "
         "ISL-S106-LOCAL-PROCUREMENT (needs evidence), ISL-LP21-E11-SKILLS-EMPLOYMENT "
         "(needs evidence)"
     ) in audit
@@ -215,6 +224,8 @@ def test_recommend_with_the_confirmation_is_audited_with_the_rule_ids(
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     accepted = "Not reviewed (engine result accepted at recommendation)"
     assert _officer_column(html) == {
+        B4_CAZ: accepted,
+        B4_LSIS: accepted,
         WORKSPACE: "Met",
         PLACEMENTS: "Partly met (overridden)",
         CONTRIBUTION: accepted,
@@ -268,13 +279,15 @@ def test_committee_table_says_not_reviewed_where_there_is_no_verdict(
     assert saved.status_code == 302
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     assert _officer_column(html) == {
+        B4_CAZ: "Not reviewed",
+        B4_LSIS: "Not reviewed",
         WORKSPACE: "Not reviewed",
         PLACEMENTS: "Met (overridden)",
         CONTRIBUTION: "Not reviewed",
         PROCUREMENT: "Not reviewed",
         SKILLS: "Not reviewed",
     }
-    assert "4 of 5 rules not reviewed by an officer" in html
+    assert "6 of 7 rules not reviewed by an officer" in html
 
     document = Document(
         io.BytesIO(officer.get(f"/officer/statements/{submitted.id}/heads-of-terms.docx").data)
@@ -283,6 +296,8 @@ def test_committee_table_says_not_reviewed_where_there_is_no_verdict(
         row.cells[0].text.split("\n")[0]: row.cells[6].text for row in document.tables[0].rows[1:]
     }
     assert officer_cells == {
+        B4_CAZ: "Not reviewed",
+        B4_LSIS: "Not reviewed",
         WORKSPACE: "Not reviewed",
         PLACEMENTS: "Met (overridden)",
         CONTRIBUTION: "Not reviewed",
@@ -335,9 +350,9 @@ def test_verdicts_are_carried_forward_to_version_2_and_count_once_saved(
     contribution = _section(html, CONTRIBUTION)
     assert "Carried forward" not in contribution
     assert "checked" not in contribution  # nothing to pre-fill
-    assert "0 of 5 rules reviewed" in html
+    assert "0 of 7 rules reviewed" in html
     decision_page = officer.get(f"/officer/statements/{submitted.id}/decision").text
-    assert "5 of 5 rules have no verdict from you on version 2" in decision_page
+    assert "7 of 7 rules have no verdict from you on version 2" in decision_page
 
     # Not counted until saved: Recommend says so.
     refused = _act(officer, submitted, "recommend")
@@ -373,9 +388,11 @@ def test_verdicts_are_carried_forward_to_version_2_and_count_once_saved(
     }
     html = officer.get(f"/officer/statements/{submitted.id}").text
     assert "Pre-filled below" not in html
-    assert "2 of 5 rules reviewed" in html
+    assert "2 of 7 rules reviewed" in html
     html = officer.get(f"/officer/statements/{submitted.id}/heads-of-terms").text
     assert _officer_column(html) == {
+        B4_CAZ: "Not reviewed",
+        B4_LSIS: "Not reviewed",
         WORKSPACE: "Met",
         PLACEMENTS: "Partly met (overridden)",
         CONTRIBUTION: "Not reviewed",

@@ -349,14 +349,19 @@ def test_ward_page_lists_schemes_with_their_approval_dates(
         f"PUB/2 Hillrise site {today.day} {today:%B %Y} £0",
         "PUB/3 Holloway Road (example site) Site in this ward 9 September 2024 £0",
     ]
-    assert "(3 commitments)" in html  # PUB/1 c2, PUB/2 c2, PUB/3 c1
-    counts = re.search(r'data-schemes="(\d+)" data-sited="(\d+)" data-shared="(\d+)"', html)
-    assert counts and counts.groups() == ("3", "2", "0")
+    # Issue 12: located (PUB/1 c2, PUB/2 c2) apart from the borough-wide share (PUB/3 c1).
+    assert "2 approved schemes are sited in Holloway." in html
+    assert "2 commitments are located in the ward, worth £19,968 of social value." in html
+    assert "a share of 1 borough-wide commitment from 1 scheme (not valued in pounds)" in html
+    counts = re.search(
+        r'data-schemes="(\d+)" data-sited="(\d+)" data-placed="(\d+)" data-shared="(\d+)"', html
+    )
+    assert counts and counts.groups() == ("3", "2", "1", "0")
     for hidden in ("SUB/4", "WDN/5", "DRF/6"):
         assert hidden not in html
     # Tollington: PUB/3 only by its share of whole-borough work placements.
     html = client.get(f"/councils/islington/wards/{TOLLINGTON}").text
-    assert "PUB/3" in html and "a share of whole-borough commitments" in html
+    assert "PUB/3" in html and "a share of borough-wide commitments only" in html
 
 
 def test_year_filter_uses_the_approval_date(client: FlaskClient, fixture_ids: Any) -> None:
@@ -479,8 +484,8 @@ def test_ward_page_lists_schemes_a_page_at_a_time(
     assert "Schemes 3 to 3 of 3" in second and "PUB/3" in second and "PUB/1" not in second
     # The ward's figures are the whole ward's on every page: 3 schemes, 3 commitments.
     for html in (first, second):
-        assert "3 approved schemes have promised £19,968" in html
-        assert "(3 commitments)" in html
+        assert "2 approved schemes are sited in Holloway." in html
+        assert "2 commitments are located in the ward, worth £19,968" in html
     assert f"/councils/islington/wards/{HOLLOWAY}?page=2" in first
     assert client.get(f"/councils/islington/wards/{HOLLOWAY}?page=3").status_code == 404
     bad = client.get(f"/councils/islington/wards/{HOLLOWAY}?page=two")

@@ -61,6 +61,10 @@ BLUEPRINT_ROLES = {
     "monitoring": {"officer", "senior_officer"},
     # Collaboration (issue 15): a statement's conversation and evidence, both sides.
     "collaboration": {"applicant", "officer", "senior_officer"},
+    # Case management (issue 15): assignment and target dates are the council's staff's.
+    "cases": {"officer", "senior_officer"},
+    # Open Digital Planning import (issue 15): starting a statement is the applicant's.
+    "odp": {"applicant"},
 }
 # URLs the main pass fills with Islington's officer (user_id) and council (council): an
 # admin of another council is allowed by role but must not reach them.
@@ -118,6 +122,8 @@ EXCEPTIONS = {
     "collaboration.accept": {"applicant"},
     "collaboration.upload": {"applicant"},
     "collaboration.decide": {"officer", "senior_officer"},
+    # Who holds what across the council (issue 15): senior officers only.
+    "cases.team": {"senior_officer"},
 }
 
 
@@ -477,6 +483,9 @@ DRAFT_AUDIENCE.update(
         "collaboration.decide": "officer",
     }
 )
+# Case management (issue 15) on a private draft: staff routes, so as the officer pages
+# (a draft is no case: 404 for the council's own staff too).
+DRAFT_EXPECTED["cases"] = DRAFT_EXPECTED["officer"]
 DRAFT_AUDIENCE.update(
     {
         "monitoring.scheme": "monitoring_shared",
