@@ -99,6 +99,34 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        dt.date(2000, number, 1).strftime("%B").lower(),
+        dt.date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as people type it: 2026-03-31, 31/3/2026, 31 3 2026 or 31 March 2026; None
+    when it is not a date on the calendar (31 February, month 13, two-digit years)."""
+    raw = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return dt.date.fromisoformat(raw)
+        parts = re.split(r"[\s/.-]+", raw)
+        if len(parts) != 3 or not (parts[0].isdigit() and parts[2].isdigit()):
+            return None
+        month = int(parts[1]) if parts[1].isdigit() else _MONTHS.get(parts[1].lower())
+        if month is None or len(parts[2]) != 4:
+            return None
+        return dt.date(int(parts[2]), month, int(parts[0]))
+    except ValueError:
+        return None
+
+
 def format_date(value: dt.date | dt.datetime | str | None, *, time: bool = False) -> str:
     """'29 November 2026' (GOV.UK style: no leading zero, month in full); with `time`,
     '29 November 2026 at 2:05pm'. ISO strings are read; None or an unreadable string is

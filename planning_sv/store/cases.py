@@ -29,7 +29,9 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
@@ -239,22 +241,54 @@ def refresh_terms(session: Session, statement: Statement, data: dict[str, Any] |
         )
 
 
-def search_condition(council: str, query: str) -> Any | None:
-    """SQL: the statement matches every term of `query` as a prefix of one of its terms
-    (one index range per term, read once each: IN, not a correlated EXISTS). None when the
-    query has no terms."""
+# How far the selectivity probe counts a term's matches: enough to rank common words
+# ("london", "ful") after rare ones (a reference number) without reading them all.
+PROBE_CAP = 2000
+
+
+def _term_range(council: str, term: str) -> Any:
+    low, high = core.prefix_bounds(term)
+    return and_(SearchTerm.council == council, SearchTerm.term >= low, SearchTerm.term < high)
+
+
+def search_condition(session: Session, council: str, query: str) -> Any | None:
+    """SQL: the statement matches every term of `query` as a prefix of one of its terms.
+    None when the query has no terms.
+
+    The rarest term selects the candidates (IN: its statements read once from the index);
+    each other term is checked per candidate (EXISTS on the (statement_id, term) key). With
+    several terms, which is rarest is found first by one query counting each term's matches
+    up to PROBE_CAP, so "BENCH/SALFORD/2024/000123" is looked up by "000123", not by
+    "salford" (every statement of the council)."""
     terms = core.query_terms(query)
     if not terms:
         return None
-    conditions = []
-    for term in terms:
+    if len(terms) > 1:
+        probes = [
+            select(literal(i).label("i"), func.count().label("n")).select_from(
+                select(SearchTerm.statement_id)
+                .where(_term_range(council, term))
+                .limit(PROBE_CAP)
+                .subquery()
+            )
+            for i, term in enumerate(terms)
+        ]
+        matches = {int(i): int(n) for i, n in session.execute(union_all(*probes)).all()}
+        terms = sorted(terms, key=lambda t: (matches.get(terms.index(t), 0), terms.index(t)))
+    rarest, *others = terms
+    conditions = [
+        Statement.id.in_(select(SearchTerm.statement_id).where(_term_range(council, rarest)))
+    ]
+    for term in others:
         low, high = core.prefix_bounds(term)
         conditions.append(
-            Statement.id.in_(
-                select(SearchTerm.statement_id).where(
-                    SearchTerm.council == council, SearchTerm.term >= low, SearchTerm.term < high
-                )
+            select(SearchTerm.statement_id)
+            .where(
+                SearchTerm.statement_id == Statement.id,
+                SearchTerm.term >= low,
+                SearchTerm.term < high,
             )
+            .exists()
         )
     return and_(*conditions)
 

@@ -466,7 +466,8 @@ def post_message(
     rule_id: str | None = None,
 ) -> StatementMessage:
     """Add to the conversation. Officers write requests (general or on a rule); the
-    applicant side replies. A reply emails the officer(s) (store/mail.notify "reply")."""
+    applicant side replies. A reply emails the officer(s) (store/mail.notify "reply"); a
+    request emails the applicant side ("changes_requested", with the request as message)."""
     from planning_sv.store import mail
 
     side = OFFICER_SIDE if is_staff_of(actor, statement) else APPLICANT_SIDE
@@ -495,7 +496,18 @@ def post_message(
     session.add(row)
     session.flush()
     if side == APPLICANT_SIDE and statement.latest_version is not None:
-        mail.notify(session, statement, "reply", actor, note=text)
+        mail.notify(session, statement, "reply", actor, note=text, dedupe_key=f"message:{row.id}")
+    elif side == OFFICER_SIDE:
+        # An officer's request is what the applicant side must act on: the same email (and
+        # the same preference) as a request for changes, with the request as its message.
+        mail.notify(
+            session,
+            statement,
+            "changes_requested",
+            actor,
+            note=text,
+            dedupe_key=f"message:{row.id}",
+        )
     return row
 
 

@@ -247,6 +247,10 @@ def _applicants(session: Session, statement: Statement) -> list[User]:
     """The statement's applicant side: its owner and its organisation's current members."""
     from planning_sv.store.collaboration import statement_members
 
+    if statement.organisation_id is not None:
+        # An organisation's statement: its current members only (web/authz.py
+        # is_applicant_side), so a member who left, the author included, is not written to.
+        return statement_members(session, statement)
     return [statement.owner, *statement_members(session, statement)]
 
 

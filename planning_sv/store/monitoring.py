@@ -1190,7 +1190,10 @@ def check_reports(
     """Check and place every report (`items`: (path prefix, fields)); all or nothing: raise
     InputInvalid with every problem of every item, or return them all ready to store."""
     from planning_sv.core.monitoring import check_report
+    from planning_sv.core.statement import quantity_problem
+    from planning_sv.store.assessments import assessor_of
 
+    measures = assessor_of(session).measures
     problems: list[Problem] = []
     ready: list[NewReport] = []
     for prefix, data in items:
@@ -1202,6 +1205,12 @@ def check_reports(
             found += wrong
         wards: list[dict[str, Any]] = []
         if obligation is not None and checked is not None:
+            # The same ceiling per unit as commitments (measures.yaml), one check for both.
+            ceiling = quantity_problem(
+                checked.quantity, measures.get(obligation.measure), obligation.unit
+            )
+            if ceiling:
+                found.append(Problem(f"{prefix}.quantity", ceiling))
             wards, bad_place = place_delivery(
                 session, statement.council, checked.where, obligation.wards, f"{prefix}.where"
             )

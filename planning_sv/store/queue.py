@@ -7,7 +7,10 @@ reference_key: store/models.py keeps them current with each submission) or the i
 so the hundredth page costs what the first does. A page is a fixed number of queries,
 whatever its length: the status counts (one grouped query), the rows with their owners
 (one), their site wards (one), the ward list (one) and, only with a filter the counts do not
-answer, the total (one).
+answer, the total (one); a search of several words also ranks them by how common they are
+(one: store/cases.py `search_condition`). The case columns (officer, target date) come with
+the rows (an outer join), and the overdue filter and target-date sort read the indexed
+`target_date` (store/cases.py).
 
 Filters arrive already checked (the web layer turns bad query parameters into messages);
 this module only builds the queries, which run unchanged on SQLite and PostgreSQL.
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from planning_sv.core.assessment import WardShareOut
@@ -55,7 +58,6 @@ class QueuePage:
     rows: list[Statement]  # owner and site_wards loaded: rendering issues no query
     total: int  # statements matching the filters, across all pages
     counts: dict[str, int]  # status -> statements of the council in it (filters ignored)
-    overdue: int  # open statements of the council past their target date (filters ignored)
     ward_options: list[tuple[str, str]]  # (code, name) of every ward a site is in, by name
     following: Cursor | None  # the next page's cursor, None on the last page
     preceding: Cursor | None  # the previous page's cursor, None on the first page
@@ -84,18 +86,12 @@ def council_queue(
     # submission) stays private to its applicant (web/authz.py `can_view`), in the rows and
     # in the counts alike.
     visible = [Statement.council == council, submitted_condition()]
-    # The status counts and, in the same grouped query, how many of each are overdue.
-    late = case((Statement.target_date < today, 1), else_=0)
-    counts: dict[str, int] = {}
-    overdue = 0
-    for status, count, status_late in session.execute(
-        select(Statement.status, func.count(), func.coalesce(func.sum(late), 0))
-        .where(*visible)
-        .group_by(Statement.status)
-    ).all():
-        counts[status] = count
-        if status in cases.OPEN_STATUSES:
-            overdue += int(status_late)
+    counts = {
+        status: count
+        for status, count in session.execute(
+            select(Statement.status, func.count()).where(*visible).group_by(Statement.status)
+        ).all()
+    }
     conditions = list(visible)
     narrowing = False  # a filter the status counts do not answer
     if filters.get("status"):
@@ -120,7 +116,7 @@ def council_queue(
             or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle))
         )
     if filters.get("q"):
-        found = cases.search_condition(council, filters["q"])
+        found = cases.search_condition(session, council, filters["q"])
         if found is not None:
             narrowing = True
             conditions.append(found)
@@ -177,7 +173,6 @@ def council_queue(
         rows=rows,
         total=total,
         counts=counts,
-        overdue=overdue,
         ward_options=ward_options(session, council),
         following=following,
         preceding=preceding,

@@ -6,6 +6,7 @@ self-check. Routes parse input and call `store.statements`; the domain decides v
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -27,10 +28,10 @@ from werkzeug.datastructures import FileStorage
 from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.commitments_csv import next_commitment_id, parse_commitments_csv
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import format_gbp, format_number
+from planning_sv.core.figures import format_date, format_gbp, format_number, parse_day
 from planning_sv.core.geo.postcodes import normalise_postcode
 from planning_sv.core.limits import load_json
-from planning_sv.core.statement import USE_CLASSES, json_field_path
+from planning_sv.core.statement import USE_CLASS_LABELS, USE_CLASSES, json_field_path
 from planning_sv.core.workflow import OPEN, Status
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
@@ -261,6 +262,11 @@ def development(statement_id: int) -> ResponseReturnValue:
                 "dwellings": current.get("dwellings"),
                 "build_cost_gbp": current.get("build_cost_gbp"),
                 "construction_months": current.get("construction_months"),
+                "dwellings_not_known": bool(current.get("dwellings_not_known")),
+                "site_area_ha": current.get("site_area_ha"),
+                "validation_date": format_date(draft["validation_date"])
+                if draft.get("validation_date")
+                else None,
                 **{
                     f"floorspace_{u}": current.get("floorspace_sqm", {}).get(u) for u in USE_CLASSES
                 },
@@ -268,7 +274,9 @@ def development(statement_id: int) -> ResponseReturnValue:
         )
     else:
         form = DevelopmentForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()  # resets every field's errors: read the date after
+    validated = _validation_date(form) if request.method == "POST" else None
+    if valid and not form.validation_date.errors:
         development = {
             "dwellings": form.dwellings.data or 0,
             "floorspace_sqm": {
@@ -280,11 +288,19 @@ def development(statement_id: int) -> ResponseReturnValue:
         }
         if form.construction_months.data is not None:
             development["construction_months"] = form.construction_months.data
+        if form.site_area_ha.data is not None:
+            development["site_area_ha"] = _number(form.site_area_ha.data)
+        if form.dwellings_not_known.data:
+            development["dwellings_not_known"] = True
         # Keep facts this form does not show (e.g. from an uploaded JSON statement).
-        for key in ("existing_floorspace_sqm", "site_area_ha"):
+        for key in ("existing_floorspace_sqm",):
             if key in current:
                 development[key] = current[key]
         draft["development"] = development
+        if validated is not None:
+            draft["validation_date"] = validated.isoformat()
+        else:
+            draft.pop("validation_date", None)
         if form.application_reference.data:
             draft["application_reference"] = form.application_reference.data.strip()
         else:
@@ -295,6 +311,28 @@ def development(statement_id: int) -> ResponseReturnValue:
     return render_template(
         "applicant/development.html", form=form, statement=statement, use_classes=USE_CLASSES
     ), 400 if form.errors else 200
+
+
+def _validation_date(form: DevelopmentForm) -> dt.date | None:
+    """The validation date as typed ('30 April 2025', '30/4/2025', '2025-04-30'), or None;
+    an unreadable or future date is an error on the field."""
+    text = (form.validation_date.data or "").strip()
+    if not text:
+        return None
+    day = parse_day(text)
+    if day is None:
+        form.validation_date.errors = [
+            *form.validation_date.errors,
+            "Validation date must be a real date, like 30 April 2025",
+        ]
+        return None
+    if day > dt.date.today():
+        form.validation_date.errors = [
+            *form.validation_date.errors,
+            "Validation date must be today or in the past",
+        ]
+        return None
+    return day
 
 
 # --- site ---------------------------------------------------------------------------------
@@ -847,7 +885,7 @@ def _summary_rows(statement: Statement, record: AssessmentRecord | None) -> dict
 
     def floorspace(uses: dict[str, Any]) -> list[str]:
         lines = [
-            f"{use.replace('_', ' ').capitalize()}: {format_number(area)} m²"
+            f"{USE_CLASS_LABELS.get(use, use)}: {format_number(area)} m²"
             for use, area in uses.items()
             if isinstance(area, (int, float))
         ]
@@ -884,6 +922,22 @@ def _summary_rows(statement: Statement, record: AssessmentRecord | None) -> dict
                 "existing floorspace",
             )
         )
+    if dev.get("dwellings_not_known"):
+        rows.append(
+            ("Number of homes known", ["No: an outline application"], development, "outline")
+        )
+    rows.append(
+        (
+            "Validation date",
+            [
+                format_date(draft["validation_date"])
+                if draft.get("validation_date")
+                else "Not given: the rules in force when you submit apply"
+            ],
+            development,
+            "validation date",
+        )
+    )
     if dev.get("site_area_ha") is not None:
         rows.append(
             (

@@ -366,6 +366,22 @@ class DevelopmentForm(FlaskForm):
             NumberRange(min=0, message="Build cost must be 0 or more"),
         ],
     )
+    dwellings_not_known = BooleanField(
+        "The number of homes is not known yet (an outline application)",
+        widget=GovCheckboxInput(),
+    )
+    site_area_ha = FiniteDecimalField(
+        "Site area in hectares (optional)",
+        widget=GovTextInput(),
+        noun="Site area",
+        example="1.5",
+        validators=[Optional(), NumberRange(min=0, message="Site area must be 0 or more")],
+    )
+    validation_date = StringField(
+        "Date the council validated the planning application (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=40)],
+    )
     construction_months = WholeNumberField(
         "Construction period in months (optional)",
         widget=GovTextInput(),

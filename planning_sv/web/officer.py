@@ -456,7 +456,6 @@ def queue() -> ResponseReturnValue:
         rows=found.rows,
         total=found.total,
         counts=found.counts,
-        overdue=found.overdue,
         today=today,
         statuses=QUEUE_STATUSES,
         filters=filters,

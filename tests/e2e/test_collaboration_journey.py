@@ -22,6 +22,13 @@ from tests.mail_server import MailServer, body, smtp_server  # noqa: F401
 PASSWORD = "correct-horse-battery-e2e"
 EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "islington_mixed_use.json"
 PROCUREMENT = "ISL-S106-LOCAL-PROCUREMENT"
+
+
+def _subject(message: object) -> str:
+    """The Subject as read (a long one arrives folded over two lines)."""
+    return " ".join(str(message["Subject"]).split())  # type: ignore[index]
+
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = pytest.mark.e2e
@@ -132,6 +139,7 @@ def test_collaboration_journey(
     )
 
     # --- the officer asks for the procurement strategy on that rule ---------------------------
+    smtp_server.clear()
     officer = _page(browser)
     _sign_in(officer, base, "olu@islington.example")
     officer.goto(f"{base}/officer/statements/{sid}")
@@ -147,6 +155,16 @@ def test_collaboration_journey(
     expect(officer.get_by_test_id("thread")).to_contain_text(
         "Please send your local procurement strategy."
     )
+
+    # The applicant side is emailed the request: both members of the organisation.
+    for member in ("dev@firm.example", "ana@firm.example"):
+        got = smtp_server.to(member)
+        assert len(got) == 1, member
+        assert _subject(got[0]) == (
+            "Changes requested to your social value statement: EXAMPLE/2026/0001/FUL"
+        )
+        assert "Please send your local procurement strategy." in body(got[0])
+    assert smtp_server.to("eve@rival.example") == []
 
     # --- the applicant replies in the thread and attaches the document ------------------------
     smtp_server.clear()
@@ -172,7 +190,7 @@ def test_collaboration_journey(
     )
     # The officer is emailed about the reply.
     got = smtp_server.to("olu@islington.example")
-    assert [m["Subject"] for m in got] == ["Reply from the applicant: EXAMPLE/2026/0001/FUL"]
+    assert [_subject(m) for m in got] == ["Reply from the applicant: EXAMPLE/2026/0001/FUL"]
     assert "Our strategy is attached." in body(got[0])
 
     # --- the officer accepts the evidence and the rule's verdict follows ----------------------

@@ -194,7 +194,10 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     # --- heads of terms: HTML and the DOCX download ----------------------------------------
     officer.goto(f"{base}/officer/statements/{sid}/heads-of-terms")
     assert len(seed["obligations"]) == 6  # the Islington example's c1..c6
-    assert officer.locator(".app-obligation").count() == len(seed["obligations"])
+    # One obligation per commitment, besides the monitoring fee (its own section).
+    assert officer.locator(".app-obligation[data-commitment-id]").count() == len(
+        seed["obligations"]
+    )
     with officer.expect_download() as info:
         officer.get_by_role("link", name="Download as a Word document (DOCX)").click()
     download = info.value

@@ -343,15 +343,15 @@ def test_overdue_from_the_day_after_the_target_date(
     _today(monkeypatch, dt.date(2026, 6, 1))
     on_the_day = ann.get("/officer/")
     assert "data-overdue" not in on_the_day.text
-    assert 'data-count="overdue"' not in on_the_day.text
     case_page = html.unescape(ann.get(f"/officer/statements/{statement_id}/case").text)
     assert "(0 days left)" in case_page and "case-overdue" not in case_page
     assert _ids(ann.get("/officer/?overdue=1").text) == []
 
     _today(monkeypatch, dt.date(2026, 6, 2))
     after = ann.get("/officer/")
-    assert "data-overdue" in after.text
-    assert '<span data-count="overdue">1</span>' in after.text
+    assert re.search(
+        rf'data-statement-id="{statement_id}".*?data-overdue>Overdue<', after.text, re.S
+    )
     case_page = html.unescape(ann.get(f"/officer/statements/{statement_id}/case").text)
     assert "Overdue by 1 day<" in case_page
     assert _ids(ann.get("/officer/?overdue=1").text) == [statement_id]
@@ -384,10 +384,12 @@ def counting(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-# The queue page: the signed-in user, the status counts (with overdue), the rows with their
-# owners and officers, their site wards, the ward list; a search adds the total (store/queue.py).
+# The queue page: the signed-in user, the status counts, the rows with their owners and
+# officers, their site wards, the ward list; a search adds the total, and a search of
+# several words the ranking of its words (store/queue.py, store/cases.py).
 QUEUE_QUERIES = 5
 QUEUE_SEARCH_QUERIES = 6
+QUEUE_SEARCH_WORDS_QUERIES = 7
 
 
 def test_the_queue_sorts_by_target_date_in_keyset_pages_with_fixed_queries(
@@ -431,6 +433,10 @@ def test_the_queue_sorts_by_target_date_in_keyset_pages_with_fixed_queries(
         found = ann.get("/officer/?q=p2026&sort=target")
     assert sorted(_ids(found.text)) == sorted(ids)
     assert len(sent) == QUEUE_SEARCH_QUERIES
+    with counting(db_app) as sent:
+        found = ann.get("/officer/?q=P2026/0003/FUL&sort=target")
+    assert _ids(found.text) == [ids[3]]
+    assert len(sent) == QUEUE_SEARCH_WORDS_QUERIES
 
 
 def test_search_finds_each_field(team: Team) -> None:

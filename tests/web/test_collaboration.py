@@ -28,6 +28,13 @@ from tests.mail_server import MailServer, body, smtp_server  # noqa: F401
 
 PROCUREMENT = "ISL-S106-LOCAL-PROCUREMENT"
 SKILLS = "ISL-LP21-E11-SKILLS-EMPLOYMENT"
+
+
+def _subject(message: object) -> str:
+    """The Subject as read (a long one arrives folded over two lines)."""
+    return " ".join(str(message["Subject"]).split())  # type: ignore[index]
+
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 Factory = Callable[..., User]
@@ -248,7 +255,7 @@ def test_internal_notes_are_never_shown_to_the_applicant(
         ]
 
 
-def test_a_reply_without_resubmitting_emails_the_officers(
+def test_a_request_emails_the_applicant_and_a_reply_the_officers(
     sqlite_url: str,
     instance_dir: Path,
     smtp_server: MailServer,  # noqa: F811
@@ -268,6 +275,23 @@ def test_a_reply_without_resubmitting_emails_the_officers(
             statements_repo.submit(session, statement, applicant)
             session.commit()
             statement_id = statement.id
+        staff = app.test_client()
+        staff.post(
+            "/sign-in",
+            data={"email": "olu@islington.example", "password": "correct-horse-battery"},
+        )
+        smtp_server.clear()
+        asked = staff.post(
+            f"/statements/{statement_id}/conversation",
+            data={"rule": PROCUREMENT, "message": "Send the procurement strategy, please."},
+        )
+        assert asked.status_code == 302
+        [request_mail] = smtp_server.to("dev@firm.example")
+        assert _subject(request_mail) == (
+            "Changes requested to your social value statement: EXAMPLE/2026/0001/FUL"
+        )
+        assert "Send the procurement strategy, please." in body(request_mail)
+        assert f"https://sv.example/statements/{statement_id}" in body(request_mail)
         client = app.test_client()
         client.post(
             "/sign-in", data={"email": "dev@firm.example", "password": "correct-horse-battery"}
@@ -280,7 +304,7 @@ def test_a_reply_without_resubmitting_emails_the_officers(
         assert reply.status_code == 302
         got = smtp_server.to("olu@islington.example")
         assert len(got) == 1
-        assert got[0]["Subject"] == "Reply from the applicant: EXAMPLE/2026/0001/FUL"
+        assert _subject(got[0]) == "Reply from the applicant: EXAMPLE/2026/0001/FUL"
         text = body(got[0])
         assert "Our strategy is attached." in text
         assert f"https://sv.example/officer/statements/{statement_id}" in text

@@ -321,6 +321,14 @@ def test_bad_reports_are_refused_and_change_nothing(app: Flask, scheme: dict[str
         problems = _problems(response.text)
         assert problems == expected
         assert _counts(app) == before
+    # The commitments' ceiling per unit (measures.yaml) holds for reports too.
+    apprenticeships = _obligations(app, sid)["apprenticeship"]
+    too_many = _report(owner, sid, apprenticeships.id, quantity="1000000")
+    assert too_many.status_code == 400
+    assert _problems(too_many.text) == [
+        "quantity: must be at most 100,000 apprenticeship starts; check the figure"
+    ]
+    assert _counts(app) == before
     # A deed of variation removes the volunteering obligation: reports on it are refused.
     varied = officer.post(
         f"/monitoring/statements/{sid}/variation",
