@@ -110,6 +110,7 @@ def distribution(measure: str, metric: str, values: Iterable[float]) -> Distribu
 class BenchmarkRow:
     measure: str
     measure_label: str
+    unit: str
     unit_label: str
     metric: str
     metric_label: str
@@ -146,6 +147,7 @@ def compare(
                 BenchmarkRow(
                     measure=offer.measure,
                     measure_label=measure.label,
+                    unit=offer.unit,
                     unit_label=measure.units[offer.unit],
                     metric=metric,
                     metric_label=METRIC_LABELS[metric],

@@ -238,6 +238,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["pretty_json"] = pretty_json
     # One way to print figures on every page (core/figures.py), macros included.
     app.jinja_env.globals.update(format_number=format_number, format_gbp=format_gbp)
+    # Benchmarks beside a scheme (templates/_benchmarks.html): the figure format and the floor.
+    from planning_sv.core import benchmarks
+
+    app.jinja_env.globals.update(
+        benchmark_figure=benchmarks.figure, benchmark_min_schemes=benchmarks.MIN_SCHEMES
+    )
     # A global, not a context variable, so macros (_planning_record.html) see it too.
     from planning_sv.web.records import planning_record
 

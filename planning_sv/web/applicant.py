@@ -33,6 +33,7 @@ from planning_sv.core.geo.postcodes import normalise_postcode
 from planning_sv.core.limits import load_json
 from planning_sv.core.statement import USE_CLASS_LABELS, USE_CLASSES, json_field_path
 from planning_sv.core.workflow import OPEN, Status
+from planning_sv.store import benchmarks as benchmarks_store
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store.models import Statement
@@ -986,6 +987,19 @@ def _summary_rows(statement: Statement, record: AssessmentRecord | None) -> dict
     return {"development": rows, "commitments": commitments}
 
 
+def _benchmark_rows(
+    council: str, data: dict[str, Any], record: AssessmentRecord | None
+) -> list[Any]:
+    """This statement's offer per £1m, per home and per 1,000 m² beside the council's
+    approved schemes (store/benchmarks.py); none until the self-check has run."""
+    if record is None:
+        return []
+    on = record.regime.applied_on if record.regime else record.assessed_on
+    return benchmarks_store.benchmark_rows(
+        db_session(), council, data, dt.date.fromisoformat(str(on)), assessor().measures
+    )
+
+
 def _check_page(statement: Statement, form: SubmitForm) -> str:
     data, problems = repo.self_check(
         statement.draft or {}, assessor=assessor(), session=db_session()
@@ -995,6 +1009,7 @@ def _check_page(statement: Statement, form: SubmitForm) -> str:
         "applicant/check.html",
         statement=statement,
         assessment=record,
+        benchmarks=_benchmark_rows(statement.council, statement.draft or {}, record),
         checks=_self_check(record, statement.council),
         rows=_summary_rows(statement, record),
         problem_links=_problem_links(statement, problems),
