@@ -20,11 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from planning_sv.store.mail import MailLogEntry
 
 log = logging.getLogger(__name__)
 
@@ -312,15 +315,10 @@ def send_and_log(
     sent, nothing logged). Never raises for a mail problem. Commits the log row unless
     `commit` is False (the caller's transaction then carries it).
     """
-    from planning_sv.store.mail import MailLogEntry
-
     if message.dedupe_key and already_sent(session, message.dedupe_key):
         return False
-    entry = MailLogEntry(
-        kind=message.kind[:64],
-        to_address=one_line(message.to, 254),
-        subject=one_line(message.subject),
-        dedupe_key=message.dedupe_key,
+    entry = _log_entry(
+        message,
         council=council,
         statement_id=statement_id,
         transport=mailer.transport if mailer is not None else None,
@@ -353,17 +351,26 @@ def log_skipped(
     statement_id: int | None = None,
 ) -> None:
     """Log a message that was deliberately not sent (e.g. to an unverified address)."""
-    from planning_sv.store.mail import MailLogEntry
-
     session.add(
-        MailLogEntry(
-            kind=message.kind[:64],
-            to_address=one_line(message.to, 254),
-            subject=one_line(message.subject),
-            dedupe_key=message.dedupe_key,
-            council=council,
-            statement_id=statement_id,
-            status=SKIPPED,
-            reason=reason,
+        _log_entry(
+            message, council=council, statement_id=statement_id, status=SKIPPED, reason=reason
         )
+    )
+
+
+def _log_entry(
+    message: Message, *, council: str | None, statement_id: int | None, **fields: Any
+) -> MailLogEntry:
+    """The mail log row for `message`: kind, recipient and subject cut to the columns' sizes
+    (and headers' one line), plus `fields` (status, reason, transport)."""
+    from planning_sv.store.mail import MailLogEntry  # deferred: store/mail.py imports this module
+
+    return MailLogEntry(
+        kind=message.kind[:64],
+        to_address=one_line(message.to, 254),
+        subject=one_line(message.subject),
+        dedupe_key=message.dedupe_key,
+        council=council,
+        statement_id=statement_id,
+        **fields,
     )

@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import parse_number
+from planning_sv.core.figures import day_fields, parse_number
 from planning_sv.core.files import csv_cell
 
 # --- the standard: file names, headers and code lists ------------------------------------
@@ -472,27 +472,20 @@ _TYPE_VALUES = {
 }
 _STATUS_VALUES = {"recd": "received", "rec": "received", "paid": "received"}
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
 
 def parse_date(text: str) -> dt.date:
-    """ISO `2027-03-31`, or `31/03/2027` (also with - or .), as councils' files write dates;
-    ValueError naming the forms otherwise."""
+    """ISO `2027-03-31`, or `31/03/2027` (also with - or .), as councils' files write dates,
+    read by core/figures.py `day_fields` (the one reading of typed dates, so it also takes
+    `31 March 2027`); ValueError naming the forms otherwise."""
     value = text.strip()
     # Spreadsheets append a midnight time to dates: '2027-03-31 00:00:00', '31/03/2027 00:00'.
     value = re.sub(r"[ T]00:00(:00)?$", "", value)
-    match = _ISO.match(value)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = _DMY.match(value)
-        if not match:
-            raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-        day, month, year = (int(g) for g in match.groups())
+    fields = day_fields(value)
+    if fields is None:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     try:
-        return dt.date(year, month, day)
-    except ValueError:
+        return dt.date(*fields)
+    except (ValueError, OverflowError):
         raise ValueError(f"'{text}' is not a date on the calendar") from None
 
 

@@ -109,21 +109,37 @@ _MONTHS = {
 }
 
 
-def parse_day(text: str) -> dt.date | None:
-    """A date as people type it: 2026-03-31, 31/3/2026, 31 3 2026 or 31 March 2026; None
-    when it is not a date on the calendar (31 February, month 13, two-digit years)."""
+def day_fields(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date as people type it: 2026-03-31 (or 2026-3-31), 31/3/2026,
+    31 3 2026 or 31 March 2026; None when the text has no date's shape (two-digit years,
+    an unknown month name). The calendar is not checked (31/2/2026 gives (2026, 2, 31)), so
+    a caller can tell "not a date" from "not a day on the calendar"; `parse_day` checks it."""
     raw = text.strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
+    if iso:
+        return int(iso[1]), int(iso[2]), int(iso[3])
+    parts = re.split(r"[\s/.-]+", raw)
+    # isdecimal, not isdigit: int() refuses superscripts such as '²', which isdigit accepts.
+    if len(parts) != 3 or not (parts[0].isdecimal() and parts[2].isdecimal()):
+        return None
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return dt.date.fromisoformat(raw)
-        parts = re.split(r"[\s/.-]+", raw)
-        if len(parts) != 3 or not (parts[0].isdigit() and parts[2].isdigit()):
-            return None
-        month = int(parts[1]) if parts[1].isdigit() else _MONTHS.get(parts[1].lower())
+        month = int(parts[1]) if parts[1].isdecimal() else _MONTHS.get(parts[1].lower())
         if month is None or len(parts[2]) != 4:
             return None
-        return dt.date(int(parts[2]), month, int(parts[0]))
-    except ValueError:
+        return int(parts[2]), month, int(parts[0])
+    except ValueError:  # thousands of digits: more than int() reads
+        return None
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as people type it (see `day_fields`); None when it is not a date on the
+    calendar (31 February, month 13, two-digit years)."""
+    fields = day_fields(text)
+    if fields is None:
+        return None
+    try:
+        return dt.date(*fields)
+    except (ValueError, OverflowError):  # a day of 10**20 overflows rather than mis-dates
         return None
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -736,19 +736,7 @@ def ward_schemes(
         lines = tuple(line for line in part.lines if selection.matches(line))
         if not part.sited and not lines:
             continue
-        out.append(
-            SchemeInWard(
-                statement_id=part.statement_id,
-                reference=part.reference,
-                address=part.address,
-                approved_on=part.approved_on,
-                ward_code=part.ward_code,
-                ward_name=part.ward_name,
-                sited=part.sited,
-                site_point=part.site_point,
-                lines=lines,
-            )
-        )
+        out.append(replace(part, lines=lines))
     return out
 
 

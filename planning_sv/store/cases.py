@@ -258,8 +258,8 @@ def search_condition(session: Session, council: str, query: str) -> Any | None:
     The rarest term selects the candidates (IN: its statements read once from the index);
     each other term is checked per candidate (EXISTS on the (statement_id, term) key). With
     several terms, which is rarest is found first by one query counting each term's matches
-    up to PROBE_CAP, so "BENCH/SALFORD/2024/000123" is looked up by "000123", not by
-    "salford" (every statement of the council)."""
+    up to PROBE_CAP, so "P2026/000123/FUL" is looked up by "000123", not by "ful" (nearly
+    every statement of the council)."""
     terms = core.query_terms(query)
     if not terms:
         return None

@@ -158,9 +158,7 @@ def visible_parts(user: User) -> list[Any]:
         from planning_sv.store.collaboration import OrganisationMember
 
         organisation = Statement.organisation_id.in_(
-            select(OrganisationMember.organisation_id).where(
-                OrganisationMember.user_id == user.id
-            )
+            select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
         )
         return [own, organisation]
     return [own]

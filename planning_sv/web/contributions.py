@@ -30,7 +30,7 @@ from wtforms import SubmitField
 
 from planning_sv.core import contributions as dc
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.ifs import IFS_COLUMNS, ReportingYear, compute_ifs, ifs_rows
+from planning_sv.core.ifs import IFS_COLUMNS, IfsReport, ReportingYear, compute_ifs, ifs_rows
 from planning_sv.core.limits import parse_whole_number
 from planning_sv.store.contributions import council_data, load_files
 from planning_sv.web import assessor, attachment, db_session
@@ -120,24 +120,33 @@ def download(council: str, dataset: str) -> ResponseReturnValue:
     except InputInvalid as exc:  # a broken link in the records: say which, never a 500
         abort(409, description="; ".join(str(p) for p in exc.problems))
     stamp = dt.date.today().strftime("%Y%m%d")
+    return _csv_download(files[filename], f"{council}-{dataset}_{stamp}.csv")
+
+
+def _csv_download(text: str, filename: str) -> Response:
+    """A CSV file to save: the council's records, so never kept by a shared cache."""
     return Response(
-        files[filename],
+        text,
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": attachment(f"{council}-{dataset}_{stamp}.csv"),
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": attachment(filename), "Cache-Control": "no-store"},
     )
 
 
-@bp.get("/<council>/ifs")
-@allow(ADMIN, *STAFF_ROLES)
-def ifs(council: str) -> ResponseReturnValue:
+def _ifs_report(council: str) -> tuple[str, int, IfsReport]:
+    """The council's name, the `year` asked for, and its infrastructure funding statement
+    section 106 report for that year (404 for an unknown council, 400 for a bad year)."""
     name, organisation = _council_or_404(council)
     year = _year_arg()
     report = compute_ifs(
         council_data(db_session(), council, organisation), year, organisation=organisation
     )
+    return name, year, report
+
+
+@bp.get("/<council>/ifs")
+@allow(ADMIN, *STAFF_ROLES)
+def ifs(council: str) -> ResponseReturnValue:
+    name, _year, report = _ifs_report(council)
     today = dt.date.today()
     years = list(range(ReportingYear.containing(today).year, FIRST_YEAR - 1, -1))
     return render_template(
@@ -153,18 +162,9 @@ def ifs(council: str) -> ResponseReturnValue:
 @bp.get("/<council>/ifs.csv")
 @allow(ADMIN, *STAFF_ROLES)
 def ifs_csv(council: str) -> ResponseReturnValue:
-    _name, organisation = _council_or_404(council)
-    year = _year_arg()
-    report = compute_ifs(
-        council_data(db_session(), council, organisation), year, organisation=organisation
-    )
-    return Response(
-        dc.csv_text(IFS_COLUMNS, ifs_rows(report)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": attachment(f"{council}-ifs-section-106-{year}.csv"),
-            "Cache-Control": "no-store",
-        },
+    _name, year, report = _ifs_report(council)
+    return _csv_download(
+        dc.csv_text(IFS_COLUMNS, ifs_rows(report)), f"{council}-ifs-section-106-{year}.csv"
     )
 
 

@@ -73,11 +73,11 @@ def _noun(field: Any) -> str:
     return text or "This"
 
 
-class FiniteDecimalField(DecimalField):
-    """A number typed as people write it, read by core/figures.py `parse_number` ("1,200",
-    "45 000 000", "£45,000,000"): NaN, Infinity, non-ASCII digits and absurd magnitudes
-    become an error that names the field, never a 500 ('nan' parses as a Decimal, and
-    comparing it raises)."""
+class _TypedNumber:
+    """A number field's `noun` (what its errors call it, see `_noun`) and `example` (the
+    form its errors show, e.g. '1,200'). Mixed in before a DecimalField or IntegerField."""
+
+    default_example = "1,200"
 
     def __init__(
         self,
@@ -85,12 +85,19 @@ class FiniteDecimalField(DecimalField):
         validators: Any = None,
         *,
         noun: str | None = None,
-        example: str = "1,200",
+        example: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.noun = noun
-        self.example = example
+        self.example = self.default_example if example is None else example
+
+
+class FiniteDecimalField(_TypedNumber, DecimalField):
+    """A number typed as people write it, read by core/figures.py `parse_number` ("1,200",
+    "45 000 000", "£45,000,000"): NaN, Infinity, non-ASCII digits and absurd magnitudes
+    become an error that names the field, never a 500 ('nan' parses as a Decimal, and
+    comparing it raises)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or valuelist[0].strip() == "":
@@ -118,23 +125,12 @@ class FiniteDecimalField(DecimalField):
         return f"{value:,.10f}".rstrip("0").rstrip(".")
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(_TypedNumber, IntegerField):
     """A whole number typed as people write it ("1,200"), read by `parse_number`; at most
     MAX_NUMBER, so the NumberRange validators see a sane int or none at all, and every
     error names the field."""
 
-    def __init__(
-        self,
-        label: str | None = None,
-        validators: Any = None,
-        *,
-        noun: str | None = None,
-        example: str = "12",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.noun = noun
-        self.example = example
+    default_example = "12"
 
     def process_data(self, value: Any) -> None:
         # Stored values (a draft, an uploaded statement) are shown as they are; WTForms'
@@ -159,25 +155,10 @@ class WholeNumberField(IntegerField):
         self.data = int(value)
 
 
-class RadioChoiceField(RadioField):
-    """Radios whose refusal of a value they do not offer names the question."""
-
-    def __init__(
-        self, label: str | None = None, validators: Any = None, *, invalid: str, **kwargs: Any
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.invalid = invalid
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data in (None, ""):
-            return
-        if self.data not in {choice[0] for choice in self.iter_choices()}:
-            raise ValidationError(self.invalid)
-
-
-class ChoiceField(SelectField):
-    """A select whose refusal of a value it does not offer says what to do and names the
-    field (WTForms says 'Not a valid choice.')."""
+class _OfferedChoice:
+    """Refuses a value the field does not offer with `invalid`, a message that says what to
+    do and names the field (WTForms says 'Not a valid choice.'). Mixed in before a
+    RadioField or SelectField."""
 
     def __init__(
         self, label: str | None = None, validators: Any = None, *, invalid: str, **kwargs: Any
@@ -192,6 +173,15 @@ class ChoiceField(SelectField):
             raise ValidationError(self.invalid)
 
 
+class RadioChoiceField(_OfferedChoice, RadioField):
+    """Radios whose refusal of a value they do not offer names the question."""
+
+
+class ChoiceField(_OfferedChoice, SelectField):
+    """A select whose refusal of a value it does not offer says what to do and names the
+    field."""
+
+
 # Shape only; store.users.password_problems also refuses common passwords (every place a
 # password is set goes through it).
 _NEW_PASSWORD = [
@@ -201,56 +191,51 @@ _NEW_PASSWORD = [
 ]
 
 
-class RegisterForm(FlaskForm):
-    email = StringField(
-        "Email address",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter your email address"),
-            # A shape check only: the address is proven by use, and this avoids a dependency.
-            Regexp(
-                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                message="Enter an email address in the correct format, like name@example.com",
-            ),
-            Length(max=254),
-        ],
-    )
-    password = PasswordField(
-        "Create a password",
-        widget=GovPasswordInput(),
-        validators=_NEW_PASSWORD,
-    )
-    confirm = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[EqualTo("password", message="Passwords must match")],
-    )
-    submit = SubmitField("Create account", widget=GovSubmitInput())
-
-
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password"), Length(max=200)],
-    )
-    password = PasswordField("New password", widget=GovPasswordInput(), validators=_NEW_PASSWORD)
-    confirm = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[EqualTo("password", message="Passwords must match")],
-    )
-    submit = SubmitField("Change password", widget=GovSubmitInput())
-
-
 _EMAIL_VALIDATORS = [
     InputRequired(message="Enter your email address"),
+    # A shape check only: the address is proven by use, and this avoids a dependency.
     Regexp(
         r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         message="Enter an email address in the correct format, like name@example.com",
     ),
     Length(max=254),
 ]
+
+
+def _confirm_password_field(label: str) -> PasswordField:
+    """The second typing of a new password, which must equal the form's `password`."""
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", message="Passwords must match")],
+    )
+
+
+def _current_password_field() -> PasswordField:
+    """The password the signed-in user has now, asked again before a change to the account."""
+    return PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=200)],
+    )
+
+
+class RegisterForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), validators=_EMAIL_VALIDATORS)
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        validators=_NEW_PASSWORD,
+    )
+    confirm = _confirm_password_field("Confirm password")
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _current_password_field()
+    password = PasswordField("New password", widget=GovPasswordInput(), validators=_NEW_PASSWORD)
+    confirm = _confirm_password_field("Confirm new password")
+    submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -260,21 +245,13 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField("New password", widget=GovPasswordInput(), validators=_NEW_PASSWORD)
-    confirm = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[EqualTo("password", message="Passwords must match")],
-    )
+    confirm = _confirm_password_field("Confirm new password")
     submit = SubmitField("Set password", widget=GovSubmitInput())
 
 
 class ChangeEmailForm(FlaskForm):
     email = StringField("New email address", widget=GovTextInput(), validators=_EMAIL_VALIDATORS)
-    current_password = PasswordField(
-        "Current password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password"), Length(max=200)],
-    )
+    current_password = _current_password_field()
     submit = SubmitField("Send a confirmation link", widget=GovSubmitInput())
 
 

@@ -231,8 +231,7 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
     for pattern, rewrite in (
         # numbers
         (r"^must be 0 or more$", _plain("{field} must be 0 or more")),
-        (r"^must be a number, not true/false$", _plain("{field} must be a number, like 1,200")),
-        (r"^must be a number, not text", _plain("{field} must be a number, like 1,200")),
+        # also the core's "must be a number, not true/false" and "…, not text"
         (r"^must be a (?:finite )?number", _plain("{field} must be a number, like 1,200")),
         (
             r"^must be at most (?P<limit>[\d,.]+) (?P<unit>.+?); check the figure$",
@@ -250,14 +249,18 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
         ),
         (r"^Input should be less than (?P<n>\S+)", _plain("{field} must be less than {n}")),
         (r"^Input should be a valid integer", _plain("{field} must be a whole number, like 12")),
-        (r"^Input should be a finite number", _plain("{field} must be a number, like 1,200")),
-        (r"^Input should be a valid number", _plain("{field} must be a number, like 1,200")),
+        (
+            r"^Input should be a (?:finite|valid) number",
+            _plain("{field} must be a number, like 1,200"),
+        ),
         (r"^Input should be a valid string", _plain("{field} must be text")),
         (r"^Input should be a valid boolean", _plain("{field} must be true or false")),
         (r"^Input should be a valid date", _plain("{field} must be a date, like 2026-04-30")),
         (r"^Input should be a valid (?:list|array)", _plain("{field} must be a list")),
-        (r"^Input should be a valid dictionary", _plain("{field} must be a group of named values")),
-        (r"^Input should be an object", _plain("{field} must be a group of named values")),
+        (
+            r"^Input should be (?:a valid dictionary|an object)",
+            _plain("{field} must be a group of named values"),
+        ),
         (r"^Input should be (?P<options>'.*)$", _plain("{field} must be {options}")),
         (
             r"^Extra inputs are not permitted",
@@ -381,8 +384,10 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
             r"^cannot place (?:this location|the site)",
             _plain("{field} could not be found on the map: check it and try again"),
         ),
-        (r"^not a valid GeoJSON", _plain("{field} is not a valid shape: check the file")),
-        (r"^invalid geometry", _plain("{field} is not a valid shape: check the file")),
+        (
+            r"^(?:not a valid GeoJSON|invalid geometry)",
+            _plain("{field} is not a valid shape: check the file"),
+        ),
         (r"^the polygon has no area$", _plain("{field} has no area: check the file")),
         (
             r"^the geometry has no coordinates$",

@@ -48,6 +48,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from planning_sv.core import public_figures as pf
+
+# The one CSV writer for records (a header, then a chunk per record for a streamed response;
+# cells neutralised by core/files.py csv_cell), shared with the contributions exports.
+from planning_sv.core.contributions import csv_chunks as csv_lines
 from planning_sv.core.figures import (
     UNDIVIDED_UNITS,
     format_date,
@@ -308,19 +312,6 @@ def _row_point(row: Any) -> tuple[float, float] | None:
     return (row.lon, row.lat) if row.lon is not None and row.lat is not None else None
 
 
-def csv_lines(columns: Iterable[str], records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """CSV text, a header then one chunk per record (for a streamed response)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    yield buffer.getvalue()
-    for record in records:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow({k: csv_cell("" if v is None else v) for k, v in record.items()})
-        yield buffer.getvalue()
-
-
 def _metadata(figures: CouncilFigures, filters: queries.PublicFilters) -> dict[str, Any]:
     return {
         "council": figures.council,
@@ -431,9 +422,7 @@ def wards(council: str) -> ResponseReturnValue:
         legend=legend,
         links=_ward_links(council, figures, query),
         # Monitored delivery (web/delivery.py): promised, due and verified delivered.
-        extra_rows={
-            w.code: _ward_popup_rows(w) + delivery.get(w.code, []) for w in figures.wards
-        },
+        extra_rows={w.code: _ward_popup_rows(w) + delivery.get(w.code, []) for w in figures.wards},
         aria_label=f"Map of {plan.name} wards shaded by {figure.label.lower()}",
         **_map_options(),
     )

@@ -594,3 +594,56 @@ def test_membership_rules_in_sql_on_each_database(db_app: Flask) -> None:
         session.commit()
         assert seen(ana) == set()
         assert seen(boss) == {shared.id}
+
+
+def test_commitment_evidence_and_unknown_targets(
+    app: Flask, make_user: Factory, make_statement: Callable[..., Statement]
+) -> None:
+    applicant = make_user("applicant")
+    officer, salford = make_user("officer", "islington"), make_user("officer", "salford")
+    statement = _submitted(app, applicant, make_statement)
+    client = sign_in(app.test_client(), applicant)
+    unknown_rule = _upload(client, statement.id, PDF, "a.pdf", "rule:NO-SUCH-RULE")
+    assert unknown_rule.status_code == 400  # type: ignore[attr-defined]
+    assert "There is no rule NO-SUCH-RULE in this statement" in unknown_rule.text  # type: ignore[attr-defined]
+    unknown_commitment = _upload(client, statement.id, PDF, "a.pdf", "commitment:c99")
+    assert unknown_commitment.status_code == 400  # type: ignore[attr-defined]
+    assert "There is no commitment c99 in this statement" in unknown_commitment.text  # type: ignore[attr-defined]
+    # A reply's document goes with the rule the reply is about; none chosen: said so, and
+    # the typed reply is kept on the page (nothing saved).
+    no_target = client.post(
+        f"/statements/{statement.id}/conversation",
+        data={"message": "Attached", "document": (io.BytesIO(PDF), "a.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert no_target.status_code == 400
+    assert "Choose the rule or commitment the document is evidence for" in no_target.text
+    assert ">Attached</textarea>" in no_target.text
+
+    assert _upload(client, statement.id, PDF, "payroll.pdf", "commitment:c1").status_code == 302  # type: ignore[attr-defined]
+    with _db(app) as session:
+        item = session.scalars(select(repo.EvidenceItem)).one()
+        assert (item.commitment_id, item.rule_id) == ("c1", None)
+        item_id = item.id
+    url = f"/statements/{statement.id}/evidence/{item_id}/decision"
+    assert (
+        sign_in(app.test_client(), salford)
+        .post(url, data={"decision": "accepted", "reason": "x"})
+        .status_code
+        == 404
+    )
+    staff = sign_in(app.test_client(), officer)
+    assert (
+        staff.post(url, data={"decision": "accepted", "reason": "Payroll matches"}).status_code
+        == 302
+    )
+    with _db(app) as session:
+        item = session.get(repo.EvidenceItem, item_id)
+        assert (item.decision, item.reason, item.decided_by_id) == (  # type: ignore[union-attr]
+            "accepted",
+            "Payroll matches",
+            officer.id,
+        )
+        # A commitment's evidence records no rule verdict.
+        row = session.get(Statement, statement.id)
+        assert review.verdicts_for(session, row.latest_version) == {}  # type: ignore[union-attr, arg-type]
