@@ -240,6 +240,8 @@ class SummaryOut(_Model):
 class DesignationOut(_Model):
     chosen: str | None = None
     found: str | None = None
+    chosen_name: str | None = None
+    found_name: str | None = None
 
 
 class RegimeOut(_Model):

@@ -117,7 +117,14 @@ def _designation(
     point = placement.site.point
     if locate is not None and point is not None and any(d.boundaries for d in plan.designations):
         found = locate(plan, point[0], point[1])
-    return {"chosen": statement.site.designation, "found": found}
+    names = {d.code: d.name for d in plan.designations}
+    chosen = statement.site.designation
+    return {
+        "chosen": chosen,
+        "found": found,
+        "chosen_name": names.get(chosen) if chosen else None,
+        "found_name": names.get(found) if found else None,
+    }
 
 
 def with_site_area(statement: Statement) -> Statement:

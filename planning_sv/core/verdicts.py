@@ -198,7 +198,44 @@ def unverified_figures(record: AssessmentRecord) -> list[UnverifiedFigure]:
                 rule_ids=tuple(dict.fromkeys(rule_ids)),
                 document=str(document) if document else None,
             )
+    designation = _designation_to_confirm(record)
+    if designation is not None:
+        found[designation.name] = designation
     return list(found.values())
+
+
+SITE_DESIGNATION = "site_designation"
+
+
+def _designation_to_confirm(record: AssessmentRecord) -> UnverifiedFigure | None:
+    """The site's designation, which the applicant chose and the officer must confirm before
+    recommending, when a rule's result depended on it."""
+    chosen = record.designation.chosen if record.designation else None
+    if record.designation is None or chosen is None:
+        return None
+    rule_ids = tuple(
+        rule.id for rule in record.rules if any(k.startswith("designation.") for k in rule.inputs)
+    )
+    if not rule_ids:
+        return None
+    name = record.designation.chosen_name or chosen
+    description = f"The site's designation, chosen by the applicant: {name}"
+    found = record.designation.found
+    if found is not None and found != chosen:
+        description += (
+            f". The council's designation boundaries place the site in: "
+            f"{record.designation.found_name or found}; check which applies"
+        )
+    elif found is not None:
+        description += " (the council's designation boundaries agree)"
+    return UnverifiedFigure(
+        name=SITE_DESIGNATION,
+        description=description,
+        value=name,
+        unit="",
+        rule_ids=rule_ids,
+        document=None,
+    )
 
 
 @dataclass(frozen=True)

@@ -572,5 +572,45 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
                     },
                 },
             },
+            # Open Digital Planning import (web/odp.py, issue 15).
+            "/statements/import-odp": {
+                "post": {
+                    "summary": "Start a draft from an Open Digital Planning application document "
+                    "(the JSON PlanX sends): reference, site address and boundary, application type",
+                    "parameters": [
+                        {
+                            "name": "council",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "application_reference",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "description": "an ODP application (or post-submission "
+                                    "application) document: https://theopensystemslab.github.io/"
+                                    "digital-planning-data-schemas/@next/schemas/application.json",
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "The new draft: id, status, url and what was imported",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **_problem_responses(401, 403, 422),
+                    },
+                },
+            },
         },
     }

@@ -40,6 +40,7 @@ from planning_sv.core.verdicts import (
     unverified_figures,
 )
 from planning_sv.core.workflow import ACTIONS, IllegalTransition, Status, four_eyes_refusal
+from planning_sv.store import benchmarks as benchmarks_store
 from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
@@ -296,6 +297,15 @@ def _review_context(
         "previous": previous,
         "requests": repo.officer_requests(session, statement),
         "measures": assessor().measures,
+        "benchmarks": benchmarks_store.benchmark_rows(
+            session,
+            statement.council,
+            version.data,
+            dt.date.fromisoformat(
+                str(record.regime.applied_on if record.regime else record.assessed_on)
+            ),
+            assessor().measures,
+        ),
         "statuses": STATUSES,
         "status_labels": STATUS_LABELS,
         "errors": {},
