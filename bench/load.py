@@ -49,6 +49,10 @@ import seed  # noqa: E402
 LIMIT_P95_MS = 300.0
 HOST = "127.0.0.1"
 SERVER_LOG = seed.cache_dir() / "load-server.log"
+# Flask-Login's strong session protection ties a session to the client's address and
+# User-Agent: every request of the run (sign-in, warm-up, hey) must send the same one.
+# Debian's hey always sends its own (a -H User-Agent is ignored), so the others send it too.
+FULL_AGENT = "hey/0.0.1"
 
 
 @dataclass
@@ -125,7 +129,7 @@ def request(
     port: int, path: str, *, method: str = "GET", body: str | None = None, cookie: str = ""
 ) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"Cookie": cookie, "User-Agent": FULL_AGENT} if cookie else {"User-Agent": FULL_AGENT}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     connection.request(method, path, body=body, headers=headers)
@@ -207,7 +211,8 @@ def run_threads(
         for _ in range(count):
             start = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+                headers = {"User-Agent": FULL_AGENT, **({"Cookie": cookie} if cookie else {})}
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200

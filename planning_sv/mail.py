@@ -12,6 +12,7 @@ compiled as a template; header values are stripped of line breaks (no header inj
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 import ssl
@@ -23,7 +24,7 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -299,6 +300,34 @@ def already_sent(session: Session, dedupe_key: str) -> bool:
     )
 
 
+def claim(session: Session, dedupe_key: str) -> bool:
+    """Claim `dedupe_key` for sending (in the session's transaction); False when it is
+    taken. The insert is atomic (insert or do nothing on the primary key): on PostgreSQL a
+    concurrent claim of the same key waits for this transaction, then does nothing."""
+    from planning_sv.store.mail import MailClaim
+
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(
+        insert(MailClaim)
+        .values(dedupe_key=dedupe_key, claimed_at=dt.datetime.now(dt.UTC))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # RETURNING, not rowcount: psycopg reports -1 rows for this statement.
+        .returning(MailClaim.dedupe_key)
+    )
+    return result.scalar() is not None
+
+
+def release(session: Session, dedupe_key: str) -> None:
+    """Give a claim back (the send failed), so the next run may try again."""
+    from planning_sv.store.mail import MailClaim
+
+    session.execute(delete(MailClaim).where(MailClaim.dedupe_key == dedupe_key))
+
+
 def send_and_log(
     session: Session,
     mailer: Mailer | None,
@@ -314,6 +343,11 @@ def send_and_log(
     (logged `failed` with the reason) and when `dedupe_key` was already sent (nothing
     sent, nothing logged). Never raises for a mail problem. Commits the log row unless
     `commit` is False (the caller's transaction then carries it).
+
+    A message with a dedupe key is sent only after claiming the key (`claim`): of two
+    senders at once (two overlapping `monitor run`s), one claims and sends, the other's
+    claim waits for the first transaction to end and then finds the key taken, so it
+    returns False having sent and logged nothing.
     """
     if message.dedupe_key and already_sent(session, message.dedupe_key):
         return False
@@ -327,6 +361,8 @@ def send_and_log(
         entry.status = NOT_CONFIGURED
         entry.reason = "no MAIL_URL or NOTIFY_API_KEY is set"
     else:
+        if message.dedupe_key and not claim(session, message.dedupe_key):
+            return False
         try:
             entry.provider_id = (mailer.send(message) or "")[:200] or None
             entry.status = SENT
@@ -334,6 +370,8 @@ def send_and_log(
             entry.status = FAILED
             entry.reason = str(exc)
             log.warning("mail to %s (%s) failed: %s", entry.to_address, message.kind, exc)
+            if message.dedupe_key:
+                release(session, message.dedupe_key)  # free for the next run's retry
     session.add(entry)
     if commit:
         session.commit()

@@ -393,9 +393,11 @@ def accept_invite(
 
 
 def remove_member(session: Session, actor: User, organisation_id: int, user_id: int) -> User:
-    """A manager removes a member. Their access to the organisation's statements ends at once
-    (authorisation reads membership); the statements stay with the organisation."""
-    if not _is_manager(session, actor, organisation_id):
+    """A manager removes a member, or a member leaves (`user_id` is the actor's own). Their
+    access to the organisation's statements ends at once (authorisation reads membership);
+    the statements stay with the organisation."""
+    leaving = user_id == actor.id
+    if not leaving and not _is_manager(session, actor, organisation_id):
         raise InputInvalid(
             [Problem("member", "Only the organisation's managers can remove members")]
         )
@@ -419,11 +421,36 @@ def remove_member(session: Session, actor: User, organisation_id: int, user_id: 
         session,
         None,
         actor,
-        "organisation_remove",
+        "organisation_leave" if leaving else "organisation_remove",
         {"organisation_id": organisation_id, "user_id": user_id, "email": user.email},
     )
     session.flush()
     return user
+
+
+def make_manager(session: Session, actor: User, organisation_id: int, user_id: int) -> User:
+    """A manager makes a member a manager too (so the founder can hand over and leave)."""
+    if not _is_manager(session, actor, organisation_id):
+        raise LookupError(user_id)
+    row = session.scalar(
+        select(OrganisationMember).where(
+            OrganisationMember.organisation_id == organisation_id,
+            OrganisationMember.user_id == user_id,
+        )
+    )
+    if row is None:
+        raise LookupError(user_id)
+    if row.role != MANAGER:
+        row.role = MANAGER
+        _record(
+            session,
+            None,
+            actor,
+            "organisation_manager",
+            {"organisation_id": organisation_id, "user_id": user_id, "email": row.user.email},
+        )
+        session.flush()
+    return row.user
 
 
 # --- the conversation --------------------------------------------------------------------------

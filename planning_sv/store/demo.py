@@ -193,6 +193,12 @@ def _create(
                 repo.apply_transition(
                     session, statement, action, actor_for[action], REASONS.get(action)
                 )
+            if action == "start_review":
+                # The case goes to the officer reviewing it, given by the senior officer, so
+                # the queue's officer column and the team view have something to show.
+                from planning_sv.store import cases
+
+                cases.assign(session, statement, actor_for[action], actor_for["sign_off"])
         savepoint.commit()
     except InputInvalid:
         savepoint.rollback()

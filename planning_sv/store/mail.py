@@ -54,6 +54,22 @@ class MailLogEntry(Base):
     statement_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
+class MailClaim(Base):
+    """The claim on a dedupe key, taken before the message is sent (mail.send_and_log).
+
+    The key is the primary key, so of two senders racing on one key (two overlapping
+    `monitor run`s) only one can insert it: the other's insert waits for the first
+    transaction and then conflicts, and it sends nothing. The claim is written in the same
+    transaction as the `sent` log row and removed again when sending fails, so a failed or
+    rolled-back attempt leaves the key free for the next run (migration 0015_mail_claims).
+    """
+
+    __tablename__ = "mail_claims"
+
+    dedupe_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class MailOptOut(Base):
     """A notification kind (NOTIFICATION_KINDS) the person does not want by email."""
 

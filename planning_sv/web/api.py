@@ -403,9 +403,20 @@ def _reference_enums(schemas: dict[str, Any], reference: Any) -> None:
 def openapi_document(reference: Any = None) -> dict[str, Any]:
     """OpenAPI 3.1, with schemas generated from the same pydantic models the code uses;
     with `reference` (the Assessor) the councils, measures and units it knows are enums."""
+    from planning_sv.web.monitoring import (  # deferred: the monitoring blueprint's own models
+        DeliveryReportIn,
+        DeliveryReportsCreated,
+        DeliveryReportsIn,
+        DeliveryReportsPage,
+    )
+
     _, defs = models_json_schema(
         [
             (StatementModel, "validation"),
+            (DeliveryReportIn, "validation"),
+            (DeliveryReportsIn, "validation"),
+            (DeliveryReportsPage, "serialization"),
+            (DeliveryReportsCreated, "serialization"),
             (AssessmentOut, "serialization"),
             (Created, "serialization"),
             (StatementDetail, "serialization"),
@@ -569,6 +580,63 @@ def openapi_document(reference: Any = None) -> dict[str, Any]:
                     "responses": {
                         "200": _json("AssessmentOut", "The assessment"),
                         **_problem_responses(401, 403, 404, 409, 422),
+                    },
+                },
+            },
+            # Delivery reports on monitored obligations (web/monitoring.py, issue 13).
+            "/statements/{statement_id}/delivery-reports": {
+                "parameters": [id_param],
+                "get": {
+                    "summary": "The scheme's monitored obligations and every delivery report "
+                    "(the developer and the council's staff)",
+                    "responses": {
+                        "200": _json("DeliveryReportsPage", "Obligations and reports"),
+                        **_problem_responses(401, 403, 404),
+                    },
+                },
+                "post": {
+                    "summary": "Report delivery (the developer): one report or "
+                    '{"reports": [...]}; all are stored or none, every problem named by its '
+                    "JSON path. Evidence: multipart/form-data with the JSON in a `report` part "
+                    "and files (PDF, DOCX, XLSX, CSV, PNG, JPEG; 4 MB each, at most 5) in "
+                    "`evidence` parts, attached to every report of the request",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/DeliveryReportIn"},
+                                        {"$ref": "#/components/schemas/DeliveryReportsIn"},
+                                    ]
+                                }
+                            },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["report"],
+                                    "properties": {
+                                        "report": {
+                                            "type": "string",
+                                            "description": "DeliveryReportIn or "
+                                            "DeliveryReportsIn as JSON text",
+                                        },
+                                        "evidence": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "string",
+                                                "contentEncoding": "binary",
+                                            },
+                                            "maxItems": 5,
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "201": _json("DeliveryReportsCreated", "Stored, pending verification"),
+                        **_problem_responses(400, 401, 403, 404, 413, 422),
                     },
                 },
             },

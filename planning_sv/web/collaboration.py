@@ -185,6 +185,44 @@ def remove_member(user_id: int) -> ResponseReturnValue:
     return redirect(url_for(".organisation"))
 
 
+@bp.post("/organisation/members/<int:user_id>/manager")
+@allow(APPLICANT)
+def make_manager(user_id: int) -> ResponseReturnValue:
+    session = db_session()
+    actor = _actor()
+    mine = repo.membership(session, actor)
+    if mine is None:
+        abort(404)
+    try:
+        promoted = repo.make_manager(session, actor, mine.organisation_id, user_id)
+        session.commit()
+    except LookupError:
+        session.rollback()
+        abort(404)
+    flash(f"{promoted.email} is now a manager.", "success")
+    return redirect(url_for(".organisation"))
+
+
+@bp.post("/organisation/leave")
+@allow(APPLICANT)
+def leave() -> ResponseReturnValue:
+    """Leave your organisation: its statements stay with it (and out of your reach)."""
+    session = db_session()
+    actor = _actor()
+    mine = repo.membership(session, actor)
+    if mine is None:
+        flash("You are not a member of an organisation.", "warning")
+        return redirect(url_for(".organisation"))
+    try:
+        repo.remove_member(session, actor, mine.organisation_id, actor.id)
+        session.commit()
+    except InputInvalid as exc:
+        session.rollback()
+        return _organisation_page(400, errors=_errors(exc), error_list=exc.problems)
+    flash("You have left the organisation. Its statements stay with it.", "success")
+    return redirect(url_for(".organisation"))
+
+
 @bp.get("/organisation/join/<token>")
 @allow(APPLICANT)
 def join(token: str) -> ResponseReturnValue:

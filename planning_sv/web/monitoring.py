@@ -27,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from planning_sv.core.documents import CheckedDocument, allowed_text, check_document
@@ -37,6 +38,7 @@ from planning_sv.core.limits import load_json
 from planning_sv.core.monitoring import (
     DUE_UNITS,
     MAX_DUE_AMOUNT,
+    MAX_QUANTITY,
     MONITORING_FEE_MEASURE,
     PAYMENT_MEASURES,
     PURPOSE_MONITORING_FEES,
@@ -57,6 +59,7 @@ from planning_sv.core.monitoring import (
     parse_reports_csv,
     spend_by,
 )
+from planning_sv.core.statement import Where
 from planning_sv.store import monitoring as repo
 from planning_sv.store.documents import Document, documents_root, read_document, save_document
 from planning_sv.store.models import Statement, User
@@ -76,6 +79,7 @@ from planning_sv.web.errors import problem
 bp = Blueprint("monitoring", __name__)
 
 MAX_EVIDENCE_FILES = 5
+MAX_API_REPORTS = 500  # reports in one API request
 ECONOMIC_THEMES = frozenset({"jobs", "skills", "growth"})
 
 
@@ -735,22 +739,131 @@ def document(statement_id: int, document_id: int) -> ResponseReturnValue:
 # --- API: delivery reports as JSON --------------------------------------------------------
 
 
-def _report_json(report: repo.DeliveryReport) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "obligation": report.obligation_id,
-        "period_start": report.period_start.isoformat(),
-        "period_end": report.period_end.isoformat(),
-        "quantity": report.quantity,
-        "wards": report.wards,
-        "note": report.note,
-        "source": report.source,
-        "verification": report.verification,
-        "accepted_quantity": report.accepted_quantity,
-        "counted": report.counted,
-        "verification_reason": report.verification_reason,
-        "documents": [d.id for d in report.documents],
-    }
+# The API's bodies as models: the server validates requests with DeliveryReportIn (on top
+# of check_reports' own checks) and writes responses through the Out models, and
+# web/api.py openapi_document generates the OpenAPI schemas from these same classes.
+
+
+class DeliveryReportIn(BaseModel):
+    """One delivery report as the API accepts it (`POST .../delivery-reports`)."""
+
+    model_config = ConfigDict(extra="forbid", title="DeliveryReportIn")
+
+    obligation: int | str = Field(
+        description="the obligation's id, as listed by GET (a payment cannot be reported)"
+    )
+    period_start: str = Field(max_length=40, description="YYYY-MM-DD (or dd/mm/yyyy)")
+    period_end: str = Field(
+        max_length=40, description="YYYY-MM-DD (or dd/mm/yyyy); on or after period_start"
+    )
+    quantity: float = Field(
+        gt=0, le=MAX_QUANTITY, description="delivered in the obligation's unit, more than 0"
+    )
+    where: Where | None = Field(
+        default=None,
+        description="where it was delivered, placed in wards as commitments are "
+        "(omitted: where the obligation was committed)",
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DeliveryReportsIn(BaseModel):
+    """Several reports at once: all are stored, or none."""
+
+    model_config = ConfigDict(extra="forbid", title="DeliveryReportsIn")
+
+    reports: list[DeliveryReportIn] = Field(min_length=1, max_length=MAX_API_REPORTS)
+
+
+class WardShareOut(BaseModel):
+    code: str
+    name: str
+    share: float
+
+
+class DeliveryReportOut(BaseModel):
+    id: int
+    obligation: int
+    period_start: dt.date
+    period_end: dt.date
+    quantity: float
+    wards: list[WardShareOut]
+    note: str | None = None
+    source: str
+    verification: str = Field(description="pending, accepted, partly_accepted or rejected")
+    accepted_quantity: float | None = None
+    counted: float = Field(description="what counts as delivered: only verified reports")
+    verification_reason: str | None = None
+    documents: list[int] = Field(description="evidence document ids")
+
+
+class DeliveryObligationOut(BaseModel):
+    id: int
+    number: int
+    measure: str
+    unit: str
+    quantity: float
+    status: str
+    due_on: dt.date | None = None
+    counted: float
+    in_force: bool
+
+
+class DeliveryReportsPage(BaseModel):
+    """`GET .../delivery-reports`: the scheme's obligations and every report on them."""
+
+    obligations: list[DeliveryObligationOut]
+    reports: list[DeliveryReportOut]
+
+
+class DeliveryReportsCreated(BaseModel):
+    """`POST .../delivery-reports` (201): the reports stored, pending verification."""
+
+    reports: list[DeliveryReportOut]
+
+
+def _report_model(report: repo.DeliveryReport) -> DeliveryReportOut:
+    return DeliveryReportOut(
+        id=report.id,
+        obligation=report.obligation_id,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        quantity=report.quantity,
+        wards=[WardShareOut(**ward) for ward in report.wards],
+        note=report.note,
+        source=report.source,
+        verification=report.verification,
+        accepted_quantity=report.accepted_quantity,
+        counted=report.counted,
+        verification_reason=report.verification_reason,
+        documents=[d.id for d in report.documents],
+    )
+
+
+def _model_problems(pairs: list[tuple[str, Any]]) -> list[Problem]:
+    """DeliveryReportIn's verdict on each report, as problems with JSON paths."""
+    found: list[Problem] = []
+    for prefix, item in pairs:
+        try:
+            DeliveryReportIn.model_validate(item)
+        except ValidationError as exc:
+            for error in exc.errors():
+                path = prefix + "".join(
+                    f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+                )
+                message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+                found.append(Problem(path, message))
+    return found
+
+
+def _merged(checked: list[Problem], modelled: list[Problem]) -> list[Problem]:
+    """check_reports' problems (its wording), then the model's on fields it did not name."""
+    named = {p.path for p in checked}
+    return checked + [
+        p
+        for p in modelled
+        if p.path not in named and not any(p.path.startswith(f"{n}.") for n in named)
+    ]
 
 
 @bp.get("/api/v1/statements/<int:statement_id>/delivery-reports")
@@ -758,25 +871,24 @@ def _report_json(report: repo.DeliveryReport) -> dict[str, Any]:
 def api_reports(statement_id: int) -> ResponseReturnValue:
     statement = statement_or_404(statement_id)
     session = db_session()
-    return jsonify(
-        {
-            "obligations": [
-                {
-                    "id": o.id,
-                    "number": o.number,
-                    "measure": o.measure,
-                    "unit": o.unit,
-                    "quantity": o.quantity,
-                    "status": o.status,
-                    "due_on": o.due_on.isoformat() if o.due_on else None,
-                    "counted": o.counted,
-                    "in_force": o.live,
-                }
-                for o in repo.obligations_of(session, statement.id)
-            ],
-            "reports": [_report_json(r) for r in repo.reports_of(session, statement.id)],
-        }
+    page = DeliveryReportsPage(
+        obligations=[
+            DeliveryObligationOut(
+                id=o.id,
+                number=o.number,
+                measure=o.measure,
+                unit=o.unit,
+                quantity=o.quantity,
+                status=o.status,
+                due_on=o.due_on,
+                counted=o.counted,
+                in_force=o.live,
+            )
+            for o in repo.obligations_of(session, statement.id)
+        ],
+        reports=[_report_model(r) for r in repo.reports_of(session, statement.id)],
     )
+    return jsonify(page.model_dump(mode="json"))
 
 
 @bp.post("/api/v1/statements/<int:statement_id>/delivery-reports")
@@ -802,7 +914,7 @@ def api_create_reports(statement_id: int) -> ResponseReturnValue:
         return problem(400, f"the body is not JSON: {exc}")
     if isinstance(body, dict) and "reports" in body:
         items = body["reports"]
-        if not isinstance(items, list) or not items or len(items) > 500:
+        if not isinstance(items, list) or not items or len(items) > MAX_API_REPORTS:
             return problem(
                 422,
                 "invalid input",
@@ -816,12 +928,16 @@ def api_create_reports(statement_id: int) -> ResponseReturnValue:
     ]
     if problems:
         return problem(422, "invalid input", problems=problems)
+    modelled = _model_problems(pairs)
     session = db_session()
     try:
         ready = repo.check_reports(session, statement, pairs)
     except InputInvalid as exc:
         session.rollback()
-        return problem(422, "invalid input", problems=exc.problems)
+        return problem(422, "invalid input", problems=_merged(exc.problems, modelled))
+    if modelled:  # e.g. a field the API does not know: refused, as the schema says
+        session.rollback()
+        return problem(422, "invalid input", problems=modelled)
     user = _actor()
     documents = [
         save_document(
@@ -839,7 +955,8 @@ def api_create_reports(statement_id: int) -> ResponseReturnValue:
     rows = repo.add_reports(session, statement, user, ready, source="api", documents=documents)
     session.commit()
     _notify(rows)
-    return jsonify({"reports": [_report_json(r) for r in rows]}), 201
+    created = DeliveryReportsCreated(reports=[_report_model(r) for r in rows])
+    return jsonify(created.model_dump(mode="json")), 201
 
 
 csrf.exempt(api_reports)

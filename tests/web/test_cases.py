@@ -553,3 +553,58 @@ def test_the_team_view_counts_who_holds_what(team: Team, monkeypatch: pytest.Mon
     assert link in page.text
 
     assert team.client(team.ann).get("/officer/team").status_code == 403
+
+
+# --- migration 0014 and the bulk rebuild -------------------------------------------------
+
+
+def test_the_migration_and_the_rebuild_fill_target_dates_and_search_terms(
+    db_app: Flask, db_url: str
+) -> None:
+    from alembic import command
+    from sqlalchemy import delete, update
+
+    from planning_sv.store.cases import SearchTerm, rebuild
+    from planning_sv.store.migrate import alembic_config, upgrade
+
+    local = Team(db_app)
+    validated = local.statement(reference="P2026/0001/FUL", validation="2026-03-02")
+    fallback = local.statement(reference="P2026/0002/FUL", postcode="N7 9SL")
+    draft = local.statement(reference="P2026/0003/FUL", submit=False)
+
+    def snapshot() -> dict[int, tuple[Any, ...]]:
+        with local.session() as session:
+            terms: dict[int, list[str]] = {}
+            for sid, term in session.execute(
+                select(SearchTerm.statement_id, SearchTerm.term).order_by(
+                    SearchTerm.statement_id, SearchTerm.term
+                )
+            ):
+                terms.setdefault(sid, []).append(term)
+            return {
+                s.id: (s.target_date, s.assigned_officer_id, terms.get(s.id, []), s.updated_at)
+                for s in session.scalars(select(Statement).order_by(Statement.id))
+            }
+
+    written = snapshot()
+    first = local.row(fallback).submitted_at
+    assert first is not None
+    assert written[validated][0] == dt.date(2026, 6, 1)
+    assert written[fallback][0] == first.date() + dt.timedelta(days=91)
+    assert written[draft][0] is None and written[draft][2] == []  # a draft is no case
+    assert {"p2026", "0002", "ful", "p20260002ful", "n79sl", "dee", "developer"} <= set(
+        written[fallback][2]
+    )
+
+    db_app.extensions["planning_sv.db"].dispose()
+    command.downgrade(alembic_config(db_url), "0013_figures_version")
+    upgrade(db_url)
+    assert snapshot() == written  # the backfill computes what `submit` wrote
+
+    with local.session() as session:
+        session.execute(delete(SearchTerm))
+        table = Statement.__table__
+        session.execute(update(table).values(target_date=None, updated_at=table.c.updated_at))
+        assert rebuild(session, batch=1) == 2  # the two submitted statements, one per batch
+        session.commit()
+    assert snapshot() == written

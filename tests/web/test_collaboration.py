@@ -647,3 +647,48 @@ def test_commitment_evidence_and_unknown_targets(
         # A commitment's evidence records no rule verdict.
         row = session.get(Statement, statement.id)
         assert review.verdicts_for(session, row.latest_version) == {}  # type: ignore[union-attr, arg-type]
+
+
+def test_a_member_leaves_and_the_last_manager_cannot(
+    app: Flask, make_user: Factory, make_statement: Callable[..., Statement]
+) -> None:
+    manager, colleague = make_user("applicant"), make_user("applicant")
+    _organisation(app, manager, colleague)
+    statement = make_statement(colleague, "islington")
+    ana = sign_in(app.test_client(), colleague)
+    assert ana.get(f"/statements/{statement.id}").status_code == 200
+    left = ana.post("/organisation/leave", follow_redirects=True)
+    assert "You have left the organisation. Its statements stay with it." in left.text
+    assert ana.get(f"/statements/{statement.id}").status_code == 404
+    boss = sign_in(app.test_client(), manager)
+    assert boss.get(f"/statements/{statement.id}").status_code == 200
+    stuck = boss.post("/organisation/leave")
+    assert stuck.status_code == 400
+    assert "The organisation needs a manager" in stuck.text
+    # The founder hands over to a new member, then may leave; the statement stays.
+    newcomer = make_user("applicant")
+    with _db(app) as session:
+        organisation_id = statement.organisation_id
+        _, token = repo.invite(
+            session, session.get(User, manager.id), organisation_id, newcomer.email
+        )  # type: ignore[arg-type]
+        repo.accept_invite(session, session.get(User, newcomer.id), token)  # type: ignore[arg-type]
+        session.commit()
+    # Only a manager promotes (a member gets 404, as for an id that is not theirs).
+    eve = sign_in(app.test_client(), newcomer)
+    assert eve.post(f"/organisation/members/{newcomer.id}/manager").status_code == 404
+    assert boss.post(f"/organisation/members/{colleague.id}/manager").status_code == 404
+    assert boss.post(f"/organisation/members/{newcomer.id}/manager").status_code == 302
+    assert boss.post("/organisation/leave").status_code == 302
+    assert boss.get(f"/statements/{statement.id}").status_code == 404
+    assert eve.get(f"/statements/{statement.id}").status_code == 200
+    with _db(app) as session:
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.action.in_(["organisation_leave", "organisation_manager"]))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert actions == ["organisation_leave", "organisation_manager", "organisation_leave"]
+        assert [(m.user_id, m.role) for m in repo.members_of(session, organisation_id)] == [  # type: ignore[arg-type]
+            (newcomer.id, "manager")
+        ]

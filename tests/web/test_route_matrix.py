@@ -84,6 +84,8 @@ NOT_THEIRS = {
     # applicants manage none, so the (officer's) id is not theirs to remove.
     ("collaboration.remove_member", "applicant_owner"),
     ("collaboration.remove_member", "other_applicant"),
+    ("collaboration.make_manager", "applicant_owner"),
+    ("collaboration.make_manager", "other_applicant"),
 }
 # Public pages of one approved scheme: the matrix's statements are never approved, so every
 # actor gets 404 (an unapproved statement is not public, whoever asks).
@@ -118,6 +120,8 @@ EXCEPTIONS = {
     "collaboration.create_organisation": {"applicant"},
     "collaboration.invite": {"applicant"},
     "collaboration.remove_member": {"applicant"},
+    "collaboration.leave": {"applicant"},
+    "collaboration.make_manager": {"applicant"},
     "collaboration.join": {"applicant"},
     "collaboration.accept": {"applicant"},
     "collaboration.upload": {"applicant"},
