@@ -21,6 +21,7 @@ from docx.text.paragraph import Paragraph
 
 from planning_sv.core.figures import format_gbp, format_in_unit
 from planning_sv.core.heads_of_terms import HeadsOfTerms
+from planning_sv.core.monitoring import FeeHead
 from planning_sv.core.verdicts import STATUS_LABELS
 
 DRAFT_MARK = "DRAFT – not signed off"
@@ -97,10 +98,14 @@ def _header_footer(document: DocxDocument, hot: HeadsOfTerms) -> None:
     _field(footer, "NUMPAGES", "1")
 
 
-def render_docx(hot: HeadsOfTerms, *, now: dt.datetime | None = None) -> bytes:
+def render_docx(
+    hot: HeadsOfTerms, *, fee: FeeHead | None = None, now: dt.datetime | None = None
+) -> bytes:
     """The whole document as bytes (the web app streams them as a download).
 
-    `now`: the creation time recorded in the document (default: the current time, UTC).
+    `fee`: the council's monitoring fee as one more head (core.monitoring.fee_head, the
+    same wording as the heads-of-terms page). `now`: the creation time recorded in the
+    document (default: the current time, UTC).
     """
     now = now or dt.datetime.now(dt.UTC)
     document = Document()
@@ -149,6 +154,17 @@ def render_docx(hot: HeadsOfTerms, *, now: dt.datetime | None = None) -> bytes:
             ),
         ]
         for label, text in lines:
+            paragraph = document.add_paragraph()
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(_xml(text))
+    if fee is not None:
+        document.add_heading(_xml(f"{fee.number}. Monitoring fee"), level=2)
+        policy = fee.citation + (f" ({fee.placeholder_note})" if fee.placeholder_note else "")
+        for label, text in (
+            ("Obligation", fee.text),
+            ("Trigger and timing", fee.trigger),
+            ("Policy secured", policy),
+        ):
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(_xml(text))

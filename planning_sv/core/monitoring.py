@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -403,6 +403,61 @@ def load_monitoring_settings(council: str, root: Path) -> MonitoringSettings:
             due_weeks=int(fee_data.get("due_weeks", 4)),
         )
     return MonitoringSettings(council, rule, fees)
+
+
+@dataclass(frozen=True)
+class FeeHead:
+    """The monitoring fee as one more head of terms: the one wording for the officer's
+    heads-of-terms page, its DOCX download and the agreement form."""
+
+    number: int
+    amount: float
+    text: str
+    trigger: str
+    citation: str
+    url: str | None
+    placeholder: bool
+
+    @property
+    def placeholder_note(self) -> str | None:
+        return FEE_PLACEHOLDER_NOTE if self.placeholder else None
+
+
+def suggested_trigger(obligation: Any) -> tuple[str, int, str]:
+    """(trigger kind, due amount, unit) suggested from a head of terms' own trigger text."""
+    from planning_sv.core.heads_of_terms import DOCUMENT_UNITS
+
+    if obligation.measure in CONTRIBUTION_MEASURES or obligation.unit in DOCUMENT_UNITS:
+        return TriggerKind.COMMENCEMENT.value, 0, "weeks"
+    if obligation.trigger.startswith("On occupation"):
+        return TriggerKind.FIRST_OCCUPATION.value, 52, "weeks"
+    return TriggerKind.COMMENCEMENT.value, 104, "weeks"
+
+
+def fee_head(schedule: FeeSchedule | None, obligations: Sequence[Any]) -> FeeHead | None:
+    """The council's fee on these heads of terms (charged per obligation or per distinct
+    suggested trigger), numbered after them; None without a schedule or heads."""
+    from planning_sv.core.figures import format_gbp
+
+    if schedule is None or not obligations:
+        return None
+    amount, count = schedule.fee_for(suggested_trigger(o)[0] for o in obligations)
+    basis = "obligation" if schedule.basis == "per-obligation" else "trigger"
+    return FeeHead(
+        number=len(obligations) + 1,
+        amount=amount,
+        text=(
+            f"The owner shall pay the council a monitoring fee of {format_gbp(amount)} "
+            f"({format_gbp(schedule.amount_gbp)} per {basis}, {count} {basis}s)."
+        ),
+        trigger=f"Within {schedule.due_weeks} weeks of the agreement being signed.",
+        citation=schedule.citation,
+        url=schedule.url,
+        placeholder=schedule.status == "placeholder",
+    )
+
+
+FEE_PLACEHOLDER_NOTE = "The fee figure is a placeholder in the council's settings, to be confirmed."
 
 
 # --- input checks (one place for the forms, the CSV upload and the API) --------------------

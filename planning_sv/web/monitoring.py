@@ -32,8 +32,6 @@ from sqlalchemy import select
 
 from planning_sv.core.documents import CheckedDocument, allowed_text, check_document
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import format_gbp
-from planning_sv.core.heads_of_terms import CONTRIBUTION_MEASURES, DOCUMENT_UNITS
 from planning_sv.core.limits import load_json
 from planning_sv.core.monitoring import (
     DUE_UNITS,
@@ -48,16 +46,19 @@ from planning_sv.core.monitoring import (
     TRIGGER_LABELS,
     VERIFICATION_LABELS,
     DuePeriod,
+    FeeHead,
     ObligationStatus,
     TransactionKind,
     Trigger,
     TriggerKind,
     Verification,
     csv_cell,
+    fee_head,
     parse_date,
     parse_quantity,
     parse_reports_csv,
     spend_by,
+    suggested_trigger,
 )
 from planning_sv.core.statement import Where
 from planning_sv.store import monitoring as repo
@@ -226,11 +227,7 @@ def scheme(statement_id: int) -> ResponseReturnValue:
 
 def _default_trigger(obligation: Any) -> tuple[str, int, str]:
     """(trigger kind, due amount, unit) suggested from the head of terms' own trigger text."""
-    if obligation.measure in CONTRIBUTION_MEASURES or obligation.unit in DOCUMENT_UNITS:
-        return TriggerKind.COMMENCEMENT.value, 0, "weeks"
-    if obligation.trigger.startswith("On occupation"):
-        return TriggerKind.FIRST_OCCUPATION.value, 52, "weeks"
-    return TriggerKind.COMMENCEMENT.value, 104, "weeks"
+    return suggested_trigger(obligation)
 
 
 def _heads(statement: Statement) -> list[dict[str, Any]]:
@@ -281,26 +278,11 @@ def _fee(statement: Statement, heads: list[dict[str, Any]]) -> dict[str, Any] | 
 
 
 @bp.app_template_global("monitoring_fee_for")
-def monitoring_fee_for(hot: Any) -> dict[str, Any] | None:
+def monitoring_fee_for(hot: Any) -> FeeHead | None:
     """The council's monitoring fee as a head of terms (officer/heads_of_terms.html), from
-    its fee schedule (local_plans/<council>/monitoring.yaml) and the suggested triggers."""
-    schedule = repo.settings_for(hot.council).fees
-    if schedule is None or not hot.obligations:
-        return None
-    amount, count = schedule.fee_for(_default_trigger(o)[0] for o in hot.obligations)
-    basis = "obligation" if schedule.basis == "per-obligation" else "trigger"
-    return {
-        "number": len(hot.obligations) + 1,
-        "amount": amount,
-        "text": (
-            f"The owner shall pay the council a monitoring fee of {format_gbp(amount)} "
-            f"({format_gbp(schedule.amount_gbp)} per {basis}, {count} {basis}s)."
-        ),
-        "trigger": f"Within {schedule.due_weeks} weeks of the agreement being signed.",
-        "citation": schedule.citation,
-        "url": schedule.url,
-        "placeholder": schedule.status == "placeholder",
-    }
+    its fee schedule (local_plans/<council>/monitoring.yaml) and the suggested triggers; the
+    DOCX download uses the same `fee_head`."""
+    return fee_head(repo.settings_for(hot.council).fees, hot.obligations)
 
 
 def _agreement_page(statement: Statement, status: int = 200, **extra: Any) -> ResponseReturnValue:

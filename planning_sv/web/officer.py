@@ -32,6 +32,7 @@ from planning_sv.core.figures import format_date, format_gbp, format_in_unit, fo
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.limits import MAX_ID, parse_whole_number
+from planning_sv.core.monitoring import fee_head
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import (
@@ -46,6 +47,7 @@ from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
 from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
 from planning_sv.store.models import Statement, StatementVersion, User
+from planning_sv.store.monitoring import settings_for as monitoring_settings
 from planning_sv.store.queue import council_queue, queue_keyset
 from planning_sv.web import assessor, attachment, csp_nonce, db_session
 from planning_sv.web.authz import (
@@ -811,7 +813,11 @@ def heads_of_terms(statement_id: int) -> ResponseReturnValue:
 def heads_of_terms_docx(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
-    data = render_docx(_heads_of_terms(statement, version))
+    hot = _heads_of_terms(statement, version)
+    # The monitoring fee, worded as on the page (officer/heads_of_terms.html).
+    data = render_docx(
+        hot, fee=fee_head(monitoring_settings(statement.council).fees, hot.obligations)
+    )
     reference = statement.application_reference or f"statement-{statement.id}"
     return Response(
         data,

@@ -243,6 +243,7 @@ def test_collaboration_journey(
         (colleague, "/organisation"),
         (officer, f"/statements/{sid}/conversation"),
         (rival, "/organisation"),
+        (applicant, "/organisation"),  # a manager's view: make manager, remove, invite
     ):
         problems += _check(page, base, path, 375)
     assert problems == []
