@@ -77,21 +77,18 @@ def delivery_facts(
     by_id = {o.id: o for o, _a in pairs}
     delivered: list[DeliveredFacts] = []
     if by_id:
-        reports = session.scalars(
-            select(mon.DeliveryReport).where(
-                mon.DeliveryReport.obligation_id.in_(list(by_id)),
-                mon.DeliveryReport.verification.in_(COUNTED),
-            )
+        # The same verified reports as the ward tables' "Delivered" cells (one definition).
+        verified = mon.verified_reports(
+            session, council, statement_id=statement_id, public_only=True
         )
-        for report in reports:
-            o = by_id[report.obligation_id]
-            if report.counted > 0:
+        for report, o in verified:
+            if o.id in by_id:  # not the council's fee
                 delivered.append(
                     DeliveredFacts(
                         o.measure,
                         o.unit,
                         float(report.counted),
-                        _wards(report.wards) or _wards(o.wards),
+                        _wards(mon.delivered_wards(report, o)),
                         report.period_end,
                     )
                 )

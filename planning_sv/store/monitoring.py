@@ -1054,15 +1054,20 @@ class WardDelivery:
     quantity: float  # verified delivery placed in this ward (report quantity x ward share)
 
 
-def verified_delivery_by_ward(
+def verified_reports(
     session: Session,
     council: str,
     *,
-    year: int | None = None,
     statement_id: int | None = None,
-) -> list[WardDelivery]:
-    """Verified delivery per ward and measure (only accepted or partly accepted reports
-    count; `year`: the year the reported period ended). Sorted by ward, then measure."""
+    public_only: bool = False,
+    scheme_year: int | None = None,
+) -> list[tuple[DeliveryReport, Obligation]]:
+    """The one definition of verified delivery: reports accepted or partly accepted (pending
+    and rejected never count) with something counted, with their obligations, oldest first.
+    `public_only`: approved statements only (the public pages); `scheme_year`: schemes the
+    public pages list under that approval year (their `year` filter)."""
+    from planning_sv.store.models import PublicSchemeRow
+
     query = (
         select(DeliveryReport, Obligation)
         .join(Obligation, Obligation.id == DeliveryReport.obligation_id)
@@ -1072,15 +1077,57 @@ def verified_delivery_by_ward(
                 (Verification.ACCEPTED.value, Verification.PARTLY_ACCEPTED.value)
             ),
         )
+        .order_by(DeliveryReport.id)
     )
     if statement_id is not None:
         query = query.where(DeliveryReport.statement_id == statement_id)
+    if public_only:
+        query = query.join(Statement, Statement.id == DeliveryReport.statement_id).where(
+            Statement.status == Status.APPROVED.value
+        )
+    if scheme_year is not None:
+        query = query.where(
+            DeliveryReport.statement_id.in_(
+                select(PublicSchemeRow.statement_id).where(
+                    PublicSchemeRow.council == council, PublicSchemeRow.year == scheme_year
+                )
+            )
+        )
+    return [(r, o) for r, o in session.execute(query).all() if r.counted > 0]
+
+
+def delivered_wards(report: DeliveryReport, obligation: Obligation) -> list[dict[str, Any]]:
+    """Where a verified report's delivery counts: its own wards, else where the obligation
+    was committed (a report without a place)."""
+    return [w for w in (report.wards or obligation.wards or []) if isinstance(w, dict)]
+
+
+def verified_delivery_by_ward(
+    session: Session,
+    council: str,
+    *,
+    year: int | None = None,
+    statement_id: int | None = None,
+    public_only: bool = False,
+    scheme_year: int | None = None,
+) -> list[WardDelivery]:
+    """Verified delivery per ward and measure (`verified_reports`: only accepted or partly
+    accepted reports count; counted quantity x the ward's share; `year`: the year the
+    reported period ended). Sorted by ward, then measure. The public ward and borough
+    tables' "Delivered" cells read this; the delivery section sums the same reports."""
     sums: dict[tuple[str, str, str], float] = defaultdict(float)
     names: dict[str, str] = {}
-    for report, obligation in session.execute(query):
+    pairs = verified_reports(
+        session,
+        council,
+        statement_id=statement_id,
+        public_only=public_only,
+        scheme_year=scheme_year,
+    )
+    for report, obligation in pairs:
         if year is not None and report.period_end.year != year:
             continue
-        for ward in report.wards or []:
+        for ward in delivered_wards(report, obligation):
             code = str(ward["code"])
             names[code] = str(ward.get("name") or code)
             sums[(code, obligation.measure, obligation.unit)] += report.counted * float(
@@ -1090,6 +1137,26 @@ def verified_delivery_by_ward(
         WardDelivery(code, names[code], measure, unit, round(quantity, 6))
         for (code, measure, unit), quantity in sorted(sums.items())
     ]
+
+
+def verified_delivery_by_commitment(
+    session: Session, council: str, ward_code: str, statement_ids: Iterable[int]
+) -> dict[tuple[int, str], float]:
+    """(statement id, commitment id) -> verified delivery placed in `ward_code`, for the
+    public ward page's commitment lines; the same reports and shares as
+    `verified_delivery_by_ward`."""
+    wanted = set(statement_ids)
+    out: dict[tuple[int, str], float] = defaultdict(float)
+    if not wanted:
+        return {}
+    for report, obligation in verified_reports(session, council, public_only=True):
+        if report.statement_id not in wanted or not obligation.commitment_id:
+            continue
+        for ward in delivered_wards(report, obligation):
+            if str(ward["code"]) == ward_code:
+                key = (report.statement_id, obligation.commitment_id)
+                out[key] += report.counted * float(ward.get("share", 1.0))
+    return {key: round(value, 6) for key, value in out.items()}
 
 
 def overview(session: Session, council: str) -> list[tuple[Statement, list[Obligation]]]:

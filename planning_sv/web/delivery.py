@@ -10,12 +10,13 @@ status. Only verified delivery counts. This blueprint has no routes of its own.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, request
 
 from planning_sv.core import delivery as core_delivery
-from planning_sv.core.figures import format_number
+from planning_sv.core.figures import format_number, format_quantity
 from planning_sv.core.limits import parse_whole_number
 from planning_sv.store import delivery as store_delivery
 from planning_sv.web import db_session
@@ -107,3 +108,72 @@ def ward_popup_rows(council: str) -> dict[str, list[tuple[str, str]]]:
             for r in rows
         ]
     return out
+
+
+# --- the "Delivered" cells of the public ward and borough tables -----------------------------
+
+NOT_IN_GBP = "Delivery reported in units, not in £: see Promised, due and delivered"
+
+
+def _counted_measures(filters: Any) -> set[str] | None:
+    """The measures the page's filters keep (None: all), as the promised figures do."""
+    from planning_sv.web import assessor
+
+    measures = assessor().measures
+    keep = set(measures)
+    if filters.measure is not None:
+        keep &= {filters.measure}
+    if filters.theme is not None:
+        keep &= {code for code, m in measures.items() if m.theme == filters.theme}
+    return None if keep == set(measures) else keep
+
+
+def ward_table_delivered(council: str, figure: Any, filters: Any) -> dict[str, Any]:
+    """The borough table's "Delivered" cells for `figure` under the page's filters: per ward
+    code, None where nothing is verified (the page says "not yet reported"), else
+    {"value": verified quantity in the figure's measure and unit, "text": None} for a
+    quantity figure, or {"value": None, "text": NOT_IN_GBP} for a £ figure (delivery is
+    verified in units, never valued in £). The figures are store/monitoring.py
+    `verified_delivery_by_ward` (only accepted or partly accepted reports), the same reports
+    the "Promised, due and delivered" section sums. `total`: the sum over the wards."""
+    from planning_sv.store.monitoring import verified_delivery_by_ward
+
+    keep = _counted_measures(filters)
+    rows = [
+        row
+        for row in verified_delivery_by_ward(
+            db_session(), council, public_only=True, scheme_year=filters.year
+        )
+        if row.quantity > 0 and (keep is None or row.measure in keep)
+    ]
+    cells: dict[str, dict[str, Any]]
+    if figure.kind == "quantity":
+        sums: dict[str, float] = {}
+        for row in rows:
+            if (row.measure, row.unit) == (figure.measure, figure.unit):
+                sums[row.ward_code] = sums.get(row.ward_code, 0.0) + row.quantity
+        cells = {code: {"value": round(v, 6), "text": None} for code, v in sums.items()}
+        total = {"value": round(sum(sums.values()), 6), "text": None} if sums else None
+    else:
+        cells = {row.ward_code: {"value": None, "text": NOT_IN_GBP} for row in rows}
+        total = {"value": None, "text": NOT_IN_GBP} if rows else None
+    return {"wards": cells, "total": total}
+
+
+def line_delivered(council: str, ward_code: str, lines: Iterable[Any]) -> dict[str, str]:
+    """The ward page's "Delivered" cell per commitment line ("<statement id>:<commitment
+    id>" -> '3 FTE-years'), verified delivery placed in this ward; lines with nothing
+    verified are absent (the page says "not yet reported")."""
+    from planning_sv.store.monitoring import verified_delivery_by_commitment
+
+    lines = list(lines)
+    found = verified_delivery_by_commitment(
+        db_session(), council, ward_code, {line.statement_id for line in lines}
+    )
+    return {
+        f"{line.statement_id}:{line.commitment_id}": format_quantity(
+            found[(line.statement_id, line.commitment_id)], line.unit, line.unit_label
+        )
+        for line in lines
+        if found.get((line.statement_id, line.commitment_id), 0) > 0
+    }

@@ -68,7 +68,7 @@ from planning_sv.core.public_figures import CouncilFigures, LineInWard, SchemeIn
 from planning_sv.store import public_queries as queries
 from planning_sv.web import assessor, attachment, csp_nonce, db_session, maps, services
 from planning_sv.web.authz import PUBLIC, allow
-from planning_sv.web.delivery import ward_popup_rows
+from planning_sv.web.delivery import line_delivered, ward_popup_rows, ward_table_delivered
 from planning_sv.web.page_cache import public_page
 
 bp = Blueprint("public", __name__, url_prefix="/councils")
@@ -438,6 +438,8 @@ def wards(council: str) -> ResponseReturnValue:
         query=query,
         options=_filter_options(figures),
         not_reported=queries.DELIVERY_NOT_REPORTED,
+        # Verified delivery where monitoring has any (web/delivery.py), else not reported.
+        delivered=ward_table_delivered(council, figure, filters),
         sharing_basis=pf.SHARING_BASIS,
     )
 
@@ -554,6 +556,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         query=query,
         options=_filter_options(figures),
         not_reported=queries.DELIVERY_NOT_REPORTED,
+        delivered=line_delivered(council, row.code, lines),
         sharing_basis=pf.SHARING_BASIS,
         site_colour=SITE_COLOUR,
         commitment_colour=COMMITMENT_COLOUR,

@@ -1,0 +1,113 @@
+"""The "Delivered" columns of the public borough and ward tables show verified delivery
+(store/monitoring.py verified_delivery_by_ward, the same reports as the "Promised, due and
+delivered" section), and "not yet reported" only where nothing is verified.
+
+Hand-worked on tests/web/monitoring_fixture.py: obligation 1 (local jobs, FTE-years,
+commitment c1) has report A 3 in Bunhill accepted, report B 5 in Bunhill REJECTED, report C
+4 in Caledonian partly accepted as 2.5, report D 1 in Bunhill pending. Verified: Bunhill 3
+(not 3 + 5 + 1 = 9), Caledonian 2.5, borough total 5.5.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from planning_sv.store import monitoring as mon
+from planning_sv.store.models import Statement, User
+from planning_sv.web.delivery import NOT_IN_GBP
+from tests.web.monitoring_fixture import BUNHILL, CALEDONIAN, monitored_scheme
+
+HOLLOWAY = "E05013706"  # no delivery reported there
+
+
+@pytest.fixture
+def scheme(
+    app: Flask, make_user: Callable[..., User], make_statement: Callable[..., Statement]
+) -> dict[str, Any]:
+    return monitored_scheme(app, make_user, make_statement)
+
+
+def _cells(html: str) -> dict[str, str]:
+    """data-delivered key -> the cell's text (tags dropped)."""
+    found = re.findall(r'<td[^>]*data-delivered="([^"]+)"[^>]*>(.*?)</td>', html, re.S)
+    return {key: re.sub(r"<[^>]+>", "", text).strip() for key, text in found}
+
+
+def _values(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-delivered="([^"]+)" data-value="([^"]+)"', html))
+
+
+def test_one_source_counts_only_verified_reports(app: Flask, scheme: dict[str, Any]) -> None:
+    with app.extensions["planning_sv.db"].session() as session:
+        rows = mon.verified_delivery_by_ward(session, "islington", public_only=True)
+        assert [(r.ward_code, r.measure, r.unit, r.quantity) for r in rows] == [
+            (BUNHILL, "local_employment", "fte_years", 3.0),
+            (CALEDONIAN, "local_employment", "fte_years", 2.5),
+        ]
+        sid = scheme["statement"].id
+        assert mon.verified_delivery_by_commitment(session, "islington", BUNHILL, [sid]) == {
+            (sid, "c1"): 3.0
+        }
+        assert mon.verified_delivery_by_commitment(session, "islington", HOLLOWAY, [sid]) == {}
+        # Another approval year than the scheme's: nothing of it counts.
+        year = scheme_year(session, sid)
+        assert mon.verified_delivery_by_ward(session, "islington", scheme_year=year + 1) == []
+        assert len(mon.verified_delivery_by_ward(session, "islington", scheme_year=year)) == 2
+
+
+def scheme_year(session: Any, statement_id: int) -> int:
+    from planning_sv.store.models import PublicSchemeRow
+
+    row = session.get(PublicSchemeRow, statement_id)
+    assert row is not None
+    return int(row.year)
+
+
+def test_borough_table_shows_verified_delivered_where_any(
+    app: Flask, scheme: dict[str, Any]
+) -> None:
+    client = app.test_client()
+    jobs = client.get("/councils/islington/wards?figure=jobs_fte_years")
+    assert jobs.status_code == 200
+    table = jobs.text.split('id="ward-figures"', 1)[1].split("</table>", 1)[0]
+    assert _values(table) == {BUNHILL: "3.0", CALEDONIAN: "2.5", "total": "5.5"}
+    cells = _cells(table)
+    assert (cells[BUNHILL], cells[CALEDONIAN], cells["total"]) == ("3", "2.5", "5.5")
+    assert cells[HOLLOWAY] == "Not yet reported"
+    # The same figures as the delivery section on the same page (borough 5.5).
+    assert 'data-measure="local_employment"' in jobs.text
+    assert re.search(r'data-measure="local_employment".*?data-delivered="5.5"', jobs.text, re.S)
+    # Another quantity figure: nothing verified in it anywhere.
+    starts = client.get("/councils/islington/wards?figure=apprenticeships").text
+    starts_cells = _cells(starts.split('id="ward-figures"', 1)[1].split("</table>", 1)[0])
+    assert set(starts_cells.values()) == {"Not yet reported"}
+    # £ figures: delivery is verified in units, never valued in £ — said, not invented.
+    money = client.get("/councils/islington/wards").text
+    money_cells = _cells(money.split('id="ward-figures"', 1)[1].split("</table>", 1)[0])
+    assert (money_cells[BUNHILL], money_cells["total"]) == (NOT_IN_GBP, NOT_IN_GBP)
+    assert money_cells[HOLLOWAY] == "Not yet reported"
+    # Filtered to another theme than jobs: the verified jobs do not count.
+    community = client.get("/councils/islington/wards?figure=jobs_fte_years&theme=community")
+    community_cells = _cells(community.text.split('id="ward-figures"', 1)[1].split("</table>")[0])
+    assert set(community_cells.values()) == {"Not yet reported"}
+
+
+def test_ward_page_lines_show_verified_delivered_in_the_ward(
+    app: Flask, scheme: dict[str, Any]
+) -> None:
+    client = app.test_client()
+    sid = scheme["statement"].id
+    bunhill = client.get(f"/councils/islington/wards/{BUNHILL}")
+    assert bunhill.status_code == 200
+    cells = _cells(bunhill.text.split('id="commitments"', 1)[1].split("</table>", 1)[0])
+    assert cells[f"{sid}:c1"] == "3 FTE-years"  # accepted 3; the rejected 5 never counts
+    others = {key: text for key, text in cells.items() if key != f"{sid}:c1"}
+    assert others and set(others.values()) == {"Not yet reported"}
+    caledonian = client.get(f"/councils/islington/wards/{CALEDONIAN}")
+    cells = _cells(caledonian.text.split('id="commitments"', 1)[1].split("</table>", 1)[0])
+    assert cells[f"{sid}:c1"] == "2.5 FTE-years"  # partly accepted: 2.5 of the 4 claimed
