@@ -738,6 +738,24 @@ def _unique(
         seen[reference] = row.number
 
 
+def _referenced_rows(
+    tables: Mapping[str, _Table | None],
+    name: str,
+    problems: list[Problem],
+    seen: dict[str, int],
+    taken: frozenset[str],
+) -> Iterator[tuple[_Row, str]]:
+    """Each row of file `name` (none when the file was not given or not readable) with its
+    reference, already checked: present, at most 200 characters, unique in the file (noted
+    in `seen`) and not already recorded (`taken`)."""
+    table = tables.get(name)
+    for number, cells in table.rows if table else ():
+        row = _Row(name, number, cells, problems)
+        reference = row.text("reference", required=True, limit=200)
+        _unique(reference, row, seen, taken)
+        yield row, reference
+
+
 def read_contributions(
     files: Mapping[str, str],
     *,
@@ -772,11 +790,7 @@ def read_contributions(
 
     agreements: list[Agreement] = []
     seen: dict[str, int] = {}
-    table = tables.get(AGREEMENT_FILE)
-    for number, cells in table.rows if table else ():
-        row = _Row(AGREEMENT_FILE, number, cells, problems)
-        reference = row.text("reference", required=True, limit=200)
-        _unique(reference, row, seen, taken)
+    for row, reference in _referenced_rows(tables, AGREEMENT_FILE, problems, seen, taken):
         kind = row.code("developer-agreement-type", AGREEMENT_TYPES, _TYPE_VALUES)
         url = row.text("document-url")
         if url and not re.match(r"^https?://", url, re.IGNORECASE):
@@ -800,11 +814,7 @@ def read_contributions(
 
     contributions: list[Contribution] = []
     seen = {}
-    table = tables.get(CONTRIBUTION_FILE)
-    for number, cells in table.rows if table else ():
-        row = _Row(CONTRIBUTION_FILE, number, cells, problems)
-        reference = row.text("reference", required=True, limit=200)
-        _unique(reference, row, seen, taken)
+    for row, reference in _referenced_rows(tables, CONTRIBUTION_FILE, problems, seen, taken):
         parent = row.text("developer-agreement", required=True, limit=200)
         if parent and parent not in agreement_refs:
             row.fault(
@@ -832,11 +842,7 @@ def read_contributions(
 
     transactions: list[Transaction] = []
     seen = {}
-    table = tables.get(TRANSACTION_FILE)
-    for number, cells in table.rows if table else ():
-        row = _Row(TRANSACTION_FILE, number, cells, problems)
-        reference = row.text("reference", required=True, limit=200)
-        _unique(reference, row, seen, taken)
+    for row, reference in _referenced_rows(tables, TRANSACTION_FILE, problems, seen, taken):
         parent = row.text("developer-agreement-contribution", required=True, limit=200)
         if parent and parent not in contribution_refs:
             row.fault(

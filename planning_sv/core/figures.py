@@ -54,6 +54,11 @@ def format_gbp(value: float | None) -> str:
     return f"£{value:,.2f}"
 
 
+def format_gbp_exact(value: float) -> str:
+    """£50,946.43: a sum owed, to the penny (an uprated payment)."""
+    return f"£{value:,.2f}"
+
+
 def format_number(value: Any, unit: str | None = None) -> str:
     """45,000,000; 2.5; 0.001; '2.5 fte years', '1 fte year'; money when `unit` is 'gbp'."""
     if value is None:

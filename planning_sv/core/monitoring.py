@@ -460,6 +460,98 @@ def fee_head(schedule: FeeSchedule | None, obligations: Sequence[Any]) -> FeeHea
 FEE_PLACEHOLDER_NOTE = "The fee figure is a placeholder in the council's settings, to be confirmed."
 
 
+# --- uprating a payment by its index ---------------------------------------------------------
+
+INDEX_DATA = "local_plans/value_sets/indices.yaml"
+
+
+@dataclass(frozen=True)
+class Uprating:
+    """A payment's uprated sum: amount x index at `at` / index at the agreement date, or
+    why it cannot be computed (`amount` None and `reason` says so; never a guessed figure).
+    Annual indices: a date takes the value of its calendar year."""
+
+    base: float
+    index: str  # as the agreement names it
+    agreed_on: dt.date
+    at: dt.date | None  # the payment (or due) date; None: not yet known
+    amount: float | None = None
+    title: str | None = None  # the index's title and source, when it is in the data
+    url: str | None = None
+    from_value: float | None = None
+    to_value: float | None = None
+    reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The working, as the obligation page shows it."""
+        from planning_sv.core.figures import format_gbp_exact, format_number
+
+        if self.amount is None:
+            return f"Uprated sum not computed: {self.reason}"
+        assert self.at is not None and self.from_value is not None and self.to_value is not None
+        return (
+            f"{format_gbp_exact(self.base)} × {format_number(self.to_value)} "
+            f"({self.at.year}) ÷ {format_number(self.from_value)} ({self.agreed_on.year}) = "
+            f"{format_gbp_exact(self.amount)}, by {self.title}"
+        )
+
+
+def find_index(name: str, indices: Mapping[str, Any]) -> Any | None:
+    """The index an agreement names: by its key in the index data or its title (any case)."""
+    wanted = " ".join(name.split()).casefold()
+    for key, index in indices.items():
+        if wanted in (key.casefold(), " ".join(str(index.title).split()).casefold()):
+            return index
+    return None
+
+
+def uprate(
+    amount: float,
+    index_name: str,
+    agreed_on: dt.date,
+    at: dt.date | None,
+    indices: Mapping[str, Any],
+) -> Uprating:
+    """`amount` x index(at) / index(agreed_on) with the index data (PriceIndex values by
+    year; core/valuation/valuesets.py), rounded to the penny; or the reason it cannot be."""
+    base = Uprating(base=amount, index=index_name, agreed_on=agreed_on, at=at)
+    index = find_index(index_name, indices)
+    if index is None:
+        known = ", ".join(sorted(indices)) or "none"
+        return _replace(
+            base,
+            reason=f"the index '{index_name}' is not in the service's index data "
+            f"({INDEX_DATA}; it holds: {known})",
+        )
+    named = _replace(base, title=str(index.title), url=str(index.url or "") or None)
+    if at is None:
+        return _replace(named, reason="the payment date is not known yet (no due date)")
+    years = sorted(index.values)
+    held = f"{years[0]}–{years[-1]}" if years else "no years"
+    missing = [y for y in dict.fromkeys((agreed_on.year, at.year)) if y not in index.values]
+    if missing:
+        return _replace(
+            named,
+            reason=f"{index.title} has no value for {' or '.join(map(str, missing))} "
+            f"(the data holds {held})",
+        )
+    from_value = float(index.values[agreed_on.year])
+    to_value = float(index.values[at.year])
+    return _replace(
+        named,
+        amount=round(amount * to_value / from_value, 2),
+        from_value=from_value,
+        to_value=to_value,
+    )
+
+
+def _replace(uprating: Uprating, **changes: Any) -> Uprating:
+    from dataclasses import replace
+
+    return replace(uprating, **changes)
+
+
 # --- input checks (one place for the forms, the CSV upload and the API) --------------------
 
 

@@ -279,8 +279,18 @@ class Assessment(Base):
 
     @property
     def record(self) -> AssessmentRecord:
-        """The stored assessment@1 as its typed, strict model (core/assessment.py)."""
-        return parse_assessment(self.data)
+        """The stored assessment@1 as its typed, strict model (core/assessment.py).
+
+        Parsed once per loaded row: a review page reads it several times (rules, map,
+        figures). The memo is keyed on the `data` object itself, so assigning new data
+        parses afresh; records are read, never mutated, by their readers.
+        """
+        memo = self.__dict__.get("_record_memo")
+        if memo is not None and memo[0] is self.data:
+            return memo[1]
+        record = parse_assessment(self.data)
+        self.__dict__["_record_memo"] = (self.data, record)
+        return record
 
 
 class AuditEvent(Base):

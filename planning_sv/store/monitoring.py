@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -45,6 +46,7 @@ from planning_sv.core.monitoring import (
     TransactionKind,
     Trigger,
     TriggerKind,
+    Uprating,
     Verification,
     counted_quantity,
     due_date,
@@ -53,6 +55,7 @@ from planning_sv.core.monitoring import (
     money_counted,
     obligation_status,
     trigger_date,
+    uprate,
 )
 from planning_sv.core.workflow import Status
 from planning_sv.store import figures
@@ -856,7 +859,16 @@ def record_transaction(
     problems = []
     if kind not in {k.value for k in TransactionKind}:
         problems.append(Problem("kind", "choose what happened to the money"))
-    if amount is None or amount <= 0:
+    if amount is None and kind == TransactionKind.SECURED.value and obligation.is_money:
+        # The sum now due: the obligation's amount, uprated by its index to this date.
+        worked = uprating(session, obligation, at=on_date)
+        if worked is None:
+            amount = obligation.quantity
+        elif worked.amount is None:
+            problems.append(Problem("amount", f"enter the amount due: {worked.text}"))
+        else:
+            amount, note = worked.amount, note or worked.text
+    if (amount is None or amount <= 0) and not any(p.path == "amount" for p in problems):
         problems.append(Problem("amount", "enter an amount in pounds, more than 0"))
     if on_date is None:
         problems.append(Problem("on_date", "enter the date"))
@@ -895,6 +907,32 @@ def record_transaction(
         changed=True,
     )
     return row
+
+
+def uprating(
+    session: Session, obligation: Obligation, *, at: dt.date | None = None
+) -> Uprating | None:
+    """A payment's uprated sum by the index its agreement names (None: no index): the
+    amount x index at `at` (default: the first payment received, else the due date) / index
+    at the date the obligation's agreement was signed, from local_plans/value_sets/indices.yaml;
+    or the reason it cannot be computed."""
+    from planning_sv.core.valuation.valuesets import load_indices
+
+    if not obligation.is_money or not obligation.uprating_index:
+        return None
+    agreement = session.get(Agreement, obligation.agreement_id)
+    assert agreement is not None
+    if at is None:
+        received = session.scalar(
+            select(func.min(MoneyTransaction.on_date)).where(
+                MoneyTransaction.obligation_id == obligation.id,
+                MoneyTransaction.kind == TransactionKind.RECEIVED.value,
+            )
+        )
+        at = received or obligation.due_on
+    return uprate(
+        obligation.quantity, obligation.uprating_index, agreement.signed_on, at, load_indices()
+    )
 
 
 # --- statuses -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from planning_sv import config as paths
 from planning_sv.core.figures import dates_in_words, format_date, format_gbp, format_number
 from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
-from planning_sv.web.maps import DisplayCache, tiles_from_config
+from planning_sv.web.maps import DisplayCache, PartsCache, tiles_from_config
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
 BLUEPRINT_MODULES = (
@@ -81,6 +81,8 @@ class Services:
 
     assessor: Assessor
     display: DisplayCache = field(default_factory=DisplayCache)
+    # Rendered map parts of the officers' review page (web/officer.py), keyed by all inputs.
+    map_parts: PartsCache = field(default_factory=PartsCache)
 
     @property
     def geo(self) -> Any:

@@ -52,7 +52,8 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -715,6 +716,51 @@ def render_parts(m: folium.Map, nonce: str | None = None) -> MapParts:
         html=Markup(figure.html.render()) + _island(m) + _attribution_html(),  # noqa: S704
         script=Markup(figure.script.render()),  # noqa: S704
     )
+
+
+class PartsCache:
+    """Rendered map parts by a key naming everything drawn, kept per app (`Services`).
+
+    The key is built by the caller from all of a map's inputs (its values, points, tiles,
+    Leaflet prefix), so a hit is the same map and can never be stale; `wards` (the
+    simplified frame from DisplayCache) must be the very object the parts were drawn from,
+    so a boundary import misses. Parts are stored without a CSP nonce: `get` adds the
+    request's own. Bounded LRU (`limit` maps).
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._limit = limit
+        self._parts: OrderedDict[Hashable, tuple[Any, MapParts]] = OrderedDict()
+
+    def get(
+        self, key: Hashable, wards: Any, build: Callable[[], folium.Map], nonce: str | None
+    ) -> MapParts:
+        with self._lock:
+            cached = self._parts.get(key)
+            if cached is not None and cached[0] is wards:
+                self._parts.move_to_end(key)
+                parts = cached[1]
+            else:
+                parts = None
+        if parts is None:
+            parts = render_parts(build())
+            with self._lock:
+                self._parts[key] = (wards, parts)
+                while len(self._parts) > self._limit:
+                    self._parts.popitem(last=False)
+        if not nonce:
+            return parts
+        return MapParts(
+            # str(): Markup.replace would escape the replacement.
+            head=Markup(str(parts.head).replace("<script ", f'<script nonce="{escape(nonce)}" ')),  # noqa: S704
+            html=parts.html,
+            script=parts.script,
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
 
 
 def map_data(html: str) -> dict[str, Any]:

@@ -61,6 +61,7 @@ from planning_sv.core.monitoring import (
     suggested_trigger,
 )
 from planning_sv.core.statement import Where
+from planning_sv.core.valuation.valuesets import load_indices
 from planning_sv.store import monitoring as repo
 from planning_sv.store.documents import Document, documents_root, read_document, save_document
 from planning_sv.store.models import Statement, User
@@ -177,6 +178,8 @@ def _scheme_context(statement: Statement) -> dict[str, Any]:
         "delivery": repo.verified_delivery_by_ward(
             session, statement.council, statement_id=statement.id
         ),
+        # Payments with an index: the uprated sum and its working, or why not (None: no index).
+        "uprated": {o.id: repo.uprating(session, o) for o in obligations if o.uprating_index},
     }
 
 
@@ -299,6 +302,8 @@ def _agreement_page(statement: Statement, status: int = 200, **extra: Any) -> Re
         "errors": {},
         "values": request.form if request.method == "POST" else {},
         "can_record": statement.status in repo.AGREEMENT_STATUSES,
+        # Indices the service holds values for (an uprated sum needs one of these).
+        "index_names": sorted(load_indices()),
     }
     context.update(extra)
     return render_template("monitoring/agreement.html", **context), status
@@ -500,7 +505,14 @@ def record_transaction(statement_id: int, obligation_id: int) -> ResponseReturnV
     session = db_session()
     problems: list[Problem] = []
     on_date = _date("on_date", problems)
-    amount = parse_quantity(request.form.get("amount", ""), "amount", problems, allow_zero=False)
+    kind = request.form.get("kind", "")
+    raw_amount = request.form.get("amount", "").strip()
+    # "secured" without an amount: the sum due, uprated by its index (store.record_transaction).
+    amount = (
+        None
+        if kind == TransactionKind.SECURED.value and not raw_amount
+        else parse_quantity(raw_amount, "amount", problems, allow_zero=False)
+    )
     try:
         if problems:
             raise InputInvalid(problems)
@@ -508,7 +520,7 @@ def record_transaction(statement_id: int, obligation_id: int) -> ResponseReturnV
             session,
             obligation,
             _actor(),
-            kind=request.form.get("kind", ""),
+            kind=kind,
             amount=amount,
             on_date=on_date,
             note=_text("note") or None,

@@ -179,35 +179,56 @@ def _site_map(statement: Statement, record: AssessmentRecord, data: dict[str, An
         social = record.social_value
         values = {w.code: float(w.gbp or 0) for w in social.by_ward} if social else {}
         highlight = site.wards[0].code if site.wards else None
-        m = maps.ward_map(
-            wards,
-            values=values or None,
-            value_label="Social value",
-            format_value=format_gbp,
-            highlight=highlight,
-            tiles=maps.tiles_from_config(current_app.config),
-            leaflet_prefix=url_for("static", filename="vendor/leaflet/"),
-            height=420,
-            aria_label="Map of the site, the wards and the commitments",
-        )
+        tiles = maps.tiles_from_config(current_app.config)
+        leaflet_prefix = url_for("static", filename="vendor/leaflet/")
+        site_point = None
         if site.point:
             lon, lat = site.point[:2]
             address = str((data.get("site") or {}).get("address") or "")
-            site_point = maps.MapPoint(lat=lat, lon=lon, title="Site", rows=[("Address", address)])
-            maps.point_layer(m, [site_point], name="Site", colour="#d4351c")
-        commitment_points = [
+            site_point = maps.MapPoint(lat=lat, lon=lon, title="Site", rows=(("Address", address),))
+        commitment_points = tuple(
             maps.MapPoint(
                 lat=c.point[1],
                 lon=c.point[0],
                 title=f"{c.id}: {c.measure}",
-                rows=[("Quantity", format_number(c.quantity, c.unit))],
+                rows=(("Quantity", format_number(c.quantity, c.unit)),),
             )
             for c in record.commitments
             if c.point and c.method != "officer"  # a corrected ward: the point is wrong
-        ]
-        if commitment_points:
-            maps.point_layer(m, commitment_points, name="Commitments", colour="#1d70b8")
-        return maps.render_parts(m, nonce=csp_nonce()), None
+        )
+
+        def build() -> Any:
+            m = maps.ward_map(
+                wards,
+                values=values or None,
+                value_label="Social value",
+                format_value=format_gbp,
+                highlight=highlight,
+                tiles=tiles,
+                leaflet_prefix=leaflet_prefix,
+                height=420,
+                aria_label="Map of the site, the wards and the commitments",
+            )
+            if site_point is not None:
+                maps.point_layer(m, [site_point], name="Site", colour="#d4351c")
+            if commitment_points:
+                maps.point_layer(m, list(commitment_points), name="Commitments", colour="#1d70b8")
+            return m
+
+        # Rendered once per distinct map: the key is every input drawn (the wards frame is
+        # checked by identity in the cache), so a correction or a new version is a new key.
+        key = (
+            "review",
+            vintage,
+            plan.lad_code,
+            tuple(values.items()),
+            highlight,
+            tiles,
+            leaflet_prefix,
+            site_point,
+            commitment_points,
+        )
+        return services().map_parts.get(key, wards, build, nonce=csp_nonce()), None
     except Exception as exc:
         current_app.logger.warning("review map unavailable: %s", exc)
         return None, "The map is not available: the ward boundaries could not be loaded."

@@ -559,7 +559,8 @@ def test_heads_of_terms_html_and_docx(
     document = Document(io.BytesIO(download.data))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Section 106 obligations" in text
-    assert text.count("Trigger and timing:") == len(offered)
+    # The offered heads, then the council's monitoring fee as one more head (issue 13).
+    assert text.count("Trigger and timing:") == len(offered) + 1
     rows = [[c.text for c in r.cells] for r in document.tables[0].rows]
     overridden = next(r for r in rows if r[0].startswith(rule["id"]))
     assert overridden[6].endswith("(overridden)")

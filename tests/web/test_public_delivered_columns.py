@@ -97,17 +97,80 @@ def test_borough_table_shows_verified_delivered_where_any(
     assert set(community_cells.values()) == {"Not yet reported"}
 
 
+def _placements(app: Flask, scheme: dict[str, Any]) -> None:
+    """Commitment c3 of the Islington example (20 work placements, borough-wide, so its line
+    reaches every ward) secured too, with an accepted report of 4 in Bunhill and a rejected
+    one of 6 in Bunhill."""
+    import datetime as dt
+
+    with app.extensions["planning_sv.db"].session() as session:
+        jobs = session.get(mon.Obligation, scheme["jobs"])
+        assert jobs is not None
+        placements = mon.Obligation(
+            agreement_id=jobs.agreement_id,
+            statement_id=jobs.statement_id,
+            council="islington",
+            number=3,
+            commitment_id="c3",
+            measure="work_placement",
+            measure_label="Work placements",
+            unit="placements",
+            unit_label="placements",
+            purpose="economic-development",
+            is_money=False,
+            quantity=20.0,
+            wards=[{"code": BUNHILL, "name": "Bunhill", "share": 1.0}],
+            status="part_delivered",
+            trigger_kind="commencement",
+            due_amount=26,
+            due_unit="weeks",
+            due_on=dt.date(2026, 10, 1),
+            counted=4.0,
+            created_at=jobs.created_at,
+        )
+        session.add(placements)
+        session.flush()
+        for quantity, verification in ((4.0, "accepted"), (6.0, "rejected")):
+            session.add(
+                mon.DeliveryReport(
+                    obligation_id=placements.id,
+                    statement_id=jobs.statement_id,
+                    council="islington",
+                    period_start=dt.date(2026, 4, 1),
+                    period_end=dt.date(2026, 9, 30),
+                    quantity=quantity,
+                    wards=[{"code": BUNHILL, "name": "Bunhill", "share": 1.0}],
+                    source="web",
+                    submitted_by_id=scheme["owner"].id,
+                    submitted_at=dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC),
+                    verification=verification,
+                    verified_by_id=scheme["officer"].id,
+                    verified_at=dt.datetime(2026, 10, 2, 9, 0, tzinfo=dt.UTC),
+                )
+            )
+        session.commit()
+
+
 def test_ward_page_lines_show_verified_delivered_in_the_ward(
     app: Flask, scheme: dict[str, Any]
 ) -> None:
+    _placements(app, scheme)
     client = app.test_client()
     sid = scheme["statement"].id
     bunhill = client.get(f"/councils/islington/wards/{BUNHILL}")
     assert bunhill.status_code == 200
     cells = _cells(bunhill.text.split('id="commitments"', 1)[1].split("</table>", 1)[0])
-    assert cells[f"{sid}:c1"] == "3 FTE-years"  # accepted 3; the rejected 5 never counts
-    others = {key: text for key, text in cells.items() if key != f"{sid}:c1"}
-    assert others and set(others.values()) == {"Not yet reported"}
+    # c3: accepted 4 in Bunhill counts, the rejected 6 never does; c4 has no obligation.
+    assert cells == {
+        f"{sid}:c3": "4 placements of at least 2 weeks",
+        f"{sid}:c4": "Not yet reported",
+    }
+    # Caledonian: c3's line is there, but nothing of it was delivered in Caledonian.
     caledonian = client.get(f"/councils/islington/wards/{CALEDONIAN}")
     cells = _cells(caledonian.text.split('id="commitments"', 1)[1].split("</table>", 1)[0])
-    assert cells[f"{sid}:c1"] == "2.5 FTE-years"  # partly accepted: 2.5 of the 4 claimed
+    assert cells[f"{sid}:c3"] == "Not yet reported"
+    with app.extensions["planning_sv.db"].session() as session:
+        assert mon.verified_delivery_by_commitment(session, "islington", BUNHILL, [sid]) == {
+            (sid, "c1"): 3.0,
+            (sid, "c3"): 4.0,
+        }
