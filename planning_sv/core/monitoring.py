@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.figures import parse_day
 from planning_sv.core.heads_of_terms import CONTRIBUTION_MEASURES
 
 
@@ -572,13 +573,10 @@ def parse_date(value: Any, path: str, problems: list[Problem]) -> dt.date | None
     if not text:
         problems.append(Problem(path, "enter a date (YYYY-MM-DD)"))
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    problems.append(Problem(path, f"{text[:40]!r} is not a date (YYYY-MM-DD)"))
-    return None
+    day = parse_day(text)  # the one reader of typed dates (core/figures.py)
+    if day is None:
+        problems.append(Problem(path, f"{text[:40]!r} is not a date (YYYY-MM-DD, or DD/MM/YYYY)"))
+    return day
 
 
 def parse_quantity(

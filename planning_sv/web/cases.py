@@ -193,7 +193,7 @@ def assign(statement_id: int) -> ResponseReturnValue:
 @bp.post("/statements/<int:statement_id>/case/target")
 @allow(*STAFF_ROLES)
 def set_target(statement_id: int) -> ResponseReturnValue:
-    from planning_sv.web.officer import parse_day
+    from planning_sv.core.figures import parse_day
 
     statement = _case(statement_id)
     session = db_session()

@@ -28,7 +28,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import format_date, format_gbp, format_in_unit, format_number
+from planning_sv.core.figures import (
+    format_date,
+    format_gbp,
+    format_in_unit,
+    format_number,
+    parse_day,
+)
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.limits import MAX_ID, parse_whole_number
@@ -355,33 +361,6 @@ def _conflict_now(
 
 
 # --- queue --------------------------------------------------------------------------------
-
-
-_MONTHS = {
-    name: number
-    for number in range(1, 13)
-    for name in (
-        dt.date(2000, number, 1).strftime("%B").lower(),
-        dt.date(2000, number, 1).strftime("%b").lower(),
-    )
-}
-
-
-def parse_day(text: str) -> dt.date | None:
-    """A date as people type it: 2026-03-31, 31/3/2026, 31 3 2026 or 31 March 2026."""
-    raw = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return dt.date.fromisoformat(raw)
-        parts = re.split(r"[\s/.-]+", raw)
-        if len(parts) != 3 or not (parts[0].isdigit() and parts[2].isdigit()):
-            return None
-        month = int(parts[1]) if parts[1].isdigit() else _MONTHS.get(parts[1].lower())
-        if month is None or len(parts[2]) != 4:
-            return None
-        return dt.date(int(parts[2]), month, int(parts[0]))
-    except ValueError:  # 31 February, month 13
-        return None
 
 
 def _queue_filters() -> tuple[dict[str, Any], list[Problem]]:
