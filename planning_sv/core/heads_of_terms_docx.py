@@ -159,7 +159,9 @@ def render_docx(
             paragraph.add_run(_xml(text))
     if fee is not None:
         document.add_heading(_xml(f"{fee.number}. Monitoring fee"), level=2)
-        policy = fee.citation + (f" ({fee.placeholder_note})" if fee.placeholder_note else "")
+        # The citation only: whether the figure is confirmed is for the officer's page, never
+        # a legal document.
+        policy = fee.citation
         for label, text in (
             ("Obligation", fee.text),
             ("Trigger and timing", fee.trigger),

@@ -882,18 +882,25 @@ def ward_corrections_for(session: Session, version: StatementVersion) -> list[Wa
     )
 
 
-def corrected_record(session: Session | None, version: StatementVersion) -> AssessmentRecord | None:
+def corrected_record(
+    session: Session | None,
+    version: StatementVersion,
+    corrections: list[WardCorrectionRow] | None = None,
+) -> AssessmentRecord | None:
     """The version's typed record with the officers' ward corrections applied: what the
-    review page, the heads of terms and (on approval) the public figures read."""
+    review page, the heads of terms and (on approval) the public figures read.
+
+    `corrections`: the version's rows (`ward_corrections_for`) when the caller has them
+    already (the review page shows them too), so they are not read twice."""
     record = record_of(version)
     if record is None:
         return None
-    session = session or Session.object_session(version)
-    if session is None:
-        return record
-    return apply_ward_corrections(
-        record, [r.as_core() for r in ward_corrections_for(session, version)]
-    )
+    if corrections is None:
+        session = session or Session.object_session(version)
+        if session is None:
+            return record
+        corrections = ward_corrections_for(session, version)
+    return apply_ward_corrections(record, [r.as_core() for r in corrections])
 
 
 def correct_ward(

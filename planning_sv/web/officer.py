@@ -137,9 +137,9 @@ def _assessment(version: StatementVersion) -> dict[str, Any]:
     return version.assessment.data
 
 
-def _record(version: StatementVersion) -> AssessmentRecord:
+def _record(version: StatementVersion, corrections: list[Any] | None = None) -> AssessmentRecord:
     """The version's typed record with the officers' ward corrections applied."""
-    record = review_repo.corrected_record(db_session(), version)
+    record = review_repo.corrected_record(db_session(), version, corrections)
     if record is None:
         abort(404)
     return record
@@ -283,7 +283,8 @@ def _review_context(
     statement: Statement, version: StatementVersion, **extra: Any
 ) -> dict[str, Any]:
     session = db_session()
-    record = _record(version)
+    corrections = review_repo.ward_corrections_for(session, version)
+    record = _record(version, corrections)
     latest = statement.latest_version
     is_latest = latest is not None and latest.id == version.id
     verdicts = review_repo.verdicts_for(session, version)
@@ -299,7 +300,6 @@ def _review_context(
     if "map_parts" not in extra:
         extra["map_parts"], extra["map_error"] = _site_map(statement, record, version.data)
     acknowledged = review_repo.acknowledged(session, version)
-    corrections = review_repo.ward_corrections_for(session, version)
     return {
         "statement": statement,
         "version": version,

@@ -27,7 +27,9 @@ bad value is a 400 naming the parameter, an unknown council or ward a 404. Downl
 
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -308,6 +310,21 @@ def line_record(line: LineInWard | Any) -> dict[str, Any]:
     return dict(zip(LINE_COLUMNS, line_values(line), strict=True))
 
 
+@functools.cache
+def _plain_row_type(fields: tuple[str, ...]) -> Any:
+    return collections.namedtuple("DownloadRow", fields)
+
+
+def plain_rows(batch: Sequence[Any]) -> list[Any]:
+    """A batch of database rows as namedtuples with the same field names. A named field of
+    a SQLAlchemy Row costs a Python-level lookup, and `line_values` reads 13 per line over
+    tens of thousands of lines; a namedtuple's are C-level (same values, same names)."""
+    if not batch:
+        return []
+    make = _plain_row_type(tuple(batch[0]._fields))._make
+    return [make(row) for row in batch]
+
+
 def _row_point(row: Any) -> tuple[float, float] | None:
     return (row.lon, row.lat) if row.lon is not None and row.lat is not None else None
 
@@ -575,7 +592,7 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     session = _streaming_session()
     batches = queries.ward_line_batches(session, council, ward_code, filters, measures)
     if fmt == "csv":
-        rows = ([line_values(line) for line in batch] for batch in batches)
+        rows = ([line_values(line) for line in plain_rows(batch)] for batch in batches)
         body = _closing(csv_batches(LINE_COLUMNS, rows), session)
         return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
 
@@ -595,7 +612,7 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
                     "properties": {"kind": "commitment", **line_record(line)},
                     "geometry": _point(_row_point(line)),
                 }
-                for line in batch
+                for line in plain_rows(batch)
             ]
         sites = queries.iter_ward_sites(session, council, ward_code, filters, measures)
         yield [

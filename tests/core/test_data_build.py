@@ -88,6 +88,6 @@ def test_bad_council_code_is_a_clear_error(tmp_path: Path) -> None:
         cli, ["data", "build", "--council", "Islington", "--dest", str(tmp_path)]
     )
     assert result.exit_code == 2
-    assert "error: --council: 'Islington' is not an English LAD code like E09000019" in (
+    assert "error: --council: 'Islington' is not an English LAD code like E09000001" in (
         result.output
     )

@@ -14,8 +14,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from planning_sv.core.heads_of_terms import build_heads_of_terms
+from planning_sv.core.monitoring import fee_head
 from planning_sv.store import review as review_repo
 from planning_sv.store.models import AuditEvent, Statement, User
+from planning_sv.store.monitoring import settings_for
 from tests.core.test_heads_of_terms_wording import FORBIDDEN
 
 Make = Callable[..., Any]
@@ -67,7 +69,10 @@ def test_page_and_docx_use_the_core_wording_then_the_sign_off(
         )
     url = f"/officer/statements/{statement.id}/heads-of-terms"
     draft = officer_client.get(url).text
-    assert _texts(draft, "Obligation") == [o.text for o in expected.obligations]
+    # The heads, then the council's monitoring fee, worded by the same core function.
+    fee = fee_head(settings_for("islington").fees, expected.obligations)
+    assert fee is not None
+    assert _texts(draft, "Obligation") == [o.text for o in expected.obligations] + [fee.text]
     assert _texts(draft, "Quantity") == [o.quantity_text for o in expected.obligations]
     assert _texts(draft, "Where") == [o.where for o in expected.obligations]
     assert "DRAFT – not signed off" in draft

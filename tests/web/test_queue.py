@@ -67,7 +67,12 @@ class Lane:
                 (EXAMPLE.parent / "salford_residential.json").read_text(encoding="utf-8")
             )
         else:
-            data["site"] = {"address": site, "geometry": copy.deepcopy(SITES[site])}
+            # Keep the fixture's designation: Islington's B4 rules need one for 8,000 m² office.
+            data["site"] = {
+                "address": site,
+                "designation": data["site"]["designation"],
+                "geometry": copy.deepcopy(SITES[site]),
+            }
         data.pop("application_reference", None)
         if reference is not None:
             data["application_reference"] = reference
