@@ -1075,6 +1075,7 @@ def version(statement_id: int, number: int) -> ResponseReturnValue:
         if previous
         else []
     )
+    wards = ward_names_of(record)
     return render_template(
         "applicant/version.html",
         statement=statement,
@@ -1083,4 +1084,10 @@ def version(statement_id: int, number: int) -> ResponseReturnValue:
         changes=changes,
         assessment=record,
         checks=_self_check(record, statement.council),
+        # What was submitted, as the applicant wrote it.
+        submitted=current.data,
+        commitment_lines=[
+            (item, commitment_words(item, assessor().measures, wards))
+            for item in current.data.get("commitments", [])
+        ],
     )
