@@ -43,6 +43,7 @@ from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.heads_of_terms import SignOff
 from planning_sv.core.verdicts import (
+    SITE_DESIGNATION,
     CarriedVerdict,
     Verdict,
     carry_forward,
@@ -725,10 +726,13 @@ def unacknowledged(session: Session, version: StatementVersion) -> list[str]:
 
 def _acknowledge_refusal(pending: list[str]) -> str:
     count = len(pending)
+    # The site's designation is a fact the applicant chose, named in words, not a parameter.
+    named = ["the site's designation" if name == SITE_DESIGNATION else name for name in pending]
     return (
         f"Before you recommend, acknowledge the {count} unverified figure"
-        f"{'' if count == 1 else 's'} the results rely on ({', '.join(pending)}): "
-        "check them against the policy, then tick and save them under 'Unverified figures'"
+        f"{'' if count == 1 else 's'} the results rely on ({', '.join(named)}): "
+        "check them against the policy, then tick and save them under "
+        "'Figures and facts to check'"
     )
 
 

@@ -5,6 +5,7 @@ acknowledged before recommending, and officers' ward corrections."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -88,12 +89,17 @@ def _status(app: Flask, statement: Statement) -> str:
 
 
 def _unverified(app: Flask, statement: Statement) -> list[str]:
-    """The unverified parameter names the stored results used, once each, in rule order."""
+    """The unverified parameter names the stored results used, once each, in rule order,
+    then the site's designation the B4 rules read (the officer confirms the applicant's
+    choice)."""
     names: list[str] = []
-    for rule in _record(app, statement)["rules"]:
+    record = _record(app, statement)
+    for rule in record["rules"]:
         for p in rule["parameters"]:
             if p["confidence"] == "unverified" and p["name"] not in names:
                 names.append(p["name"])
+    if (record.get("designation") or {}).get("chosen"):
+        names.append("site_designation")
     return names
 
 
@@ -346,8 +352,8 @@ def test_recommending_needs_every_unverified_figure_acknowledged_and_it_is_audit
     count = len(names)
     assert (
         f"Before you recommend, acknowledge the {count} unverified figures the results rely on "
-        f"({', '.join(names)})"
-    ) in refused.text
+        f"({', '.join(n if n != 'site_designation' else 'the site' + chr(39) + 's designation' for n in names)})"
+    ) in html.unescape(refused.text)
     assert '<a href="#acknowledge">' in refused.text
     assert _status(app, submitted) == "submitted"
 
