@@ -205,8 +205,11 @@ def test_officer_journey(live_server: Any, browser: Any) -> None:
     document = Document(io.BytesIO(Path(download.path()).read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Section 106 obligations" in text
-    assert text.count("Trigger and timing:") == len(seed["obligations"])
+    # One head per commitment, then the council's monitoring fee (a head of its own, with a
+    # trigger and no monitoring of itself).
+    assert text.count("Trigger and timing:") == len(seed["obligations"]) + 1
     assert text.count("Monitoring and reporting:") == len(seed["obligations"])
+    assert "Monitoring fee" in text
 
     # The audit page shows the whole journey, in order.
     officer.goto(f"{base}/officer/statements/{sid}/audit")
