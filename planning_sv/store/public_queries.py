@@ -258,6 +258,9 @@ _LINE_COLUMNS = (
 
 EXPORT_LINE_FIELDS = frozenset(
     {
+        # statement_id and unit_label: to look up and word the line's verified delivery.
+        "statement_id",
+        "unit_label",
         "reference",
         "commitment_id",
         "measure",

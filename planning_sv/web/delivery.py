@@ -160,15 +160,18 @@ def ward_table_delivered(council: str, figure: Any, filters: Any) -> dict[str, A
     return {"wards": cells, "total": total}
 
 
-def line_delivered(council: str, ward_code: str, lines: Iterable[Any]) -> dict[str, str]:
+def line_delivered(
+    council: str, ward_code: str, lines: Iterable[Any], session: Any = None
+) -> dict[str, str]:
     """The ward page's "Delivered" cell per commitment line ("<statement id>:<commitment
     id>" -> '3 FTE-years'), verified delivery placed in this ward; lines with nothing
     verified are absent (the page says "not yet reported")."""
     from planning_sv.store.monitoring import verified_delivery_by_commitment
 
     lines = list(lines)
+    # A streamed download passes its own session: its body runs after the request context.
     found = verified_delivery_by_commitment(
-        db_session(), council, ward_code, {line.statement_id for line in lines}
+        session or db_session(), council, ward_code, {line.statement_id for line in lines}
     )
     return {
         f"{line.statement_id}:{line.commitment_id}": format_quantity(
@@ -177,3 +180,25 @@ def line_delivered(council: str, ward_code: str, lines: Iterable[Any]) -> dict[s
         for line in lines
         if found.get((line.statement_id, line.commitment_id), 0) > 0
     }
+
+
+def ward_delivery_texts(council: str, filters: Any, measures: Any) -> dict[str, str]:
+    """The borough download's "delivery" cell per ward: the verified delivery there in words
+    ('3 FTE-years of local employment'), from the same reports as the page's Delivered
+    cells; wards with nothing verified are absent (the download says "not yet reported")."""
+    from planning_sv.store.monitoring import verified_delivery_by_ward
+
+    keep = _counted_measures(filters)
+    texts: dict[str, list[str]] = {}
+    for row in verified_delivery_by_ward(
+        db_session(), council, public_only=True, scheme_year=filters.year
+    ):
+        if row.quantity <= 0 or (keep is not None and row.measure not in keep):
+            continue
+        measure = measures.get(row.measure)
+        label = measure.units.get(row.unit, row.unit) if measure is not None else row.unit
+        name = measure.label if measure is not None else row.measure
+        texts.setdefault(row.ward_code, []).append(
+            f"{name}: {format_quantity(round(row.quantity, 6), row.unit, label)} verified"
+        )
+    return {code: "; ".join(parts) for code, parts in texts.items()}

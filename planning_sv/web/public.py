@@ -267,8 +267,9 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def ward_record(row: WardRow) -> dict[str, Any]:
-    """A ward's figures as a flat record (CSV row and GeoJSON properties)."""
+def ward_record(row: WardRow, delivered: str | None = None) -> dict[str, Any]:
+    """A ward's figures as a flat record (CSV row and GeoJSON properties); `delivered`: its
+    verified delivery in words (web/delivery.py), else "not yet reported"."""
     record: dict[str, Any] = {
         "ward_code": row.code,
         "ward_name": row.name,
@@ -282,13 +283,14 @@ def ward_record(row: WardRow) -> dict[str, Any]:
         record[f"{key}_promised"] = _round(row.promised.get(key))
     for key in queries.FIGURES:
         record[f"{key}_delivered"] = _round(row.delivered.get(key))
-    record["delivery"] = queries.DELIVERY_NOT_REPORTED
+    record["delivery"] = delivered or queries.DELIVERY_NOT_REPORTED
     return record
 
 
-def line_values(line: LineInWard | Any) -> list[Any]:
+def line_values(line: LineInWard | Any, delivered: str | None = None) -> list[Any]:
     """A commitment line's download values in LINE_COLUMNS order. `line` is a LineInWard
-    or a row of `queries.ward_line_batches` (the same names)."""
+    or a row of `queries.ward_line_batches` (the same names); `delivered`: the verified
+    delivery placed in the ward, in words (web/delivery.py `line_delivered`)."""
     return [
         line.reference,
         line.commitment_id,
@@ -301,13 +303,25 @@ def line_values(line: LineInWard | Any) -> list[Any]:
         _round(line.ward_gbp),
         line.borough_wide,
         line.status,
-        queries.DELIVERY_NOT_REPORTED,
+        delivered or queries.DELIVERY_NOT_REPORTED,
         line.description or "",
     ]
 
 
-def line_record(line: LineInWard | Any) -> dict[str, Any]:
-    return dict(zip(LINE_COLUMNS, line_values(line), strict=True))
+def line_record(line: LineInWard | Any, delivered: str | None = None) -> dict[str, Any]:
+    return dict(zip(LINE_COLUMNS, line_values(line, delivered), strict=True))
+
+
+def _delivered_in(
+    council: str, ward_code: str, lines: Sequence[Any], session: Any
+) -> dict[str, str]:
+    from planning_sv.web.delivery import line_delivered
+
+    return line_delivered(council, ward_code, lines, session) if lines else {}
+
+
+def _line_key(line: Any) -> str:
+    return f"{line.statement_id}:{line.commitment_id}"
 
 
 @functools.cache
@@ -336,7 +350,8 @@ def _metadata(figures: CouncilFigures, filters: queries.PublicFilters) -> dict[s
         "boundary_vintage": figures.vintage,
         "filters": filters.as_query(),
         "statements": f"{queries.PUBLIC_STATUS} statements only",
-        "delivered": queries.DELIVERY_NOT_REPORTED,
+        "delivered": "verified delivery only (accepted or partly accepted reports); "
+        f"'{queries.DELIVERY_NOT_REPORTED}' where none is verified",
         "attribution": ATTRIBUTION,
     }
 
@@ -467,7 +482,10 @@ def wards(council: str) -> ResponseReturnValue:
 def wards_download(council: str, fmt: str) -> ResponseReturnValue:
     filters = _filters()
     plan, figures = _council_figures(council, filters)  # wards' aggregate rows only
-    records = (ward_record(row) for row in figures.wards)
+    from planning_sv.web.delivery import ward_delivery_texts
+
+    delivered = ward_delivery_texts(council, filters, assessor().measures)
+    records = (ward_record(row, delivered.get(row.code)) for row in figures.wards)
     if fmt == "csv":
         return _download(csv_lines(WARD_COLUMNS, records), fmt, f"{council}-wards.{fmt}")
     geometries = _ward_geometries(plan)
@@ -475,7 +493,7 @@ def wards_download(council: str, fmt: str) -> ResponseReturnValue:
         {
             "type": "Feature",
             "id": row.code,
-            "properties": ward_record(row),
+            "properties": ward_record(row, delivered.get(row.code)),
             "geometry": _geometry(geometries.get(row.code)),
         }
         for row in figures.wards
@@ -591,8 +609,19 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     geometry = _ward_geometries(plan).get(ward_code) if fmt == "geojson" else None
     session = _streaming_session()
     batches = queries.ward_line_batches(session, council, ward_code, filters, measures)
+    from planning_sv.web.delivery import ward_delivery_texts
+
+    ward_delivered = ward_delivery_texts(council, filters, measures).get(ward_code)
+
+    def with_delivered(batch: Sequence[Any]) -> list[tuple[Any, str | None]]:
+        lines = plain_rows(batch)
+        found = _delivered_in(council, ward_code, lines, session)
+        return [(line, found.get(_line_key(line))) for line in lines]
+
     if fmt == "csv":
-        rows = ([line_values(line) for line in plain_rows(batch)] for batch in batches)
+        rows = (
+            [line_values(line, done) for line, done in with_delivered(batch)] for batch in batches
+        )
         body = _closing(csv_batches(LINE_COLUMNS, rows), session)
         return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
 
@@ -601,7 +630,7 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
             {
                 "type": "Feature",
                 "id": ward_code,
-                "properties": {"kind": "ward", **ward_record(row)},
+                "properties": {"kind": "ward", **ward_record(row, ward_delivered)},
                 "geometry": _geometry(geometry),
             }
         ]
@@ -609,10 +638,10 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
             yield [
                 {
                     "type": "Feature",
-                    "properties": {"kind": "commitment", **line_record(line)},
+                    "properties": {"kind": "commitment", **line_record(line, done)},
                     "geometry": _point(_row_point(line)),
                 }
-                for line in plain_rows(batch)
+                for line, done in with_delivered(batch)
             ]
         sites = queries.iter_ward_sites(session, council, ward_code, filters, measures)
         yield [
