@@ -52,11 +52,12 @@ PASSWORD = "a-long-password-for-fuzzing"
 
 
 def load_example(council: str) -> dict[str, Any]:
-    """The shared example statement (as tests/conftest.py reads it; `conftest` names several
+    """The example statement (as tests/conftest.py reads it; `conftest` names several
     modules in this suite, so it is not imported)."""
-    path = next(
-        p for p in sorted(config.examples_dir().glob("*.json")) if p.name.startswith(council)
-    )
+    # tests/fixtures holds the examples as the statement format now stands (the shared copies
+    # predate site designations).
+    folder = config.PROJECT_ROOT / "tests" / "fixtures"
+    path = next(p for p in sorted(folder.glob("*.json")) if p.name.startswith(council))
     return json.loads(path.read_text(encoding="utf-8"))
 
 

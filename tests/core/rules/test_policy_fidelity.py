@@ -327,9 +327,19 @@ def test_a_loaded_designation_boundary_is_found_for_the_officer_to_confirm(
     record = assess_statement(
         statement, on=dt.date(2026, 11, 29), plans={"islington": loaded}, placer=placer
     ).to_dict()
-    assert record["designation"] == {"chosen": "town_centre", "found": "caz"}
+    assert record["designation"] == {
+        "chosen": "town_centre",
+        "found": "caz",
+        "chosen_name": "Town centre",
+        "found_name": "Central Activities Zone (CAZ)",
+    }
     # Without boundary files nothing is derived, and the applicant's choice is recorded.
     plain = assess_statement(
         statement, on=dt.date(2026, 11, 29), plans={"islington": plan}, placer=placer
     ).to_dict()
-    assert plain["designation"] == {"chosen": "town_centre", "found": None}
+    assert plain["designation"] == {
+        "chosen": "town_centre",
+        "found": None,
+        "chosen_name": "Town centre",
+        "found_name": None,
+    }
