@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -123,9 +124,12 @@ class Where(_Model):
         default=None, description="[easting, northing] in EPSG:27700"
     )
     geometry: GeoJSONGeometry | None = None
-    borough: bool | None = Field(default=None, description="true: anywhere in the council's area")
+    # Strict: JSON true/false only (the published schema says boolean; 1 or "yes" is refused).
+    borough: StrictBool | None = Field(
+        default=None, description="true: anywhere in the council's area"
+    )
     # Added after statements were first stored (absent in those, so they read as before).
-    site: bool | None = Field(
+    site: StrictBool | None = Field(
         default=None,
         description="true: on the development site itself; placed in the site's ward(s) "
         "exactly as the site is, never by a point that may fall over a ward line",
@@ -181,7 +185,7 @@ class Development(_Model):
     site_area_ha: NonNegative | None = Field(
         default=None, description="site area in hectares; taken from the site polygon if omitted"
     )
-    dwellings_not_known: bool = Field(
+    dwellings_not_known: StrictBool = Field(
         default=False,
         description="true for an outline scheme whose number of dwellings is not yet known "
         "(the statutory major-development test then looks at the site area)",
@@ -211,6 +215,13 @@ class Commitment(_Model):
         return self
 
 
+def _date_text(value: Any) -> Any:
+    """A date in JSON is text (YYYY-MM-DD): a number would be read as seconds since 1970."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("give the date as text, YYYY-MM-DD")
+    return value
+
+
 class Statement(_Model):
     model_config = ConfigDict(
         extra="forbid",
@@ -220,7 +231,7 @@ class Statement(_Model):
     schema_: Literal["planning-sv/statement@1"] = Field(default=SCHEMA_ID, alias="schema")
     council: Identifier
     application_reference: ShortText | None = None
-    validation_date: dt.date | None = Field(
+    validation_date: Annotated[dt.date, BeforeValidator(_date_text)] | None = Field(
         default=None,
         description="the date the council validated the planning application: the rules and "
         "figures in force on it apply; without it, those in force on the submission date",

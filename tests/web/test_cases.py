@@ -608,3 +608,20 @@ def test_the_migration_and_the_rebuild_fill_target_dates_and_search_terms(
         assert rebuild(session, batch=1) == 2  # the two submitted statements, one per batch
         session.commit()
     assert snapshot() == written
+
+
+def test_the_review_page_shows_the_case_and_links_to_it(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statement_id = team.statement(validation="2026-03-02")  # target 1 June 2026
+    _today(monkeypatch, dt.date(2026, 6, 3))
+    ann = team.client(team.ann)
+    ann.post(f"/officer/statements/{statement_id}/case/assign", data={"officer": "me"})
+    page = html.unescape(ann.get(f"/officer/statements/{statement_id}").text)
+    line = re.search(r'data-testid="case-summary-line">(.*?)</p>', page, re.S)
+    assert line is not None
+    text = " ".join(re.sub(r"<[^>]+>", " ", line.group(1)).split())
+    assert text == (
+        "Officer: Ann · Target date: 1 June 2026 Overdue by 2 days · Case: officer and target date"
+    )
+    assert f'href="/officer/statements/{statement_id}/case"' in line.group(1)

@@ -190,7 +190,10 @@ def _define(plan: CouncilPlan, env: dict[str, Any]) -> _Defined:
         try:
             env[definition.name] = definition.expression.evaluate(env)
         except MissingName as exc:
-            if missing_fact_path(exc.name) is None:
+            # A parameter with no value on this date (an application validated before the
+            # plan's figures) leaves the definition out: only a rule in force that needs it
+            # is at fault, and no rule is in force before its figures are.
+            if missing_fact_path(exc.name) is None and not exc.name.startswith("param."):
                 raise RuleEvaluationError(
                     exc.message, text=definition.expression.text, field=definition.name
                 ) from None
