@@ -26,7 +26,7 @@ def rebuild_command(council: str | None, url: str | None) -> None:
     """Recompute every council's (or one council's) public figures from the stored records."""
     from planning_sv.core.geo.service import GeoService
     from planning_sv.core.plans import load_plans
-    from planning_sv.store import figures
+    from planning_sv.store import benchmarks, figures
 
     plans = load_plans()
     if council is not None and council not in plans:
@@ -40,4 +40,6 @@ def rebuild_command(council: str | None, url: str | None) -> None:
 
     with _session(url) as session:
         count = figures.rebuild(session, council, postcode_point=postcode_point)
+        for code in [council] if council else list(plans):
+            benchmarks.rebuild(session, code)
     click.echo(f"public figures rebuilt for {council or 'every council'}: {count} approved schemes")
