@@ -92,7 +92,9 @@ def users_group() -> None:
     default=Role.APPLICANT.value,
     show_default=True,
 )
-@click.option("--council", default=None, help="council code (staff only): the folder name of its rule pack")
+@click.option(
+    "--council", default=None, help="council code (staff only): the folder name of its rule pack"
+)
 @url_option
 def users_create(
     email: str, password: str, role: str, council: str | None, url: str | None

@@ -348,7 +348,6 @@ def _import_upload(form: ValueSetImportForm, council: str) -> ValueSet:
     )
 
 
-
 # The draft-pack impact page is an admin page in a module of its own (web/admin_impact.py);
 # importing it registers its route on this blueprint.
 from planning_sv.web import admin_impact  # noqa: E402, F401

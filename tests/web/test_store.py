@@ -271,9 +271,7 @@ def test_draft_assessment_is_replaced_on_each_save(
         result = repo.save_draft(s, st, changed, owner)
         # The example's site is a town centre: B4's town-centre part asks 800 sqm.
         rule = next(
-            r
-            for r in result["rules"]
-            if r["id"] == "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS"
+            r for r in result["rules"] if r["id"] == "ISL-B4-AFFORDABLE-WORKSPACE-TOWN-CENTRES-PELS"
         )
         assert rule["status"] != "pass" and rule["shortfall"] == 700
         drafts = s.scalars(select(Assessment).where(Assessment.version_id.is_(None))).all()
