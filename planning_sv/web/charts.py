@@ -10,6 +10,7 @@ measure labels come from data files, and nothing from users is placed here unesc
 from __future__ import annotations
 
 import math
+import re
 
 from markupsafe import Markup, escape
 
@@ -37,6 +38,8 @@ def nice_ceiling(value: float) -> float:
 
 def delivery_chart(series: MeasureOverTime, chart_id: str) -> Markup:
     """Paired bars per year (due, delivered) for one measure, as an inline <svg>."""
+    # The id goes into attributes: kept to the characters an id needs, whatever the caller gave.
+    chart_id = re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
     years = series.years
     top = nice_ceiling(max([max(y.due, y.delivered) for y in years] + [0.0]))
     plot_w = WIDTH - LEFT - RIGHT
