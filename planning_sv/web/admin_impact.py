@@ -23,12 +23,12 @@ from planning_sv.core import impact
 from planning_sv.core.errors import Problem
 from planning_sv.core.figures import format_number
 from planning_sv.core.plans import read_draft_pack
+from planning_sv.core.verdicts import STATUS_LABELS
 from planning_sv.store.impact import impact_cases
 from planning_sv.web import assessor, csp_nonce, db_session, maps, services
 from planning_sv.web.admin import _managed_council_or_404, bp
 from planning_sv.web.authz import ADMIN, allow
 from planning_sv.web.forms import GovFileInput, GovSubmitInput
-from planning_sv.web.public import _map_options
 
 MAX_PACK_FILE_BYTES = 512 * 1024
 SHOWN_CHANGES = 500  # rows of the changes table; the CLI gives every row
@@ -98,6 +98,7 @@ def council_impact(council: str) -> ResponseReturnValue:
         map=map_parts,
         format_number=format_number,
         shown_changes=SHOWN_CHANGES,
+        status_labels=STATUS_LABELS,
     ), status
 
 
@@ -112,6 +113,6 @@ def _change_map(plan: object, report: impact.ImpactReport) -> maps.MapParts:
         value_label="Statements whose verdicts or figures change",
         format_value=lambda v: format_number(round(v)),
         aria_label=f"Map of {plan.name} wards shaded by the statements the draft changes",  # type: ignore[attr-defined]
-        **_map_options(),
+        **maps.page_map_options(),
     )
     return maps.render_parts(m, csp_nonce())

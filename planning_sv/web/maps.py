@@ -114,6 +114,17 @@ def tiles_from_config(config: Mapping[str, Any]) -> TileConfig | None:
     return TileConfig(url=str(url), attribution=str(attribution))
 
 
+def page_map_options() -> dict[str, Any]:
+    """The `tiles` and `leaflet_prefix` every page's map is drawn with (the app's tile
+    setting; Leaflet from static/vendor), for `ward_map(**page_map_options())`."""
+    from flask import current_app, url_for
+
+    return {
+        "tiles": tiles_from_config(current_app.config),
+        "leaflet_prefix": url_for("static", filename="vendor/leaflet/"),
+    }
+
+
 # --- boundaries for display -------------------------------------------------------------------
 
 

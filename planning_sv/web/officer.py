@@ -185,8 +185,8 @@ def _site_map(statement: Statement, record: AssessmentRecord, data: dict[str, An
         social = record.social_value
         values = {w.code: float(w.gbp or 0) for w in social.by_ward} if social else {}
         highlight = site.wards[0].code if site.wards else None
-        tiles = maps.tiles_from_config(current_app.config)
-        leaflet_prefix = url_for("static", filename="vendor/leaflet/")
+        options = maps.page_map_options()
+        tiles, leaflet_prefix = options["tiles"], options["leaflet_prefix"]
         site_point = None
         if site.point:
             lon, lat = site.point[:2]

@@ -152,13 +152,6 @@ def _ward_links(council: str, figures: CouncilFigures, query: dict[str, Any]) ->
     }
 
 
-def _map_options() -> dict[str, Any]:
-    return {
-        "tiles": maps.tiles_from_config(current_app.config),
-        "leaflet_prefix": url_for("static", filename="vendor/leaflet/"),
-    }
-
-
 def format_figure(key: str, value: float | None) -> str:
     """A ward figure as a number for a table cell or the map: £ to the pound, £ per resident
     to the penny, and a count that includes population shares rounded as core.figures
@@ -456,7 +449,7 @@ def wards(council: str) -> ResponseReturnValue:
         # Monitored delivery (web/delivery.py): promised, due and verified delivered.
         extra_rows={w.code: _ward_popup_rows(w) + delivery.get(w.code, []) for w in figures.wards},
         aria_label=f"Map of {plan.name} wards shaded by {figure.label.lower()}",
-        **_map_options(),
+        **maps.page_map_options(),
     )
     return render_template(
         "public/wards.html",
@@ -526,7 +519,7 @@ def ward(council: str, ward_code: str) -> ResponseReturnValue:
         highlight=ward_code,
         focus=ward_code,
         aria_label=f"Map of {row.name} ward with scheme sites and commitment locations",
-        **_map_options(),
+        **maps.page_map_options(),
     )
     page = _page()
     schemes: list[SchemeInWard]
@@ -785,7 +778,7 @@ def scheme(council: str, scheme_id: int) -> ResponseReturnValue:
         legend=legend,
         links=links,
         aria_label=f"Map of {plan.name} wards shaded by the social value of {found.reference}",
-        **_map_options(),
+        **maps.page_map_options(),
     )
     if found.site_point is not None:
         maps.point_layer(
