@@ -102,6 +102,15 @@ def json_value_problems(
     order (at most `limit`): a number that is not finite, an integer over 20 digits, or
     nesting deeper than `max_depth` (reported at the last named member above it, and
     ending the walk). Iterative, so a hostile depth costs no stack."""
+    if _plainly_fine(value, max_depth):
+        return []
+    return named_json_problems(value, max_depth=max_depth, limit=limit)
+
+
+def named_json_problems(
+    value: Any, *, max_depth: int = MAX_JSON_DEPTH, limit: int = 20
+) -> list[Problem]:
+    """`json_value_problems` without its quick first look: the walk that names paths."""
     problems: list[Problem] = []
     stack: list[tuple[Any, tuple[str | int, ...], int]] = [(value, (), 0)]
     while stack and len(problems) < limit:
@@ -134,6 +143,35 @@ def json_value_problems(
                 )
             )
     return problems
+
+
+def _plainly_fine(value: Any, max_depth: int) -> bool:
+    """True when `json_value_problems` would find nothing, by a walk that builds no paths.
+
+    Almost every statement is fine, and building each member's path was most of the check's
+    cost on a 100-commitment statement; only a value with a problem is walked again, with
+    paths, to name it. False means "look closer", not "faulty".
+    """
+    if type(value) is not dict and type(value) is not list:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= max_depth:
+            return False
+        children = item.values() if type(item) is dict else item
+        for child in children:
+            kind = type(child)
+            if kind is str or kind is bool or child is None:
+                continue
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if not math.isfinite(child):
+                    return False
+            elif kind is not int or abs(child) >= _LONG_INT:
+                return False  # a _LongInt, an int too long, or a type to look at closer
+    return True
 
 
 def json_depth(value: Any, *, stop_at: int | None = None) -> int:

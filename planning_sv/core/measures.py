@@ -263,6 +263,17 @@ class Measure:
         self, unit: str, to: str
     ) -> tuple[tuple[UnitConversion, bool], ...] | None:
         """The declared conversions from `unit` to `to` (each with `inverse`), fewest first."""
+        # Found once per pair: a measure's conversions are fixed once loaded, and searching
+        # them again for every commitment of every assessment added up.
+        paths = self.__dict__.setdefault("_paths", {})
+        key = (unit, to)
+        if key not in paths:
+            paths[key] = self._search_conversion_path(unit, to)
+        return paths[key]
+
+    def _search_conversion_path(
+        self, unit: str, to: str
+    ) -> tuple[tuple[UnitConversion, bool], ...] | None:
         edges: dict[str, list[tuple[str, UnitConversion, bool]]] = {}
         for conversion in self.conversions.values():
             edges.setdefault(conversion.unit, []).append((conversion.to, conversion, False))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -83,7 +84,21 @@ def _json_number(value: Any) -> Any:
 
 
 JsonNumber = BeforeValidator(_json_number)
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), JsonNumber]
+# No development figure comes near a thousand million million (pounds, m², hectares).
+# Bounding every input figure is also what keeps an assessment's arithmetic finite: a
+# statement cannot make a rule or a valuation overflow to Infinity.
+MAX_FIGURE = 1e15
+
+
+def _within_max_figure(value: float) -> float:
+    if value > MAX_FIGURE:
+        raise ValueError(f"must be at most {format_number(MAX_FIGURE)}; check the figure")
+    return value
+
+
+NonNegative = Annotated[
+    float, Field(ge=0, allow_inf_nan=False), JsonNumber, AfterValidator(_within_max_figure)
+]
 # NaN/Infinity would pass a plain float and then break JSON storage (PostgreSQL refuses
 # them, SQLite's encoder raises), so coordinates must be finite like every other number.
 Coordinates = Annotated[
@@ -149,8 +164,10 @@ class Where(_Model):
     def kinds() -> tuple[str, ...]:
         return ("postcode", "ward", "point", "easting_northing", "geometry", "borough", "site")
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
+        # Cached: placing a statement asks each commitment's kind several times. (Where is
+        # never updated in place; model_copy(update=...) of a Where would need to drop it.)
         return next(name for name in self.kinds() if getattr(self, name) not in (None, False))
 
 

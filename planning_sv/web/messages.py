@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import Problem
 from planning_sv.core.figures import format_gbp, format_number
 from planning_sv.core.geo.postcodes import normalise_postcode
@@ -236,6 +237,10 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
         (
             r"^must be at most (?P<limit>[\d,.]+) (?P<unit>.+?); check the figure$",
             _plain("{field} must be {limit} {unit} or fewer: check the figure"),
+        ),
+        (
+            r"^must be at most (?P<limit>[\d,.]+); check the figure$",
+            _plain("{field} must be {limit} or less: check the figure"),
         ),
         (r"^give the quantity as a number$", _plain("Enter the {lfield} as a number, like 1,200")),
         (
@@ -1135,7 +1140,7 @@ def change_sentences(
     return [scrub(sentence) for sentence in out]
 
 
-def ward_names_of(record: Any | None) -> dict[str, str]:
+def ward_names_of(record: AssessmentRecord | None) -> dict[str, str]:
     """Ward code -> name from a typed assessment record's placements."""
     if record is None:
         return {}

@@ -165,6 +165,19 @@ def test_load_json_raises_only_input_invalid(value: Any) -> None:
         json.dumps(parsed, allow_nan=False)
 
 
+@SETTINGS
+@given(json_like, st.integers(min_value=1, max_value=6))
+def test_quick_check_agrees_with_the_walk_that_names_paths(value: Any, max_depth: int) -> None:
+    # json_value_problems answers "nothing wrong" from a walk without paths; it must say so
+    # exactly when the full walk (which names every problem's path) finds nothing.
+    from planning_sv.core import limits
+
+    quick = limits._plainly_fine(value, max_depth)
+    full = limits.named_json_problems(value, max_depth=max_depth)
+    assert not quick or full == []
+    assert (limits.json_value_problems(value, max_depth=max_depth) == []) == (full == [])
+
+
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 900, 100_000])
 def test_load_json_refuses_deep_nesting(depth: int) -> None:
     with pytest.raises(InputInvalid) as caught:

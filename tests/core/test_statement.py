@@ -86,3 +86,20 @@ def test_the_examples_parse_and_the_schema_names_the_contract() -> None:
     schema = statement_json_schema()
     assert schema["$id"] == "planning-sv/statement@1"
     assert {"council", "site", "development"} <= set(schema["required"])
+
+
+def test_development_figures_are_bounded_so_assessment_arithmetic_stays_finite() -> None:
+    # 1e308 of build cost would make a 0.5% rule overflow to Infinity; no real figure comes
+    # near 10^15, so such input is refused where it is given, naming the field.
+    data = json.loads((EXAMPLES / "islington_mixed_use.json").read_text())
+    data["development"]["build_cost_gbp"] = 1e308
+    data["development"]["floorspace_sqm"]["office"] = 1_000_000_000_000_001
+    problems = _problems(data)
+    assert problems == [
+        "$.development.floorspace_sqm.office: must be at most 1,000,000,000,000,000; "
+        "check the figure",
+        "$.development.build_cost_gbp: must be at most 1,000,000,000,000,000; check the figure",
+    ]
+    data["development"]["build_cost_gbp"] = 1e15  # the bound itself is accepted
+    data["development"]["floorspace_sqm"]["office"] = 8000
+    parse_statement(data, councils=load_plans(), measures=load_measures())

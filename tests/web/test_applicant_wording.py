@@ -425,6 +425,13 @@ def test_number_errors_name_the_field_and_link_to_it(applicant: FlaskClient, app
             "Commitment c2: quantity must be 100,000 apprenticeship starts or fewer: check the figure",
         ),
         (
+            Problem(
+                "$.development.build_cost_gbp",
+                "must be at most 1,000,000,000,000,000; check the figure",
+            ),
+            "Build cost must be 1,000,000,000,000,000 or less: check the figure",
+        ),
+        (
             Problem("$.site.postcode", "This postcode is in E08000006, not E09000019"),
             "Site postcode is in Salford, not London Borough of Islington",
         ),

@@ -95,7 +95,22 @@ class _Located:
     """Internal result: the Placement plus the BNG geometry, used for local definitions."""
 
     placement: Placement
-    geom_bng: shapely.Geometry | None  # point or polygon; None for ward/borough
+    geometry: shapely.Geometry | None  # point or polygon; None for ward/borough
+    # A point's BNG position, or its lon/lat to project: made a geometry only when a local
+    # definition or a site distance asks (most plans' "inside the borough" never does, and
+    # projecting and building a point per commitment was a tenth of placing a statement).
+    bng_xy: tuple[float, float] | None = None
+    lonlat: tuple[float, float] | None = None
+
+    @property
+    def geom_bng(self) -> shapely.Geometry | None:
+        if self.geometry is None and (self.bng_xy is not None or self.lonlat is not None):
+            if self.bng_xy is None:
+                assert self.lonlat is not None
+                e, n = lonlat_to_bng(*self.lonlat)
+                self.bng_xy = (float(e), float(n))
+            self.geometry = shapely.Point(self.bng_xy)
+        return self.geometry
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -653,16 +668,14 @@ class GeoService:
         index = known.get((lon, lat)) if known else None
         if index is None:
             index = int(wards.locator.locate(np.array([lon]), np.array([lat]))[0])
-        if bng is None:
-            e, n = lonlat_to_bng(lon, lat)
-            bng = (float(e), float(n))
-        point_bng = shapely.Point(bng)
         point = (round(float(lon), 7), round(float(lat), 7))
         if index >= 0:
             placement = Placement(
                 method=method, vintage=wards.vintage, wards=(wards.share(index),), point=point
             )
         else:
+            xy = bng if bng is not None else tuple(float(v) for v in lonlat_to_bng(lon, lat))
+            point_bng = shapely.Point(xy)
             distances = shapely.distance(wards.geoms_bng, point_bng)
             nearest = int(np.argmin(distances))
             placement = Placement(
@@ -678,7 +691,7 @@ class GeoService:
                     f"ward, {wards.names[nearest]} ({wards.codes[nearest]})",
                 ),
             )
-        return _Located(placement, point_bng)
+        return _Located(placement, None, bng_xy=bng, lonlat=(float(lon), float(lat)))
 
     def _place_polygon(self, wards: CouncilWards, geometry: shapely.Geometry) -> _Located:
         geom_bng = geometry_to_bng(geometry)

@@ -14,6 +14,7 @@ import ast
 import difflib
 import math
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,30 +167,69 @@ class Expression:
 
     def substituted(self, env: Env) -> str:
         """The expression with each name replaced by its value, for explanations."""
-        tree = _Substitute(env).visit(ast.parse(self.text.strip(), mode="eval"))
-        return ast.unparse(tree)
+        template = self._template()
+        out = []
+        for index, part in enumerate(template.parts):
+            if index % 2 == 0:
+                out.append(part)
+                continue
+            name, original = template.holes[int(part)]
+            out.append(_constant_text(env[name]) if name in env else original)
+        return "".join(out)
+
+    def _template(self) -> _Template:
+        # The expression as written back by ast.unparse, with a hole for each name it may
+        # substitute: made once, where parsing and unparsing for every explanation cost a
+        # twentieth of an assessment.
+        found = self.__dict__.get("_made_template")
+        if found is None:
+            holes = _Holes()
+            tree = holes.visit(ast.parse(self.text.strip(), mode="eval"))
+            found = _Template(tuple(_HOLE.split(ast.unparse(tree))), tuple(holes.found))
+            object.__setattr__(self, "_made_template", found)
+        return found
 
 
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, env: Env):
-        self.env = env
+_HOLE = re.compile("\x00(\\d+)\x00")
 
-    def _replace(self, node: ast.AST, name: str | None) -> ast.AST:
-        if name is not None and name in self.env:
-            value = self.env[name]
-            return ast.Constant(value=_tidy(value))
-        return node
+
+@dataclass(frozen=True)
+class _Template:
+    parts: tuple[str, ...]  # text, hole number, text, hole number, …, text
+    holes: tuple[tuple[str, str], ...]  # (name, its text when the environment lacks it)
+
+
+class _Holes(ast.NodeTransformer):
+    """Replaces each substitutable name with a numbered hole: names and dotted names
+    (`floorspace.office`) in any position but a called function's own name or a keyword."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str]] = []
+
+    def _hole(self, node: ast.AST, name: str | None) -> ast.AST:
+        if name is None:
+            return node
+        self.found.append((name, ast.unparse(node)))
+        return ast.Name(id=f"\x00{len(self.found) - 1}\x00")
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        return self._replace(node, node.id)
+        return self._hole(node, node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        return self._replace(node, _dotted(node))
+        return self._hole(node, _dotted(node))
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         # Keep the function name itself, only substitute the arguments.
         node.args = [self.visit(arg) for arg in node.args]
         return node
+
+
+def _constant_text(value: Any) -> str:
+    """A value as ast.unparse writes it as a constant."""
+    value = _tidy(value)
+    if type(value) is int:
+        return repr(value)
+    return ast.unparse(ast.Constant(value=value))
 
 
 def _tidy(value: Any) -> Any:

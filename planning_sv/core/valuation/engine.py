@@ -14,10 +14,11 @@ economic value is reported separately from the total.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from planning_sv.config import DataDirMissing, data_dir
 from planning_sv.core.geo.population import WARD_SUMMARY_FILE, read_ward_population
@@ -38,6 +39,15 @@ POPULATION_BASIS = (
     "borough-wide commitments are spread over the council's wards by ward population "
     "(ONS mid-2020 LSOA estimates, best-fit to 2025 wards)"
 )
+
+
+class WardValue(NamedTuple):
+    """A commitment's £ in one ward: its placement share (of 1) and that share of its £."""
+
+    code: str
+    name: str
+    share: float
+    gbp: float
 
 
 @dataclass
@@ -63,7 +73,7 @@ class CommitmentValue:
     capped: bool = False
     explanations: list[str] = field(default_factory=list)
     unvalued_reason: str | None = None
-    wards: list[dict[str, Any]] = field(default_factory=list)  # code, name, share, gbp
+    wards: list[WardValue] = field(default_factory=list)
     borough_wide: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -90,7 +100,8 @@ class CommitmentValue:
             "explanation": " ".join(self.explanations) or None,
             "row": row,
             "wards": [
-                {**w, "share": _round(w["share"], 6), "gbp": _round(w["gbp"])} for w in self.wards
+                {"code": w.code, "name": w.name, "share": _share(w.share), "gbp": round(w.gbp, 2)}
+                for w in self.wards
             ],
             "borough_wide": self.borough_wide,
         }
@@ -160,6 +171,12 @@ class SocialValue:
             ],
             "notes": list(self.notes),
         }
+
+
+@functools.lru_cache(maxsize=4096)
+def _share(value: float) -> float:
+    # Every borough-wide commitment of a statement repeats the same ward shares.
+    return round(value, 6)
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -248,13 +265,17 @@ class Valuer:
             if not cv.wards:
                 unplaced += cv.gbp
             for w in cv.wards:
-                entry = wards.setdefault(
-                    w["code"],
-                    {"code": w["code"], "name": w["name"], "gbp": 0.0, "borough_wide_gbp": 0.0},
-                )
-                entry["gbp"] += w["gbp"]
+                entry = wards.get(w.code)
+                if entry is None:
+                    entry = wards[w.code] = {
+                        "code": w.code,
+                        "name": w.name,
+                        "gbp": 0.0,
+                        "borough_wide_gbp": 0.0,
+                    }
+                entry["gbp"] += w.gbp
                 if cv.borough_wide:
-                    entry["borough_wide_gbp"] += w["gbp"]
+                    entry["borough_wide_gbp"] += w.gbp
         by_ward = sorted(wards.values(), key=lambda w: (-w["gbp"], w["name"]))
         years = {c.price_year for c in values if c.price_year}
         if len(years) > 1:
@@ -477,12 +498,8 @@ class Valuer:
                 )
             return
         total_share = sum(s.share for s in shares) or 1.0
+        gbp = cv.gbp or 0.0
         cv.wards = [
-            {
-                "code": s.code,
-                "name": s.name,
-                "share": s.share / total_share,
-                "gbp": (cv.gbp or 0.0) * s.share / total_share,
-            }
+            WardValue(s.code, s.name, s.share / total_share, gbp * s.share / total_share)
             for s in shares
         ]

@@ -147,3 +147,66 @@ def test_located_error_names_rule_and_field() -> None:
 
 def test_number_given_as_yaml_number_compiles() -> None:
     assert compile_expression(5).evaluate({}) == 5  # type: ignore[arg-type]
+
+
+def _substituted_by_ast(text: str, env: dict[str, object]) -> str:
+    """How explanations were written before the template: parse, replace names, unparse."""
+    import ast
+
+    from planning_sv.core.rules.expressions import _dotted, _tidy
+
+    class Substitute(ast.NodeTransformer):
+        def _replace(self, node: ast.AST, name: str | None) -> ast.AST:
+            return ast.Constant(value=_tidy(env[name])) if name in env else node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return self._replace(node, node.id)
+
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            return self._replace(node, _dotted(node))
+
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            node.args = [self.visit(arg) for arg in node.args]
+            return node
+
+    return ast.unparse(Substitute().visit(ast.parse(text.strip(), mode="eval")))
+
+
+VALUES = [0, 3, -2, 2.5, -0.125, 45_000_000.0, 1e-7, 1e22, "office", True, None]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "floor(build_cost_gbp / 1000000) * param.rate",
+        "x * 2 - y % z",
+        "-x",
+        "floorspace.b + param.d * x",
+        "max(0, floorspace.office - existing_floorspace.office) * param.rate / 100",
+        "x if y > 2 else z",
+        "use in ['office', 'retail']",
+        "round(x, 2) + min(y, z)",
+        "not x and (y or z)",
+    ],
+)
+def test_substituted_matches_the_ast_substitution(text: str) -> None:
+    expression = compile_expression(text)
+    names = sorted(expression.names | {"floorspace", "param", "x", "y", "z"})
+    for offset, _ in enumerate(VALUES):
+        env = {name: VALUES[(i + offset) % len(VALUES)] for i, name in enumerate(names)}
+        assert expression.substituted(env) == _substituted_by_ast(text, env)
+        partial = {name: value for name, value in env.items() if hash(name) % 2}
+        assert expression.substituted(partial) == _substituted_by_ast(text, partial)
+
+
+def test_every_plan_expression_is_substituted_as_before() -> None:
+    from planning_sv.core.plans import load_plans
+
+    for plan in load_plans().values():
+        for rule in plan.rules:
+            for expression in (rule.applies_when, rule.requires):
+                if expression is None:
+                    continue
+                env = {name: 1234.5 for name in expression.names}
+                expected = _substituted_by_ast(expression.text, env)
+                assert expression.substituted(env) == expected, rule.id
