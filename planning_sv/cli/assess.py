@@ -11,6 +11,7 @@ import click
 
 from planning_sv.cli.common import EXIT_FAULT, fail
 from planning_sv.config import DataDirMissing
+from planning_sv.core.assessment import parse_assessment
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.measures import load_measures
 from planning_sv.core.plans import PlansInvalid, load_plans
@@ -102,7 +103,7 @@ def assess_command(statement_file: str, output_format: str, on: dt.date) -> None
         )
     data = assessment.to_dict()
     if output_format == "text":
-        click.echo(render_text(data), nl=False)
+        click.echo(render_text(parse_assessment(data)), nl=False)
     else:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 

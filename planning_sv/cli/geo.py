@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ import numpy as np
 from planning_sv import config
 from planning_sv.cli.common import fail
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.figures import plural
 
 
 @click.group("geo")
@@ -40,6 +38,7 @@ def geo_import(
     lad_code: str | None,
 ) -> None:
     """Import a ward boundary FILE (GeoJSON, GeoPackage, shapefile) as VINTAGE."""
+    from planning_sv.core.figures import plural
     from planning_sv.core.geo.boundaries import BoundaryRegistry
 
     registry = BoundaryRegistry(config.instance_dir())
@@ -129,6 +128,10 @@ def locate_command(
         fail([Problem(str(points), "file not found")])
     if output is not None and output.resolve() == points.resolve():
         fail([Problem("-o", "the output would overwrite the input")])
+    if boundaries.is_dir():
+        fail([Problem(str(boundaries), "is a folder, not a boundary file")])
+    if not boundaries.is_file():
+        fail([Problem(str(boundaries), "file not found")])
 
     try:
         # The grid is cached by the file's content, so only the first run builds it.
@@ -187,6 +190,8 @@ def _progress(size: int) -> Iterator[Any]:
     if not sys.stderr.isatty():
         yield None
         return
+    import shutil
+
     from tqdm import tqdm
 
     terminal = shutil.get_terminal_size((80, 20))

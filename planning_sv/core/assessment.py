@@ -292,6 +292,26 @@ class AssessmentOut(_Model):
             return None
         return next((c for c in self.social_value.commitments if c.id == commitment_id), None)
 
+    @property
+    def applied_on(self) -> dt.date:
+        """The date whose rules and figures applied: the regime's (the validation date when
+        given), else the assessment date (records stored before `regime` existed)."""
+        return applied_on(self.regime, self.assessed_on)
+
+    @property
+    def value_set_label(self) -> str | None:
+        """'name vVERSION' of the value set the valuer used, or None (no valuer ran)."""
+        if self.social_value is None or not self.social_value.value_set.name:
+            return None
+        used = self.social_value.value_set
+        return _value_set_label(used.name, used.version)
+
+
+def applied_on(regime: RegimeOut | None, assessed_on: dt.date) -> dt.date:
+    """The date whose rules and figures applied to a record (its regime's, else the
+    assessment date): for readers holding only those parts (`store/impact.impact_cases`)."""
+    return regime.applied_on if regime is not None else assessed_on
+
 
 # The name the code uses for the record; `AssessmentOut` stays the published schema's title
 # (the API's OpenAPI components are named after it).
@@ -337,12 +357,21 @@ def site_dict(placement: Placement) -> dict[str, Any]:
     }
 
 
+def _value_set_label(name: str, version: Any) -> str:
+    return f"{name} v{version}"
+
+
 def value_set_label(assessment: Mapping[str, Any]) -> str | None:
-    """'name vVERSION' of the value set an assessment@1 record used, or None."""
+    """'name vVERSION' of the value set in the assessor's emitted dict, or None.
+
+    For the writer only (`store/statements._assessment_row` fills the row's `value_set`
+    column from the dict it stores, without parsing it again); readers of a stored record
+    use `AssessmentRecord.value_set_label`.
+    """
     social = assessment.get("social_value") or {}
     value_set = social.get("value_set") if isinstance(social, Mapping) else None
     if isinstance(value_set, Mapping) and value_set.get("name"):
-        return f"{value_set['name']} v{value_set.get('version', '?')}"
+        return _value_set_label(value_set["name"], value_set.get("version", "?"))
     return None
 
 

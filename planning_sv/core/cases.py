@@ -72,9 +72,17 @@ def is_open(status: str) -> bool:
     return status != Status.DRAFT.value and status not in {s.value for s in CLOSED}
 
 
+def open_target(status: str, target: dt.date | None) -> dt.date | None:
+    """The target date while the case is open, else None: the one rule for what can be
+    overdue. The store keeps it as `statements.open_target_date` (indexed), so the queue's
+    overdue filter is `open_target_date < today`, one index range (store/cases.py)."""
+    return target if is_open(status) else None
+
+
 def is_overdue(target: dt.date | None, status: str, today: dt.date) -> bool:
     """Open past its target date: overdue from the day after the target date."""
-    return target is not None and is_open(status) and today > target
+    due = open_target(status, target)
+    return due is not None and today > due
 
 
 def days_left(target: dt.date, today: dt.date) -> int:
@@ -133,6 +141,20 @@ def query_terms(query: str) -> list[str]:
     text = POSTCODE.sub(" ", text)
     out.extend(_WORD.findall(text))
     return _unique(w[:MAX_TERM] for w in out)[:MAX_QUERY_TERMS]
+
+
+def reference_term(query: str) -> str | None:
+    """What an officer typed as one application reference ('P2025/1234/FUL', 'BENCH/COUNCIL/
+    2024/000123': one token of several words, a digit among them) run together as the term
+    `terms_of` stores for it ('p20251234ful'); None for anything else. The queue looks this
+    up first, as one prefix, before matching the words one by one."""
+    text = _ascii((query or "").strip())
+    if not text or any(c.isspace() for c in text):
+        return None
+    words = _WORD.findall(text)
+    if len(words) < 2 or not any(c.isdigit() for c in text):
+        return None
+    return "".join(words)[:MAX_TERM]
 
 
 def prefix_bounds(term: str) -> tuple[str, str]:

@@ -1,9 +1,10 @@
 """S106 heads of terms and the committee-report section, built from a stored assessment.
 
-Inputs are plain data (an assessment@1 dict, the statement@1 dict of the same version and
-the officer's verdicts), so the same output feeds the HTML page, the DOCX download and
-tests. Each commitment the applicant offered becomes an obligation with what, how much,
-where, when it is triggered, how it is monitored and which policy it secures.
+Inputs are the typed assessment@1 record (`AssessmentRecord`, as `Assessment.record` reads
+a stored row), the statement@1 data of the same version and the officer's verdicts, so the
+same output feeds the HTML page, the DOCX download and tests. Each commitment the applicant
+offered becomes an obligation with what, how much, where, when it is triggered, how it is
+monitored and which policy it secures.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from planning_sv.core.assessment import value_set_label
+from planning_sv.core.assessment import AssessmentRecord, CommitmentOut, RuleResultOut
 from planning_sv.core.figures import (
     MISSING,
     article,
@@ -577,13 +578,13 @@ def _ward_list(names: list[str]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-def where_text(commitment: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+def where_text(commitment: CommitmentOut) -> tuple[str, tuple[str, ...]]:
     """Where the obligation is delivered, in words: 'On the site (Holloway ward)',
     'Anywhere in the council's area', 'Holloway ward', 'Holloway (60%) and Finsbury Park
     (40%) wards'."""
-    wards = commitment.get("wards") or []
-    names = tuple(str(w.get("name") or w.get("code")) for w in wards)
-    method = commitment.get("method")
+    wards = commitment.wards
+    names = tuple(w.name or w.code for w in wards)
+    method = commitment.method
     if method == "borough":
         # Borough-wide commitments are spread over every ward by population for the £
         # figures; listing each ward's share would read as a delivery requirement.
@@ -594,20 +595,14 @@ def where_text(commitment: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         placed = f"{names[0]} ward"
     else:
         placed = (
-            _ward_list(
-                [
-                    f"{w.get('name') or w.get('code')} ({float(w.get('share', 0)) * 100:.0f}%)"
-                    for w in wards
-                ]
-            )
-            + " wards"
+            _ward_list([f"{w.name or w.code} ({w.share * 100:.0f}%)" for w in wards]) + " wards"
         )
     if method == "site":
         return f"On the site ({placed})", names
     return placed, names
 
 
-def rule_measures_from_results(rules: list[Mapping[str, Any]]) -> dict[str, set[str]]:
+def rule_measures_from_results(rules: list[RuleResultOut]) -> dict[str, set[str]]:
     """Measures each rule counts, as far as the results show (counted or excluded entries).
 
     The engine lists a commitment as counted or excluded only when its measure is in the
@@ -616,61 +611,60 @@ def rule_measures_from_results(rules: list[Mapping[str, Any]]) -> dict[str, set[
     """
     found: dict[str, set[str]] = {}
     for rule in rules:
-        measures = {str(c["measure"]) for c in rule.get("counted") or []}
-        measures |= {str(c["measure"]) for c in rule.get("excluded") or []}
-        found[str(rule["id"])] = measures
+        measures = {c.measure for c in rule.counted}
+        measures |= {c.measure for c in rule.excluded}
+        found[rule.id] = measures
     return found
 
 
+def _url(citation: Mapping[str, Any]) -> str | None:
+    url = citation.get("url")  # a citation is open-ended JSON scalars by schema
+    return str(url) if url else None
+
+
 def _rule_row(
-    rule: Mapping[str, Any], verdicts: Mapping[str, Verdict], accepted_engine: Collection[str]
+    rule: RuleResultOut, verdicts: Mapping[str, Verdict], accepted_engine: Collection[str]
 ) -> RuleRow:
-    verdict = verdicts.get(rule["id"])
-    citation = rule.get("citation") or {}
+    verdict = verdicts.get(rule.id)
     return RuleRow(
-        id=str(rule["id"]),
-        title=str(rule.get("title", rule["id"])),
-        citation=legal_citation(citation),  # the policy only: the table is in the document
-        url=citation.get("url"),
-        required=rule.get("required"),
-        proposed=rule.get("proposed"),
-        shortfall=rule.get("shortfall"),
-        unit=str(rule.get("unit", "")),
-        explanation=str(rule.get("explanation", "")),
-        engine_status=str(rule["status"]),
+        id=rule.id,
+        title=rule.title,
+        citation=legal_citation(rule.citation),  # the policy only: the table is in the document
+        url=_url(rule.citation),
+        required=rule.required,
+        proposed=rule.proposed,
+        shortfall=rule.shortfall,
+        unit=rule.unit,
+        explanation=rule.explanation,
+        engine_status=rule.status,
         officer_status=verdict.officer_status if verdict is not None else None,
         overridden=verdict is not None and verdict.overridden,
         reason=verdict.reason if verdict else None,
         comment=verdict.comment if verdict else None,
-        accepted_engine=verdict is None and str(rule["id"]) in accepted_engine,
+        accepted_engine=verdict is None and rule.id in accepted_engine,
     )
 
 
 def committee_section(
-    assessment: Mapping[str, Any],
+    assessment: AssessmentRecord,
     verdicts: Mapping[str, Verdict] | None = None,
     accepted_engine: Collection[str] = (),
 ) -> CommitteeSection:
     """The committee table: `accepted_engine` lists rules the officer let the engine's result
     stand for at recommendation (without a verdict); they still read "Not reviewed"."""
     verdicts = verdicts or {}
-    rows = tuple(
-        _rule_row(rule, verdicts, accepted_engine) for rule in assessment.get("rules") or []
-    )
+    rows = tuple(_rule_row(rule, verdicts, accepted_engine) for rule in assessment.rules)
     counts = Counter(row.status for row in rows)
-    social = assessment.get("social_value") or {}
-    total, local = social.get("total_gbp"), social.get("local_gbp")
-    by_theme = social.get("by_theme") or {}
-    if isinstance(by_theme, Mapping):
-        themes = tuple(
-            sorted(((str(k), float(v)) for k, v in by_theme.items()), key=lambda t: -t[1])
-        )
-    else:
-        themes = tuple((str(t.get("theme")), float(t.get("gbp") or 0)) for t in by_theme)
-    by_ward = social.get("by_ward") or []
-    wards = tuple(
-        (str(w.get("code")), str(w.get("name")), float(w.get("gbp") or 0))
-        for w in (by_ward if isinstance(by_ward, list) else [])
+    social = assessment.social_value
+    total = social.total_gbp if social is not None else None
+    local = social.local_gbp if social is not None else None
+    themes = (
+        tuple(sorted(social.by_theme.items(), key=lambda t: -t[1])) if social is not None else ()
+    )
+    wards = (
+        tuple((w.code, w.name, float(w.gbp or 0)) for w in social.by_ward)
+        if social is not None
+        else ()
     )
     return CommitteeSection(
         rules=rows,
@@ -680,12 +674,12 @@ def committee_section(
         local_gbp=local,
         # Local share: the fraction of the £ value that lands locally (council's definition).
         local_share=(local / total) if total and local is not None else None,
-        per_million_build_cost=social.get("per_million_build_cost"),
+        per_million_build_cost=social.per_million_build_cost if social is not None else None,
         by_theme=themes,
         by_ward=wards,
-        pack_version=str(assessment.get("pack_version", "")),
-        value_set=value_set_label(assessment),
-        assessed_on=str(assessment.get("assessed_on", "")),
+        pack_version=assessment.pack_version,
+        value_set=assessment.value_set_label,
+        assessed_on=assessment.assessed_on.isoformat(),
         not_reviewed=tuple(r for r in rows if not r.reviewed),
     )
 
@@ -739,7 +733,7 @@ def _duration(
 
 
 def build_heads_of_terms(
-    assessment: Mapping[str, Any],
+    assessment: AssessmentRecord,
     statement: Mapping[str, Any],
     verdicts: Mapping[str, Verdict] | None = None,
     *,
@@ -764,34 +758,34 @@ def build_heads_of_terms(
     if measures is None and plan is not None:
         measures = plan.measures
     measures = measures or {}
-    rules = list(assessment.get("rules") or [])
+    rules = assessment.rules
     if rule_measures is None and plan is not None:
         rule_measures = {rule.id: rule.counts.measures for rule in plan.rules}
     counts_by_rule = {
         k: set(v) for k, v in (rule_measures or rule_measures_from_results(rules)).items()
     }
-    assessed_on = str(assessment.get("assessed_on", ""))
+    assessed_on = assessment.assessed_on.isoformat()
     per_values = _per_values(plan, assessed_on)
     statement_commitments = {
         str(c.get("id")): c for c in statement.get("commitments") or [] if isinstance(c, Mapping)
     }
     obligations: list[Obligation] = []
-    for commitment in assessment.get("commitments") or []:
-        if not commitment.get("quantity"):
+    for commitment in assessment.commitments:
+        if not commitment.quantity:
             continue  # nothing offered, nothing to secure
-        code, unit = str(commitment["measure"]), str(commitment["unit"])
-        commitment_id = str(commitment["id"])
+        code, unit = commitment.measure, commitment.unit
+        commitment_id = commitment.id
         measure = measures.get(code)
         source = statement_commitments.get(commitment_id, {})
-        phase = commitment.get("phase") or source.get("phase")
+        phase = commitment.phase or source.get("phase")
         policies = []
         securing: list[str] = []
         counted_as: tuple[float, str] | None = None
         for rule in rules:
             status = final_status(rule, verdicts)
-            if code in counts_by_rule.get(str(rule["id"]), set()) and status != "not_applicable":
-                citation = rule.get("citation") or {}
-                securing.append(str(rule["id"]))
+            if code in counts_by_rule.get(rule.id, set()) and status != "not_applicable":
+                citation = rule.citation
+                securing.append(rule.id)
                 if any(p.citation == legal_citation(citation) for p in policies):
                     # Two rules of one policy (a strategy rule and its jobs part):
                     # the document cites the policy once.
@@ -799,30 +793,30 @@ def build_heads_of_terms(
                 else:
                     policies.append(
                         PolicyRef(
-                            rule_id=str(rule["id"]),
-                            title=str(rule.get("title", rule["id"])),
+                            rule_id=rule.id,
+                            title=rule.title,
                             citation=legal_citation(citation),
-                            url=citation.get("url"),
+                            url=_url(citation),
                             status=status,
                         )
                     )
-                if counted_as is None and rule.get("unit") != COMMITMENTS_UNIT:
+                if counted_as is None and rule.unit != COMMITMENTS_UNIT:
                     # The quantity the council's rule counts, in its unit (26-week
                     # placements from placement weeks), not merely what was typed in.
-                    for entry in rule.get("counted") or []:
-                        if str(entry.get("id")) == commitment_id and entry.get("counted"):
-                            counted_as = (float(entry["counted"]), str(rule["unit"]))
-        quantity, drafted_unit = counted_as or (float(commitment["quantity"]), unit)
+                    for entry in rule.counted:
+                        if entry.id == commitment_id and entry.counted:
+                            counted_as = (entry.counted, rule.unit)
+        quantity, drafted_unit = counted_as or (commitment.quantity, unit)
         if (code, drafted_unit) not in DRAFTING and (code, unit) in DRAFTING:
-            quantity, drafted_unit = float(commitment["quantity"]), unit
+            quantity, drafted_unit = commitment.quantity, unit
         unit_labels = getattr(measure, "units", None) or {}
         duration = _duration(code, drafted_unit, securing, per_values, measure, assessed_on)
-        description = commitment.get("description") or source.get("description")
+        description = commitment.description or source.get("description")
         drafting = DRAFTING.get((code, drafted_unit))
         where, wards = where_text(commitment)
         offered = None
-        if drafted_unit != unit or quantity != float(commitment["quantity"]):
-            offered = format_in_unit(float(commitment["quantity"]), unit)
+        if drafted_unit != unit or quantity != commitment.quantity:
+            offered = format_in_unit(commitment.quantity, unit)
         obligations.append(
             Obligation(
                 number=len(obligations) + 1,
@@ -835,13 +829,13 @@ def build_heads_of_terms(
                 description=description,
                 where=where,
                 wards=wards,
-                local=bool(commitment.get("local")),
+                local=commitment.local,
                 trigger=trigger_text(
                     code, drafted_unit, phase, source.get("start_date"), source.get("end_date")
                 ),
                 monitoring=monitoring_text(code, drafted_unit, getattr(measure, "theme", None)),
                 policies=tuple(policies),
-                value_gbp=commitment.get("value_gbp"),
+                value_gbp=commitment.value_gbp,
                 text=draft_obligation(
                     code,
                     drafted_unit,
@@ -880,14 +874,12 @@ def build_heads_of_terms(
         )
     site = statement.get("site") or {}
     council_name = (
-        (plan.name if plan is not None else None)
-        or assessment.get("council_name")
-        or assessment.get("council", "")
+        (plan.name if plan is not None else None) or assessment.council_name or assessment.council
     )
     return HeadsOfTerms(
-        council=str(assessment.get("council", statement.get("council", ""))),
-        council_name=str(council_name),
-        application_reference=assessment.get("application_reference")
+        council=assessment.council,
+        council_name=council_name,
+        application_reference=assessment.application_reference
         or statement.get("application_reference"),
         site_address=site.get("address") or site.get("postcode"),
         version=version,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planning_sv.core.assessment import CommitmentOut
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.figures import format_number, plural
 from planning_sv.core.files import csv_cell
@@ -40,28 +41,21 @@ class Case:
     site_wards: tuple[tuple[str, str], ...]  # (code, name) of the site's wards
 
 
-def placements_from_record(record: Mapping[str, Any]) -> dict[str, Placement]:
-    """The placements an assessment@1 record kept for each commitment."""
+def placements_from_record(commitments: Iterable[CommitmentOut]) -> dict[str, Placement]:
+    """The placements an assessment@1 record kept for each commitment (its typed
+    `commitments` part)."""
     placed: dict[str, Placement] = {}
-    for item in record.get("commitments", []):
-        placed[str(item["id"])] = Placement(
-            method=str(item.get("method") or "recorded"),
-            vintage=str(item.get("vintage") or ""),
-            wards=tuple(
-                WardShare(code=w["code"], name=w["name"], share=float(w["share"]))
-                for w in item.get("wards", [])
-            ),
-            inside_council=item.get("inside_council") is not False,
-            local=bool(item.get("local")),
-            local_reason=str(item.get("local_reason") or ""),
-            district=item.get("district"),
+    for item in commitments:
+        placed[item.id] = Placement(
+            method=item.method or "recorded",
+            vintage=item.vintage or "",
+            wards=tuple(WardShare(code=w.code, name=w.name, share=w.share) for w in item.wards),
+            inside_council=item.inside_council is not False,
+            local=item.local,
+            local_reason=item.local_reason,
+            district=item.district,
         )
     return placed
-
-
-def regime_date(record: Mapping[str, Any]) -> dt.date:
-    regime = record.get("regime") or {}
-    return dt.date.fromisoformat(str(regime.get("applied_on") or record["assessed_on"]))
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,10 @@ and the social value totals match; otherwise each difference is listed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning_sv.core.assessment import value_set_label
+from planning_sv.core.assessment import AssessmentRecord, SocialValueOut
 from planning_sv.core.figures import same_figure
 
 RULE_FIELDS = ("status", "required", "proposed", "shortfall", "unit")
@@ -43,18 +42,22 @@ class Reproduction:
         return self.stored_pack != self.fresh_pack
 
 
-def compare(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> Reproduction:
-    """Every difference in rule results and totals between two assessment@1 dicts."""
+def _total(social: SocialValueOut | None, name: str) -> float | None:
+    return getattr(social, name) if social is not None else None
+
+
+def compare(stored: AssessmentRecord, fresh: AssessmentRecord) -> Reproduction:
+    """Every difference in rule results and totals between two assessment@1 records."""
     differences: list[Difference] = []
-    stored_pack, fresh_pack = str(stored.get("pack_version")), str(fresh.get("pack_version"))
+    stored_pack, fresh_pack = stored.pack_version, fresh.pack_version
     if stored_pack != fresh_pack:
         differences.append(Difference("rule pack", "pack_version", stored_pack, fresh_pack))
-    old_vs, new_vs = value_set_label(stored), value_set_label(fresh)
+    old_vs, new_vs = stored.value_set_label, fresh.value_set_label
     if old_vs != new_vs:
         differences.append(Difference("value set", "value_set", old_vs, new_vs))
 
-    old_rules = {r["id"]: r for r in stored.get("rules") or []}
-    new_rules = {r["id"]: r for r in fresh.get("rules") or []}
+    old_rules = {r.id: r for r in stored.rules}
+    new_rules = {r.id: r for r in fresh.rules}
     for rule_id in list(old_rules) + [r for r in new_rules if r not in old_rules]:
         before, after = old_rules.get(rule_id), new_rules.get(rule_id)
         if before is None:
@@ -64,13 +67,13 @@ def compare(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> Reproduction
             differences.append(Difference(f"rule {rule_id}", "rule", "present", None))
             continue
         for name in RULE_FIELDS:
-            if not same_figure(before.get(name), after.get(name)):
-                differences.append(
-                    Difference(f"rule {rule_id}", name, before.get(name), after.get(name))
-                )
+            was, now = getattr(before, name), getattr(after, name)
+            if not same_figure(was, now):
+                differences.append(Difference(f"rule {rule_id}", name, was, now))
 
-    old_sv, new_sv = stored.get("social_value") or {}, fresh.get("social_value") or {}
     for name in TOTAL_FIELDS:
-        if not same_figure(old_sv.get(name), new_sv.get(name)):
-            differences.append(Difference("social value", name, old_sv.get(name), new_sv.get(name)))
+        was = _total(stored.social_value, name)
+        now = _total(fresh.social_value, name)
+        if not same_figure(was, now):
+            differences.append(Difference("social value", name, was, now))
     return Reproduction(stored_pack, fresh_pack, old_vs, new_vs, tuple(differences))

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from planning_sv.core.assessment import AssessmentRecord
+from planning_sv.core.assessment import AssessmentRecord, RuleResultOut
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.rules.model import STATUSES
 
@@ -101,10 +100,10 @@ def make_verdict(
     return Verdict(rule_id, engine_status, officer_status, reason, comment)
 
 
-def final_status(rule: Mapping[str, Any], verdicts: Mapping[str, Verdict]) -> str:
+def final_status(rule: RuleResultOut, verdicts: Mapping[str, Verdict]) -> str:
     """The status that counts: the officer's verdict if recorded, else the engine's."""
-    verdict = verdicts.get(rule["id"])
-    return verdict.officer_status if verdict is not None else str(rule["status"])
+    verdict = verdicts.get(rule.id)
+    return verdict.officer_status if verdict is not None else rule.status
 
 
 @dataclass(frozen=True)

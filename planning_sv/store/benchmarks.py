@@ -70,10 +70,8 @@ def _offers_of_statement(
     version = statement.latest_version
     if version is None or version.assessment is None:
         return []
-    record = version.assessment.data
-    regime = record.get("regime") or {}
-    on = dt.date.fromisoformat(str(regime.get("applied_on") or record["assessed_on"]))
-    return offers_of(version.data, on, measures)
+    # The statement's own figures (development, commitments), on the date its rules applied.
+    return offers_of(version.data, version.assessment.record.applied_on, measures)
 
 
 def _recompute(session: Session, council: str, touched: Iterable[str]) -> None:
@@ -177,15 +175,14 @@ def rebuild(session: Session, council: str, measures: Mapping[str, Measure] | No
 
 
 def distributions(session: Session, council: str) -> dict[tuple[str, str], bm.Distribution]:
-    rows = session.scalars(
-        select(OfferDistributionRow).where(OfferDistributionRow.council == council)
+    # Plain rows, not ORM objects: every officer review page reads them.
+    row = OfferDistributionRow
+    rows = session.execute(
+        select(
+            row.measure, row.metric, row.schemes, row.lower_quartile, row.median, row.upper_quartile
+        ).where(row.council == council)
     )
-    return {
-        (r.measure, r.metric): bm.Distribution(
-            r.measure, r.metric, r.schemes, r.lower_quartile, r.median, r.upper_quartile
-        )
-        for r in rows
-    }
+    return {(r[0], r[1]): bm.Distribution(*r) for r in rows}
 
 
 def benchmark_rows(

@@ -7,6 +7,9 @@ queue's search terms and the senior officers' team view. Migration 0014_cases.
 - Target date: `statements.target_date`, set at each submission from the validation date
   (or the first submission date) plus the council's period (core/cases.py), until an officer
   moves it with a reason (`set_target`, audited as "target_date"); from then on it stays.
+  `statements.open_target_date` is the same date while the case is open, else NULL
+  (core/cases.py `open_target`, kept by store/models.py's listeners; migration 0016): what
+  is overdue is `overdue_condition`, one index range.
 - Search: `statement_search_terms` holds each submitted statement's terms (reference,
   address, postcode, applicant organisation, name and email; core/cases.py), refreshed at
   each submission; the queue matches each typed term as a prefix over its index.
@@ -38,11 +41,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from planning_sv.core import cases as core
 from planning_sv.core.errors import InputInvalid, Problem
-from planning_sv.core.workflow import CLOSED, Role, Status
+from planning_sv.core.workflow import Role, Status
 from planning_sv.store.models import Base, Statement, StatementVersion, User
 
 STAFF = (Role.OFFICER.value, Role.SENIOR_OFFICER.value)
-OPEN_STATUSES = tuple(s.value for s in Status if s is not Status.DRAFT and s not in CLOSED)
+# The statuses core/cases.py `is_open` calls open (one rule; the team view filters by them).
+OPEN_STATUSES = tuple(s.value for s in Status if core.is_open(s.value))
 # Byte order on PostgreSQL whatever the database's locale, so a prefix is a range
 # (core/cases.py prefix_bounds); SQLite compares bytes already.
 TERM_TYPE = String(core.MAX_TERM).with_variant(String(core.MAX_TERM, collation="C"), "postgresql")
@@ -65,6 +69,12 @@ class SearchTerm(Base):
 
 
 # --- target dates ----------------------------------------------------------------------------
+
+
+def overdue_condition(today: dt.date) -> Any:
+    """SQL: an open case past its target date (core/cases.py `is_overdue`, read from the
+    indexed `open_target_date` that the models keep by `core.cases.open_target`)."""
+    return Statement.open_target_date < today
 
 
 def plan_target(plan: Any) -> core.CaseTarget:
@@ -251,30 +261,53 @@ def _term_range(council: str, term: str) -> Any:
     return and_(SearchTerm.council == council, SearchTerm.term >= low, SearchTerm.term < high)
 
 
-def search_condition(session: Session, council: str, query: str) -> Any | None:
-    """SQL: the statement matches every term of `query` as a prefix of one of its terms.
-    None when the query has no terms.
+@dataclass(frozen=True)
+class SearchMatch:
+    """What a queue search matches, as SQL, and how to read it."""
 
-    The rarest term selects the candidates (IN: its statements read once from the index);
-    each other term is checked per candidate (EXISTS on the (statement_id, term) key). With
-    several terms, which is rarest is found first by one query counting each term's matches
-    up to PROBE_CAP, so "P2026/000123/FUL" is looked up by "000123", not by "ful" (nearly
-    every statement of the council)."""
+    condition: Any  # the statement matches the query (its candidates carry the council)
+    few: bool  # the candidates are fewer than PROBE_CAP: read them, not the council's list
+
+
+def search_condition(session: Session, council: str, query: str) -> SearchMatch | None:
+    """The statements of `council` matching `query`; None when the query has no terms.
+
+    One probe query first counts, up to PROBE_CAP, the matches of each term of the query
+    and, when the query looks like one application reference (core/cases.py
+    `reference_term`), of the reference run together. A reference that matches is looked up
+    alone, as one prefix over the index ('BENCH/COUNCIL/2024/000123' finds its statement and
+    no other). Otherwise the statement must match every term as a prefix of one of its
+    terms: the rarest term selects the candidates (IN: its statements read once from the
+    index) and each other term is checked per candidate (EXISTS on the (statement_id, term)
+    key), so "P2026/000123/FUL" is looked up by "000123", not by "ful" (nearly every
+    statement of the council)."""
     terms = core.query_terms(query)
     if not terms:
         return None
-    if len(terms) > 1:
-        probes = [
-            select(literal(i).label("i"), func.count().label("n")).select_from(
-                select(SearchTerm.statement_id)
-                .where(_term_range(council, term))
-                .limit(PROBE_CAP)
-                .subquery()
-            )
-            for i, term in enumerate(terms)
-        ]
-        matches = {int(i): int(n) for i, n in session.execute(union_all(*probes)).all()}
-        terms = sorted(terms, key=lambda t: (matches.get(terms.index(t), 0), terms.index(t)))
+    reference = core.reference_term(query)
+    if len(terms) == 1 and not reference:
+        # One word: nothing to rank, no probe (its candidates are read as the index gives
+        # them, the page walking the council's sort index).
+        return SearchMatch(
+            Statement.id.in_(select(SearchTerm.statement_id).where(_term_range(council, terms[0]))),
+            few=False,
+        )
+    probed = [*terms, reference] if reference and reference not in terms else list(terms)
+    probes = [
+        select(literal(i).label("i"), func.count().label("n")).select_from(
+            select(SearchTerm.statement_id)
+            .where(_term_range(council, term))
+            .limit(PROBE_CAP)
+            .subquery()
+        )
+        for i, term in enumerate(probed)
+    ]
+    found = {int(i): int(n) for i, n in session.execute(union_all(*probes)).all()}
+    matches = {term: found.get(i, 0) for i, term in enumerate(probed)}
+    if reference and matches[reference]:
+        terms = [reference]  # the exact reference path: nothing else to rank or check
+    else:
+        terms = sorted(terms, key=lambda t: (matches[t], terms.index(t)))
     rarest, *others = terms
     conditions = [
         Statement.id.in_(select(SearchTerm.statement_id).where(_term_range(council, rarest)))
@@ -290,7 +323,7 @@ def search_condition(session: Session, council: str, query: str) -> Any | None:
             )
             .exists()
         )
-    return and_(*conditions)
+    return SearchMatch(and_(*conditions), few=matches[rarest] < PROBE_CAP)
 
 
 # --- the team view ---------------------------------------------------------------------------
@@ -319,7 +352,7 @@ def team(session: Session, council: str, today: dt.date) -> TeamView:
     """Who holds what: open cases, overdue and due within a week per officer, and unassigned.
     Two queries whatever the council's size (the counts, grouped; the officers)."""
     week = today + dt.timedelta(days=7)
-    overdue = case((Statement.target_date < today, 1), else_=0)
+    overdue = case((overdue_condition(today), 1), else_=0)
     soon = case((and_(Statement.target_date >= today, Statement.target_date <= week), 1), else_=0)
     rows = session.execute(
         select(
@@ -352,11 +385,7 @@ def overdue_count(session: Session, council: str, today: dt.date) -> int:
         session.scalar(
             select(func.count())
             .select_from(Statement)
-            .where(
-                Statement.council == council,
-                Statement.status.in_(OPEN_STATUSES),
-                Statement.target_date < today,
-            )
+            .where(Statement.council == council, overdue_condition(today))
         )
         or 0
     )
@@ -366,13 +395,22 @@ def overdue_count(session: Session, council: str, today: dt.date) -> int:
 
 
 def rebuild(session: Session, batch: int = 2000) -> int:
-    """Fill target dates (where not moved by an officer) and search terms of every submitted
-    statement from its versions: for rows written around `submit` (bench/seed.py via
-    store.queue.rebuild_columns, and migration 0014's own frozen copy). Returns how many."""
+    """Fill target dates (where not moved by an officer), open target dates and search terms
+    of every submitted statement from its versions: for rows written around `submit`
+    (bench/seed.py via store.queue.rebuild_columns; migrations 0014 and 0016 hold their own
+    frozen copies). Returns how many."""
     from planning_sv.store.assessments import assessor_of
 
     plans = assessor_of(session).plans
     session.execute(delete(SearchTerm))
+    table = Statement.__table__
+    # Never submitted (a draft, or withdrawn before its first submission): never open, so
+    # no open target (core.open_target); the submitted ones are set in the loop below.
+    session.execute(
+        update(table)
+        .where(table.c.submitted_at.is_(None))
+        .values(open_target_date=None, updated_at=table.c.updated_at)
+    )
     done, last_id = 0, 0
     while True:
         statements = session.scalars(
@@ -405,11 +443,18 @@ def rebuild(session: Session, batch: int = 2000) -> int:
         targets, values = [], []
         for statement in statements:
             data = latest.get(statement.id) or {}
+            target = statement.target_date
             if not statement.target_adjusted:
                 first = firsts.get(statement.id) or statement.submitted_at
                 start = core.target_start(validation_date_of(data), first)
                 target = core.target_date(start, plan_target(plans.get(statement.council)))
-                targets.append({"b_id": statement.id, "b_target": target})
+            targets.append(
+                {
+                    "b_id": statement.id,
+                    "b_target": target,
+                    "b_open": core.open_target(statement.status, target),
+                }
+            )
             values += [
                 {"statement_id": statement.id, "term": t, "council": statement.council}
                 for t in terms_for(session, statement, data)
@@ -417,11 +462,14 @@ def rebuild(session: Session, batch: int = 2000) -> int:
         if targets:
             # The table, not the mapped class, and updated_at kept: a rebuild is not an
             # update of the statement (as store.queue.rebuild_columns).
-            table = Statement.__table__
             session.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
-                .values(target_date=bindparam("b_target"), updated_at=table.c.updated_at),
+                .values(
+                    target_date=bindparam("b_target"),
+                    open_target_date=bindparam("b_open"),
+                    updated_at=table.c.updated_at,
+                ),
                 targets,
             )
         if values:

@@ -768,7 +768,7 @@ def judge_evidence(
         session,
         statement,
         version,
-        version.assessment.data,
+        version.assessment.record,
         [entry],
         actor,
         expected_version=expected_version,

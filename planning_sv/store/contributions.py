@@ -34,8 +34,10 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planning_sv.core import contributions as dc
+from planning_sv.core.assessment import AssessmentRecord, WardShareOut
+from planning_sv.core.errors import InputInvalid
 from planning_sv.core.monitoring import Verification
-from planning_sv.store.models import AuditEvent, Base, Statement, User, utcnow
+from planning_sv.store.models import Assessment, AuditEvent, Base, Statement, User, utcnow
 
 KINDS = ("agreement", "contribution", "transaction")
 COUNTED = (Verification.ACCEPTED.value, Verification.PARTLY_ACCEPTED.value)
@@ -177,18 +179,23 @@ def _whole(value: float) -> int:
     return math.floor(value + 1e-9)
 
 
-def _value_rows(assessment: Any) -> dict[str, Any]:
-    """Commitment id -> its valued row (gbp by ward, price year) in the stored assessment."""
+def _valued_record(assessment: Assessment | None) -> AssessmentRecord | None:
+    """The stored assessment's typed record, for each commitment's valued row (£ by ward,
+    price year); None when there is none or it no longer reads as assessment@1."""
     if assessment is None:
-        return {}
+        return None
     try:
-        record = assessment.record
-    except Exception:  # an unreadable old record: export without £ rather than fail
-        return {}
-    return {
-        "value_set": f"{record.social_value.value_set.name}@{record.social_value.value_set.version}",
-        "commitments": {c.id: c for c in record.social_value.commitments},
-    }
+        return assessment.record
+    except InputInvalid:  # an unreadable old record: export without £ rather than fail
+        return None
+
+
+def _value_set_code(record: AssessmentRecord | None) -> str:
+    """'name@version' of the value set behind a record's £ figures ('' when not valued)."""
+    if record is None or record.social_value is None:
+        return ""
+    used = record.social_value.value_set
+    return f"{used.name}@{used.version}"
 
 
 def council_data(session: Session, council: str, organisation: str) -> dc.ContributionsData:
@@ -252,7 +259,7 @@ def council_data(session: Session, council: str, organisation: str) -> dc.Contri
         o for o in mon.council_obligations(session, council) if o.agreement_id in agreement_ref
     ]
     contribution_ref: dict[int, str] = {}
-    values: dict[int, dict[str, Any]] = {}
+    values: dict[int, AssessmentRecord | None] = {}
     for obligation in obligations:
         parent = agreement_ref[obligation.agreement_id]
         reference = f"{parent}-{obligation.number}"
@@ -283,7 +290,7 @@ def council_data(session: Session, council: str, organisation: str) -> dc.Contri
         )
         if obligation.statement_id not in values:
             statement = statements.get(obligation.statement_id)
-            values[obligation.statement_id] = _value_rows(
+            values[obligation.statement_id] = _valued_record(
                 latest_assessment(session, statement) if statement else None
             )
 
@@ -318,10 +325,8 @@ def council_data(session: Session, council: str, organisation: str) -> dc.Contri
         if obligation is None or parent is None or obligation.is_money or report.counted <= 0:
             continue
         verified_count[obligation.id] += 1
-        for ward in report.wards or []:
-            delivered[(obligation.id, str(ward.get("code") or ""))] += report.counted * float(
-                ward.get("share", 1.0)
-            )
+        for ward in mon.ward_shares(report.wards):
+            delivered[(obligation.id, ward.code)] += report.counted * ward.share
         when = report.verified_at.date() if report.verified_at else report.period_end
         transactions.append(
             dc.Transaction(
@@ -340,17 +345,17 @@ def council_data(session: Session, council: str, organisation: str) -> dc.Contri
     for obligation in obligations:
         if obligation.is_money and obligation.purpose == dc.MONITORING_FEES:
             continue
-        valued = values.get(obligation.statement_id) or {}
-        commitment = (valued.get("commitments") or {}).get(obligation.commitment_id or "")
+        valued = values.get(obligation.statement_id)
+        commitment = valued.valued(obligation.commitment_id or "") if valued else None
         scale = 1.0
         if commitment is not None and commitment.quantity:
             scale = obligation.quantity / commitment.quantity  # an amended quantity
         gbp_by_ward = {w.code: w.gbp for w in commitment.wards} if commitment else {}
-        wards = obligation.wards or [{"code": "", "name": "", "share": 1.0}]
+        # Not placed in any ward: one row for the whole of it, without a ward.
+        wards = mon.ward_shares(obligation.wards) or [WardShareOut(code="", name="", share=1.0)]
         reports_text = f"{verified_count.get(obligation.id, 0)} verified report(s)"
         for ward in wards:
-            code = str(ward.get("code") or "")
-            share = float(ward.get("share", 1.0))
+            code, share = ward.code, ward.share
             gbp = gbp_by_ward.get(code)
             details.append(
                 dc.SocialValueDetail(
@@ -359,10 +364,10 @@ def council_data(session: Session, council: str, organisation: str) -> dc.Contri
                     unit=obligation.unit,
                     quantity=round(obligation.quantity * share, 6),
                     ward=code,
-                    ward_name=str(ward.get("name") or ""),
+                    ward_name=ward.name,
                     ward_share=round(share, 6),
                     value_gbp=None if gbp is None else _pounds(gbp * scale),
-                    value_set=str(valued.get("value_set") or "") if commitment else "",
+                    value_set=_value_set_code(valued) if commitment else "",
                     price_year=commitment.price_year if commitment else None,
                     policy=obligation.policy or "",
                     trigger=obligation.when_text,

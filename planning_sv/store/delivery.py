@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planning_sv.core.assessment import WardShareOut
 from planning_sv.core.delivery import DeliveredFacts, ObligationFacts, WardShares
 from planning_sv.core.monitoring import (
     STATUS_LABELS,
@@ -27,12 +27,8 @@ COUNTED = (Verification.ACCEPTED.value, Verification.PARTLY_ACCEPTED.value)
 NOT_PUBLIC_PURPOSES = frozenset({"monitoring-fees"})  # the council's fee is not social value
 
 
-def _wards(raw: Iterable[Any] | None) -> WardShares:
-    return tuple(
-        (str(w.get("code") or ""), float(w.get("share", 1.0)))
-        for w in raw or []
-        if isinstance(w, dict) and w.get("code")
-    )
+def _wards(wards: Iterable[WardShareOut]) -> WardShares:
+    return tuple((w.code, w.share) for w in wards if w.code)
 
 
 def _public_obligations(
@@ -55,6 +51,8 @@ def delivery_facts(
 ) -> tuple[list[ObligationFacts], list[DeliveredFacts]]:
     """Approved schemes' obligations and their verified delivery (one scheme, or all)."""
     pairs = _public_obligations(session, council, statement_id)
+    # Where each was committed, as the assessment placed it (the obligation's own copy).
+    placed = {o.id: mon.ward_shares(o.wards) for o, _a in pairs}
     obligations = [
         ObligationFacts(
             measure=o.measure,
@@ -62,15 +60,11 @@ def delivery_facts(
             unit=o.unit,
             unit_label=o.unit_label,
             quantity=float(o.quantity),
-            wards=_wards(o.wards),
+            wards=_wards(placed[o.id]),
             signed_on=a.signed_on,
             due_on=o.due_on,
             live=o.live,
-            ward_names=tuple(
-                (str(w["code"]), str(w.get("name") or w["code"]))
-                for w in o.wards or []
-                if isinstance(w, dict) and w.get("code")
-            ),
+            ward_names=tuple((w.code, w.name or w.code) for w in placed[o.id] if w.code),
         )
         for o, a in pairs
     ]
@@ -105,7 +99,7 @@ def delivery_facts(
             sign = 1.0 if t.kind == TransactionKind.RECEIVED.value else -1.0
             delivered.append(
                 DeliveredFacts(
-                    o.measure, o.unit, sign * float(t.amount), _wards(o.wards), t.on_date
+                    o.measure, o.unit, sign * float(t.amount), _wards(placed[o.id]), t.on_date
                 )
             )
     return obligations, delivered

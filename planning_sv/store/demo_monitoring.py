@@ -47,25 +47,26 @@ def _heads(
     version = statement.latest_version
     assert version is not None and version.assessment is not None
     measures = assessor_of(session).measures
-    wards = repo.heads_wards(version.assessment.data)
+    record = version.assessment.record
+    wards = repo.heads_wards(record)
     heads = []
-    for item in version.assessment.data.get("commitments") or []:
-        if not item.get("quantity"):
+    for item in record.commitments:
+        if not item.quantity:
             continue
-        code, unit = str(item["measure"]), str(item["unit"])
+        code, unit = item.measure, item.unit
         measure = measures.get(code)
         n = len(heads)
         heads.append(
             repo.SecuredHead(
                 number=n + 1,
-                commitment_id=str(item["id"]),
+                commitment_id=item.id,
                 measure=code,
                 measure_label=getattr(measure, "label", None) or code.replace("_", " "),
                 unit=unit,
                 unit_label=(getattr(measure, "units", None) or {}).get(unit, unit),
-                quantity=float(item["quantity"]),
-                offered_quantity=float(item["quantity"]),
-                wards=wards.get(str(item["id"]), []),
+                quantity=item.quantity,
+                offered_quantity=item.quantity,
+                wards=wards.get(item.id, []),
                 purpose=PURPOSE_SOCIAL_VALUE
                 if getattr(measure, "theme", None) in ECONOMIC_THEMES
                 else PURPOSE_OTHER,

@@ -47,6 +47,10 @@ class Keyset:
     name: str  # which list and sort a cursor belongs to, e.g. "queue:submitted:desc"
     columns: tuple[InstrumentedAttribute[Any], ...]
     descending: bool
+    # The row attributes holding each column's value, when the rows are not the columns'
+    # own class (the queue's ward filter orders statements by their site-ward rows' copy of
+    # the key); empty: each column's own name.
+    keys: tuple[str, ...] = ()
 
     def order_by(self, cursor: Cursor | None) -> list[Any]:
         # Paging backwards reads the rows before the boundary nearest first, reversed after.
@@ -69,7 +73,8 @@ class Keyset:
     def key_of(self, row: Any) -> tuple[Any, ...]:
         """The row's sort key; times as UTC with their zone, comparable whichever way they
         came (SQLite reads them back naive, objects made in this session carry the zone)."""
-        return tuple(_utc(getattr(row, c.key)) for c in self.columns)
+        names = self.keys or tuple(c.key for c in self.columns)
+        return tuple(_utc(getattr(row, name)) for name in names)
 
     def page(
         self, rows: Sequence[Any], per_page: int, cursor: Cursor | None

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from planning_sv.core.assessment import AssessmentRecord, parse_assessment
+from planning_sv.core.cases import open_target
 from planning_sv.core.workflow import Role, Status
 
 # Named constraints so Alembic migrations are reproducible on every backend.
@@ -154,13 +155,21 @@ class Statement(Base):
     assigned_officer_id: Mapped[int | None] = mapped_column(Integer, default=None)
     target_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
     target_adjusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The target date while the case is open, else NULL (core/cases.py `open_target`, the one
+    # overdue rule): kept by the "set" listeners below with every status or target change, in
+    # its transaction, so "overdue" is one index range (migration 0016_queue_scale).
+    open_target_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
     __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012
     __table_args__ = (
         # The queue's filters and sorts: council first, then the status filter (optional),
         # then the sort key and id, so a page is one index range scan (store/queue.py).
         Index("ix_statements_queue_submitted", "council", "submitted_at", "id"),
         Index("ix_statements_queue_status_submitted", "council", "status", "submitted_at", "id"),
-        Index("ix_statements_queue_updated", "council", "updated_at", "id"),
+        # With the visibility test's columns after the key (0016), so the API's offset pages
+        # read their sort keys from the index alone (store/statements.py visible_page).
+        Index(
+            "ix_statements_queue_updated", "council", "updated_at", "id", "status", "submitted_at"
+        ),
         Index("ix_statements_queue_status_updated", "council", "status", "updated_at", "id"),
         Index("ix_statements_queue_reference", "council", "reference_key", "id"),
         # Case management: by target date (all, or one status), and one officer's cases.
@@ -171,6 +180,8 @@ class Statement(Base):
         ),
         # An applicant's own list (the API and their statements page), newest first.
         Index("ix_statements_owner_updated", "owner_id", "updated_at", "id"),
+        # Overdue cases (and their count): open cases only, by target date (0016).
+        Index("ix_statements_queue_open_target", "council", "open_target_date", "id"),
     )
 
     owner: Mapped[User] = relationship()
@@ -215,6 +226,21 @@ def _keep_reference_key(target: Statement, value: str | None, *_args: Any) -> No
 event.listen(Statement.application_reference, "set", _keep_reference_key)
 
 
+def _keep_open_target_on_status(target: Statement, value: str | None, *_args: Any) -> None:
+    target.open_target_date = open_target(value or "", target.target_date)
+
+
+def _keep_open_target_on_target(target: Statement, value: dt.date | None, *_args: Any) -> None:
+    target.open_target_date = open_target(target.status or "", value)
+
+
+# Every status change (store/statements.py apply_transition) and target change (submit,
+# an officer's new date) passes through these, so `open_target_date` cannot go stale; bulk
+# SQL updates around the ORM are rebuilt by store/cases.py `rebuild`.
+event.listen(Statement.status, "set", _keep_open_target_on_status)
+event.listen(Statement.target_date, "set", _keep_open_target_on_target)
+
+
 class StatementSiteWard(Base):
     """A ward the latest submitted version's site is in (its assessment's `site.wards`).
 
@@ -227,6 +253,13 @@ class StatementSiteWard(Base):
     __table_args__ = (
         Index("ix_statement_site_wards_ward", "ward_code", "statement_id"),
         Index("ix_statement_site_wards_council", "council", "ward_code", "ward_name"),
+        Index(
+            "ix_statement_site_wards_submitted",
+            "council",
+            "ward_code",
+            "submitted_at",
+            "statement_id",
+        ),
     )
 
     statement_id: Mapped[int] = mapped_column(
@@ -235,6 +268,9 @@ class StatementSiteWard(Base):
     ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     council: Mapped[str] = mapped_column(String(64))
     ward_name: Mapped[str] = mapped_column(String(200))
+    # The statement's `submitted_at`, written with these rows at each submission (the only
+    # time either changes), so a ward's newest cases are one index range (0016_queue_scale).
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -256,6 +292,9 @@ class StatementVersion(Base):
     statement: Mapped[Statement] = relationship(back_populates="versions")
     submitted_by: Mapped[User] = relationship()
     assessment: Mapped[Assessment | None] = relationship(back_populates="version", uselist=False)
+
+
+_NOT_LOADED = object()  # an Assessment row's `data` not (yet) loaded: see `use_record`
 
 
 class Assessment(Base):
@@ -282,15 +321,24 @@ class Assessment(Base):
         """The stored assessment@1 as its typed, strict model (core/assessment.py).
 
         Parsed once per loaded row: a review page reads it several times (rules, map,
-        figures). The memo is keyed on the `data` object itself, so assigning new data
-        parses afresh; records are read, never mutated, by their readers.
+        figures). The memo is keyed on the `data` object itself (or on its not being
+        loaded, see `use_record`), so assigning or loading new data parses afresh; records
+        are read, never mutated, by their readers.
         """
         memo = self.__dict__.get("_record_memo")
-        if memo is not None and memo[0] is self.data:
+        if memo is not None and memo[0] is self.__dict__.get("data", _NOT_LOADED):
             return memo[1]
         record = parse_assessment(self.data)
         self.__dict__["_record_memo"] = (self.data, record)
         return record
+
+    def use_record(self, record: AssessmentRecord) -> None:
+        """Take `record`, parsed before from this very row's data, as its record: the
+        officer's review page keeps parsed records per app by row id and creation time
+        (web/render_cache.RecordCache; assessment rows are never updated), so every reader
+        of this row in the request gets it without parsing again. The row may have been
+        loaded without its `data` (deferred): the record stands until data is loaded."""
+        self.__dict__["_record_memo"] = (self.__dict__.get("data", _NOT_LOADED), record)
 
 
 class AuditEvent(Base):

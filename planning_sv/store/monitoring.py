@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from planning_sv import config
+from planning_sv.core.assessment import AssessmentRecord, WardShareOut
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.monitoring import (
     PAYMENT_MEASURES,
@@ -1134,10 +1136,20 @@ def verified_reports(
     return [(r, o) for r, o in session.execute(query).all() if r.counted > 0]
 
 
-def delivered_wards(report: DeliveryReport, obligation: Obligation) -> list[dict[str, Any]]:
+# An obligation's and a delivery report's `wards` JSON: [{code, name, share}], copied from
+# the assessment's placement (`heads_wards`) or placed as commitments are (`place_delivery`).
+_WARD_SHARES: TypeAdapter[list[WardShareOut]] = TypeAdapter(list[WardShareOut])
+
+
+def ward_shares(raw: Any) -> list[WardShareOut]:
+    """Stored `wards` JSON (an obligation's or a report's) as the assessment@1 ward model."""
+    return _WARD_SHARES.validate_python(raw or [])
+
+
+def delivered_wards(report: DeliveryReport, obligation: Obligation) -> list[WardShareOut]:
     """Where a verified report's delivery counts: its own wards, else where the obligation
     was committed (a report without a place)."""
-    return [w for w in (report.wards or obligation.wards or []) if isinstance(w, dict)]
+    return ward_shares(report.wards or obligation.wards)
 
 
 def verified_delivery_by_ward(
@@ -1166,11 +1178,8 @@ def verified_delivery_by_ward(
         if year is not None and report.period_end.year != year:
             continue
         for ward in delivered_wards(report, obligation):
-            code = str(ward["code"])
-            names[code] = str(ward.get("name") or code)
-            sums[(code, obligation.measure, obligation.unit)] += report.counted * float(
-                ward.get("share", 1.0)
-            )
+            names[ward.code] = ward.name or ward.code
+            sums[(ward.code, obligation.measure, obligation.unit)] += report.counted * ward.share
     return [
         WardDelivery(code, names[code], measure, unit, round(quantity, 6))
         for (code, measure, unit), quantity in sorted(sums.items())
@@ -1191,9 +1200,9 @@ def verified_delivery_by_commitment(
         if report.statement_id not in wanted or not obligation.commitment_id:
             continue
         for ward in delivered_wards(report, obligation):
-            if str(ward["code"]) == ward_code:
+            if ward.code == ward_code:
                 key = (report.statement_id, obligation.commitment_id)
-                out[key] += report.counted * float(ward.get("share", 1.0))
+                out[key] += report.counted * ward.share
     return {key: round(value, 6) for key, value in out.items()}
 
 
@@ -1232,15 +1241,10 @@ def status_counts(obligations: Iterable[Obligation]) -> dict[str, int]:
     return dict(counts)
 
 
-def heads_wards(assessment: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Commitment id -> its wards as the assessment placed them [{code, name, share}]."""
-    return {
-        str(c["id"]): [
-            {"code": w.get("code"), "name": w.get("name"), "share": float(w.get("share", 0))}
-            for w in c.get("wards") or []
-        ]
-        for c in assessment.get("commitments") or []
-    }
+def heads_wards(assessment: AssessmentRecord) -> dict[str, list[dict[str, Any]]]:
+    """Commitment id -> its wards as the assessment placed them [{code, name, share}]: the
+    JSON an obligation keeps in `Obligation.wards` (its own copy, fixed when secured)."""
+    return {c.id: [w.model_dump() for w in c.wards] for c in assessment.commitments}
 
 
 # --- placing and checking reports (the form, CSV upload and API share this) ---------------

@@ -9,8 +9,15 @@ whatever its length: the status counts (one grouped query), the rows with their 
 (one), their site wards (one), the ward list (one) and, only with a filter the counts do not
 answer, the total (one); a search of several words also ranks them by how common they are
 (one: store/cases.py `search_condition`). The case columns (officer, target date) come with
-the rows (an outer join), and the overdue filter and target-date sort read the indexed
-`target_date` (store/cases.py).
+the rows (an outer join); the target-date sort reads the indexed `target_date`.
+
+Each filter that could make a page walk the whole council reads a narrower index instead
+(migration 0016_queue_scale), so its page and its count cost the same at 1,000 or 100,000
+statements: "overdue" reads `open_target_date` (the target date of open cases only,
+store/cases.py `overdue_condition`), its count one index range; a ward's newest cases walk
+its `statement_site_wards` rows by their copy of `submitted_at`, its count the ward's index
+range; a search that looks like an application reference is one prefix lookup, and a search
+with few candidates reads them by id rather than the council's sort index.
 
 Filters arrive already checked (the web layer turns bad query parameters into messages);
 this module only builds the queries, which run unchanged on SQLite and PostgreSQL.
@@ -46,11 +53,24 @@ SORT_COLUMNS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def queue_keyset(sort: str, order: str) -> Keyset:
-    """The keyset of a sort and order ('asc' | 'desc'); a cursor carries its name."""
-    return Keyset(
-        f"queue:{sort}:{order}", (*SORT_COLUMNS[sort], Statement.id), descending=order != "asc"
-    )
+def queue_keyset(sort: str, order: str, *, overdue: bool = False, ward: bool = False) -> Keyset:
+    """The keyset of a sort and order ('asc' | 'desc'); a cursor carries its name.
+
+    Two filters read the same key from a narrower index, under the same name (the values
+    are equal for every row they keep, so a cursor stays valid with or without them):
+    overdue cases by target date walk `open_target_date` (only open cases are in it), and
+    a ward's newest cases walk its site-ward rows' copy of `submitted_at`."""
+    name, descending = f"queue:{sort}:{order}", order != "asc"
+    if overdue and sort == "target":
+        return Keyset(name, (Statement.open_target_date, Statement.id), descending)
+    if ward and sort == "submitted":
+        return Keyset(
+            name,
+            (StatementSiteWard.submitted_at, StatementSiteWard.statement_id),
+            descending,
+            keys=("submitted_at", "id"),
+        )
+    return Keyset(name, (*SORT_COLUMNS[sort], Statement.id), descending)
 
 
 @dataclass(frozen=True)
@@ -81,32 +101,48 @@ def council_queue(
     from planning_sv.store import cases
 
     today = today or dt.datetime.now(dt.UTC).date()
-    keyset = queue_keyset(filters.get("sort") or "submitted", filters.get("order") or "desc")
+    ward = filters.get("ward") or None
+    sort, order = filters.get("sort") or "submitted", filters.get("order") or "desc"
+    keyset = queue_keyset(sort, order, overdue=bool(filters.get("overdue")), ward=bool(ward))
+    by_ward_rows = keyset.columns[0] is StatementSiteWard.submitted_at  # the page joins them
     # Only statements submitted at least once: a draft (or one withdrawn before its first
     # submission) stays private to its applicant (web/authz.py `can_view`), in the rows and
     # in the counts alike.
-    visible = [Statement.council == council, submitted_condition()]
+    in_council = Statement.council == council
     counts = {
         status: count
         for status, count in session.execute(
-            select(Statement.status, func.count()).where(*visible).group_by(Statement.status)
+            select(Statement.status, func.count())
+            .where(in_council, submitted_condition())
+            .group_by(Statement.status)
         ).all()
     }
-    conditions = list(visible)
-    narrowing = False  # a filter the status counts do not answer
+    # An open case has been submitted, so the overdue filter (open cases only) needs no
+    # other test of it, and its count reads the overdue index alone.
+    shown = cases.overdue_condition(today) if filters.get("overdue") else submitted_condition()
+    conditions = [shown]
+    if keyset.columns[0] is Statement.target_date:
+        # Every submitted statement has a target date (set at each submission) and drafts
+        # none: saying so lets the index range start at the first date (SQLite orders NULLs
+        # first) instead of walking the council's drafts. Not a filter the counts miss.
+        conditions.append(Statement.target_date.is_not(None))
+    narrowing = bool(filters.get("overdue"))  # a filter the status counts do not answer
+    few: bool = False  # a search with few candidates: the page reads them, not the council
     if filters.get("status"):
         conditions.append(Statement.status == filters["status"])
-    if filters.get("ward"):
+    if ward and not by_ward_rows:
         narrowing = True
         # IN, not a correlated EXISTS: the ward's ids are read once from its index, not
         # probed per row (at 10,000 statements the count fell from 31 to 6 ms on SQLite).
         conditions.append(
             Statement.id.in_(
                 select(StatementSiteWard.statement_id).where(
-                    StatementSiteWard.ward_code == filters["ward"]
+                    StatementSiteWard.council == council, StatementSiteWard.ward_code == ward
                 )
             )
         )
+    elif ward:
+        narrowing = True  # the page joins the ward's rows (below)
     if filters.get("applicant"):
         narrowing = True
         # A substring of the name or email: no index serves "contains", but it only
@@ -119,19 +155,14 @@ def council_queue(
         found = cases.search_condition(session, council, filters["q"])
         if found is not None:
             narrowing = True
-            conditions.append(found)
+            few = found.few
+            conditions.append(found.condition)
     if filters.get("assigned") == "none":
         narrowing = True
         conditions.append(Statement.assigned_officer_id.is_(None))
     elif isinstance(filters.get("assigned"), int):
         narrowing = True
         conditions.append(Statement.assigned_officer_id == filters["assigned"])
-    if filters.get("overdue"):
-        narrowing = True
-        conditions += [
-            Statement.status.in_(cases.OPEN_STATUSES),
-            Statement.target_date < today,
-        ]
     if filters.get("from"):
         narrowing = True
         start = dt.datetime.combine(filters["from"], dt.time(), dt.UTC)
@@ -140,21 +171,47 @@ def council_queue(
         narrowing = True
         end = dt.datetime.combine(filters["to"] + dt.timedelta(days=1), dt.time(), dt.UTC)
         conditions.append(Statement.submitted_at < end)
+    # A search's few candidates already belong to the council (the terms carry it): without
+    # the council test the databases read them by id rather than walk the council's index.
+    if not few:
+        conditions.insert(0, in_council)
 
-    if narrowing:
+    in_ward = (
+        (StatementSiteWard.statement_id == Statement.id)
+        & (StatementSiteWard.council == council)
+        & (StatementSiteWard.ward_code == ward)
+    )
+    others = ("status", "applicant", "q", "assigned", "overdue", "from", "to")
+    only_ward = ward and not any(filters.get(name) for name in others)
+    if only_ward:
+        # Site-ward rows exist exactly for the submitted statements (written at each
+        # submission; a statement never returns to draft): the ward's count is its index range.
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(StatementSiteWard)
+                .where(StatementSiteWard.council == council, StatementSiteWard.ward_code == ward)
+            )
+            or 0
+        )
+    elif narrowing:
         counted = select(func.count()).select_from(Statement)
         if filters.get("applicant"):
             counted = counted.join(User, User.id == Statement.owner_id)
+        if by_ward_rows:
+            counted = counted.join(StatementSiteWard, in_ward)
         total = session.scalar(counted.where(*conditions)) or 0
     elif filters.get("status"):
         total = counts.get(filters["status"], 0)
     else:
         total = sum(counts.values())
 
+    query = select(Statement).join(User, User.id == Statement.owner_id)
+    if by_ward_rows:
+        # The ward's newest cases: a walk of its site-ward rows by their copy of the key.
+        query = query.join(StatementSiteWard, in_ward)
     query = (
-        select(Statement)
-        .join(User, User.id == Statement.owner_id)
-        .options(
+        query.options(
             contains_eager(Statement.owner),
             selectinload(Statement.site_wards),
             # The case's officer in the same query (an outer join): no query more per page.
@@ -244,7 +301,12 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
         .subquery()
     )
     query = (
-        select(Statement.id, Statement.council, Assessment.data["site"]["wards"])
+        select(
+            Statement.id,
+            Statement.council,
+            Statement.submitted_at,
+            Assessment.data["site"]["wards"],
+        )
         .join(latest, latest.c.statement_id == Statement.id)
         .join(
             StatementVersion,
@@ -258,7 +320,7 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
     submitted, last_id = 0, 0
     while rows := session.execute(query.where(Statement.id > last_id)).all():
         values = []
-        for statement_id, council, wards in rows:
+        for statement_id, council, submitted_at, wards in rows:
             # The site's placement as the record's typed model (core/assessment.py).
             typed = _SITE_WARDS.validate_python(wards or [])
             values += [
@@ -268,6 +330,7 @@ def rebuild_columns(session: Session, batch: int = 2000) -> int:
                     "council": council,
                     "ward_name": (ward.name or ward.code)[:200],
                     "position": position,
+                    "submitted_at": submitted_at,
                 }
                 for position, ward in enumerate(distinct_wards(typed))
             ]

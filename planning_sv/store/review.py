@@ -19,7 +19,7 @@ an `AuditEvent` through the ORM, including bulk statements.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
-from planning_sv.core.assessment import AssessmentRecord, parse_assessment
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.heads_of_terms import SignOff
 from planning_sv.core.verdicts import (
@@ -288,16 +288,22 @@ def engine_statuses(version: StatementVersion) -> dict[str, str]:
 
 
 def carried_forward(
-    session: Session, statement: Statement, version: StatementVersion
+    session: Session,
+    statement: Statement,
+    version: StatementVersion,
+    previous_rows: Mapping[str, RuleVerdict] | None = None,
 ) -> dict[str, CarriedVerdict]:
-    """The previous version's verdicts on rules this version still has, as pre-fills."""
+    """The previous version's verdicts on rules this version still has, as pre-fills.
+
+    `previous_rows`: the previous version's `verdicts_for` when the caller has them."""
     previous = statement.version(version.number - 1)
     if previous is None:
         return {}
     engine = engine_statuses(version)
+    rows = verdicts_for(session, previous) if previous_rows is None else previous_rows
     return {
         rule_id: carry_forward(row.as_core(), engine[rule_id], previous.number)
-        for rule_id, row in verdicts_for(session, previous).items()
+        for rule_id, row in rows.items()
         if rule_id in engine
     }
 
@@ -475,7 +481,7 @@ def save_verdicts(
     session: Session,
     statement: Statement,
     version: StatementVersion,
-    assessment: AssessmentRecord | Mapping[str, Any],
+    assessment: AssessmentRecord,
     entries: Iterable[VerdictInput],
     actor: User,
     *,
@@ -491,10 +497,7 @@ def save_verdicts(
     statement is not open to review, or ReviewConflict when someone saved first.
     """
     _check_reviewable(statement, version, actor, "record verdicts")
-    record = (
-        assessment if isinstance(assessment, AssessmentRecord) else parse_assessment(assessment)
-    )
-    engine = {rule.id: rule.status for rule in record.rules}
+    engine = {rule.id: rule.status for rule in assessment.rules}
     entries = list(entries)
     unknown = [e.rule_id for e in entries if e.rule_id not in engine]
     if unknown:
@@ -670,9 +673,14 @@ def officer_action(
 # --- four eyes, acknowledgements, notes, ward corrections ----------------------------------
 
 
-def recommended_by(session: Session, statement: Statement) -> int | None:
-    """Who made the recommendation that stands (None: none, or a senior officer returned it)."""
-    for found in reversed(repo.events_for(session, statement)):
+def recommended_by(
+    session: Session, statement: Statement, events: Sequence[AuditEvent] | None = None
+) -> int | None:
+    """Who made the recommendation that stands (None: none, or a senior officer returned it).
+
+    `events`: the statement's `events_for` when the caller has read them already."""
+    events = repo.events_for(session, statement) if events is None else events
+    for found in reversed(events):
         if found.action == "return":
             return None
         if found.action == "recommend":
@@ -819,7 +827,7 @@ def agree_remaining(
         session,
         statement,
         version,
-        version.assessment.data,
+        version.assessment.record,
         [VerdictInput(rule_id=rule_id, decision="agree") for rule_id in remaining],
         actor,
         expected_version=expected_version,

@@ -7,7 +7,7 @@ whether it is legal and writes the AuditEvent in the same transaction.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -457,6 +457,8 @@ def site_ward_rows(
             council=statement.council,
             ward_name=(ward.name or ward.code)[:200],
             position=position,
+            # The ward filter's sort key beside the ward (store/queue.py): set just before.
+            submitted_at=statement.submitted_at,
         )
         for position, ward in enumerate(distinct_wards(site.wards))
     ]
@@ -472,9 +474,14 @@ def events_for(session: Session, statement: Statement) -> list[AuditEvent]:
     )
 
 
-def officer_requests(session: Session, statement: Statement) -> list[AuditEvent]:
-    """Change requests (and returns) with their reasons, newest first, for the applicant."""
-    return [e for e in reversed(events_for(session, statement)) if e.action == "request_changes"]
+def officer_requests(
+    session: Session, statement: Statement, events: Sequence[AuditEvent] | None = None
+) -> list[AuditEvent]:
+    """Change requests (and returns) with their reasons, newest first, for the applicant.
+
+    `events`: the statement's `events_for` when the caller has read them already."""
+    events = events_for(session, statement) if events is None else events
+    return [e for e in reversed(events) if e.action == "request_changes"]
 
 
 # --- differences between versions ---------------------------------------------------------

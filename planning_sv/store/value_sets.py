@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from planning_sv.core.assessment import AssessmentRecord, parse_assessment
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.measures import Measure
 from planning_sv.core.valuation.valuesets import (
@@ -283,10 +283,9 @@ def chosen(session: Session, council: str | None) -> ValueSet:
     return load(session, council, choice.slug, choice.version)
 
 
-def used_by(session: Session, record: AssessmentRecord | Mapping[str, Any]) -> ValueSet:
+def used_by(session: Session, typed: AssessmentRecord) -> ValueSet:
     """The set (and version) a stored assessment@1 record was valued with, to re-run it;
     the council's current set when the record names none that is stored."""
-    typed = record if isinstance(record, AssessmentRecord) else parse_assessment(record)
     if typed.social_value is not None and typed.social_value.value_set.name:
         used = typed.social_value.value_set
         try:

@@ -27,6 +27,7 @@ from planning_sv.core.figures import dates_in_words, format_date, format_gbp, fo
 from planning_sv.store.assessments import Assessor
 from planning_sv.store.db import Database
 from planning_sv.web.maps import DisplayCache, PartsCache, tiles_from_config
+from planning_sv.web.render_cache import FragmentCache, RecordCache
 
 # Registered in this order when the module exists; each defines `bp` (a Blueprint).
 BLUEPRINT_MODULES = (
@@ -83,6 +84,10 @@ class Services:
     display: DisplayCache = field(default_factory=DisplayCache)
     # Rendered map parts of the officers' review page (web/officer.py), keyed by all inputs.
     map_parts: PartsCache = field(default_factory=PartsCache)
+    # The review page's parsed records and rendered parts (web/render_cache.py): keyed by
+    # every input, so a new verdict, note, correction or version is a new key, never stale.
+    records: RecordCache = field(default_factory=RecordCache)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
 
     @property
     def geo(self) -> Any:

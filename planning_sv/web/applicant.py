@@ -994,9 +994,8 @@ def _benchmark_rows(
     approved schemes (store/benchmarks.py); none until the self-check has run."""
     if record is None:
         return []
-    on = record.regime.applied_on if record.regime else record.assessed_on
     return benchmarks_store.benchmark_rows(
-        db_session(), council, data, dt.date.fromisoformat(str(on)), assessor().measures
+        db_session(), council, data, record.applied_on, assessor().measures
     )
 
 
@@ -1069,7 +1068,7 @@ def version(statement_id: int, number: int) -> ResponseReturnValue:
     if current is None:
         abort(404)
     previous = statement.version(number - 1)
-    record = parse_assessment(current.assessment.data) if current.assessment else None
+    record = current.assessment.record if current.assessment else None
     changes = (
         change_sentences(previous.data, current.data, assessor().measures, ward_names_of(record))
         if previous

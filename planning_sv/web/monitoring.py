@@ -235,13 +235,15 @@ def _default_trigger(obligation: Any) -> tuple[str, int, str]:
 
 def _heads(statement: Statement) -> list[dict[str, Any]]:
     """The latest version's heads of terms, with suggested triggers, for the agreement form."""
-    from planning_sv.web.officer import _heads_of_terms
+    from planning_sv.web.officer import _heads_of_terms, _record
 
     version = statement.latest_version
     if version is None or version.assessment is None:
         return []
     hot = _heads_of_terms(statement, version)
-    wards = repo.heads_wards(version.assessment.data)
+    # The corrected record, as the heads of terms: an obligation is monitored in the ward an
+    # officer corrected its commitment to, not the one the engine first placed it in.
+    wards = repo.heads_wards(_record(version))
     measures = assessor().measures
     heads = []
     for o in hot.obligations:

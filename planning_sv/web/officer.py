@@ -7,6 +7,7 @@ and the pure builders in `core.heads_of_terms` / `core.reproduce`, and render.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -24,9 +25,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from planning_sv.core.assessment import AssessmentRecord
+from planning_sv.core.assessment import AssessmentRecord, parse_assessment
 from planning_sv.core.errors import InputInvalid, Problem
 from planning_sv.core.figures import (
     format_date,
@@ -52,7 +55,7 @@ from planning_sv.store import review as review_repo
 from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
 from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
-from planning_sv.store.models import Statement, StatementVersion, User
+from planning_sv.store.models import Assessment, Statement, StatementVersion, User
 from planning_sv.store.monitoring import settings_for as monitoring_settings
 from planning_sv.store.queue import council_queue, queue_keyset
 from planning_sv.web import assessor, attachment, csp_nonce, db_session
@@ -130,15 +133,35 @@ def _version_arg() -> int | None:
         abort(404)
 
 
-def _assessment(version: StatementVersion) -> dict[str, Any]:
-    """The stored record as JSON, for the store and reproduce functions that compare it."""
+def _assessment(version: StatementVersion) -> AssessmentRecord:
+    """The stored record as assessed (no ward corrections), typed: for verdict checks and
+    reproduce, which compare against the engine's own result."""
     if version.assessment is None:
         abort(404)
-    return version.assessment.data
+    return version.assessment.record
 
 
 def _record(version: StatementVersion, corrections: list[Any] | None = None) -> AssessmentRecord:
     """The version's typed record with the officers' ward corrections applied."""
+    from planning_sv.web import services
+
+    records = services().records
+    if "assessment" not in version.__dict__ and records.has_version(version.id):
+        # A record kept for this version: its row is read without the stored JSON (decoding
+        # it cost more than the rest of the row), given to the relationship as loaded.
+        row = db_session().scalar(
+            select(Assessment)
+            .where(Assessment.version_id == version.id)
+            .options(defer(Assessment.data))
+        )
+        set_committed_value(version, "assessment", row)
+    assessment = version.assessment
+    if assessment is not None:
+        # Parsed once per worker, not per request: the row is never updated, so its id and
+        # creation time name its data (web/render_cache.RecordCache).
+        key = (assessment.id, assessment.created_at)
+        record = records.get(key, lambda: assessment.data, version_id=version.id)
+        assessment.use_record(record)
     record = review_repo.corrected_record(db_session(), version, corrections)
     if record is None:
         abort(404)
@@ -157,7 +180,7 @@ def _heads_of_terms(statement: Statement, version: StatementVersion) -> HeadsOfT
     )
     # The corrected record: a ward an officer corrected is the ward the obligation names.
     return build_heads_of_terms(
-        _record(version).model_dump(by_alias=True, mode="json"),
+        _record(version),
         version.data,
         review_repo.core_verdicts(review_repo.verdicts_for(session, version)),
         measures=assessor().measures,
@@ -254,13 +277,17 @@ def _ward_choices(statement: Statement, record: AssessmentRecord) -> dict[str, s
         return {}
 
 
-def _decision_context(statement: Statement, version: StatementVersion) -> dict[str, Any]:
-    """What both the review page and the decision page need to offer decisions."""
+def _decision_context(
+    statement: Statement, version: StatementVersion, events: list[Any] | None = None
+) -> dict[str, Any]:
+    """What both the review page and the decision page need to offer decisions.
+
+    `events`: the statement's audit events when the caller has read them already."""
     session = db_session()
     officer = _officer()
     latest = statement.latest_version
     is_latest = latest is not None and latest.id == version.id
-    recommender = review_repo.recommended_by(session, statement)
+    recommender = review_repo.recommended_by(session, statement, events)
     actions = officer_decisions(officer, statement, recommended_by=recommender) if is_latest else []
     # Said rather than silently left out: why a senior officer sees no Sign off.
     four_eyes = (
@@ -285,6 +312,9 @@ def _review_context(
     session = db_session()
     corrections = review_repo.ward_corrections_for(session, version)
     record = _record(version, corrections)
+    assert version.assessment is not None  # _record answers 404 without one
+    # Names the record as assessed: its row is never updated (web/render_cache.py).
+    record_key = (version.assessment.id, version.assessment.created_at)
     latest = statement.latest_version
     is_latest = latest is not None and latest.id == version.id
     verdicts = review_repo.verdicts_for(session, version)
@@ -292,7 +322,8 @@ def _review_context(
     # After a resubmission the previous version's verdicts are carried forward: shown beside
     # each rule and pre-filled in the form, but a verdict on this version only once saved.
     previous_verdicts = review_repo.verdicts_for(session, previous) if previous else {}
-    carried = review_repo.carried_forward(session, statement, version)
+    carried = review_repo.carried_forward(session, statement, version, previous_verdicts)
+    events = repo.events_for(session, statement)  # read once: change requests, recommender
     social = record.social_value
     total = social.total_gbp if social else None
     local = social.local_gbp if social else None
@@ -300,7 +331,7 @@ def _review_context(
     if "map_parts" not in extra:
         extra["map_parts"], extra["map_error"] = _site_map(statement, record, version.data)
     acknowledged = review_repo.acknowledged(session, version)
-    return {
+    context = {
         "statement": statement,
         "version": version,
         "versions": list(statement.versions),
@@ -324,7 +355,7 @@ def _review_context(
         "editable": editable,
         "changes": repo.diff(previous.data, version.data) if previous else [],
         "previous": previous,
-        "requests": repo.officer_requests(session, statement),
+        "requests": repo.officer_requests(session, statement, events),
         "measures": assessor().measures,
         "benchmarks": benchmarks_store.benchmark_rows(
             session,
@@ -342,9 +373,137 @@ def _review_context(
         "entered": {},
         "conflict": None,
         "accept_engine": False,
-        **_decision_context(statement, version),
+        **_decision_context(statement, version, events),
         **extra,
     }
+    # The heavy parts of officer/review.html, rendered when the page asks for them (the
+    # decision page never does).
+    context["review_parts"] = lambda: _review_parts(context, corrections, record_key)
+    return context
+
+
+# What officer/_review_parts.html draws: its context is these names only (no current user,
+# no request), and `_review_parts_key` names every one of them.
+PARTS_TEMPLATE = "officer/_review_parts.html"
+PARTS_CONTEXT = (
+    "statement",
+    "version",
+    "record",
+    "social",
+    "local_share",
+    "verdicts",
+    "unverified",
+    "acknowledged",
+    "corrections",
+    "ward_choices",
+    "previous_verdicts",
+    "previous",
+    "carried",
+    "review_version",
+    "editable",
+    "measures",
+    "benchmarks",
+    "statuses",
+    "status_labels",
+    "audience_labels",
+    "errors",
+    "entered",
+)
+
+
+def _review_parts(
+    context: dict[str, Any], corrections: list[Any], record_key: tuple[Any, ...]
+) -> dict[str, Any]:
+    """The rule index, commitments, social value and rules of the review page (Markup by
+    part name), rendered once per distinct input and kept per app (web/render_cache.py).
+
+    A page shown again after a refused form (errors, what the officer typed) is rendered
+    for that request alone. Forms in the parts carry the request's own CSRF token."""
+    from planning_sv.web import services
+
+    template = current_app.jinja_env.get_template(PARTS_TEMPLATE)
+    drawn = {name: context[name] for name in PARTS_CONTEXT}
+    # Flask's template globals of the request, hidden: the parts cannot draw anything of
+    # the request or the viewer (there is no `current_user` either: no context processors).
+    drawn.update(request=None, session=None, g=None)
+    if "ward_entered" in context:
+        drawn["ward_entered"] = context["ward_entered"]
+
+    def render(token: Any) -> str:
+        return template.render(drawn, csrf_token=token)
+
+    return services().fragments.parts(
+        _review_parts_key(context, corrections, record_key, template),
+        render,
+        current_app.jinja_env.globals["csrf_token"],  # type: ignore[arg-type]
+    )
+
+
+def _review_parts_key(
+    context: dict[str, Any], corrections: list[Any], record_key: tuple[Any, ...], template: Any
+) -> tuple[Any, ...] | None:
+    """Everything `_review_parts` draws, so any change (a verdict, an acknowledgement, a
+    ward correction, a renamed officer, a new version, the statement's status) is a new key.
+    None when the page shows a refused form again (not kept)."""
+    if context["errors"] or context["entered"] or "ward_entered" in context:
+        return None
+    version = context["version"]
+    previous = context["previous"]
+    record = context["record"]
+    measures = context["measures"]
+
+    def who(user: User | None) -> tuple[str | None, str | None] | None:
+        return (user.name, user.email) if user is not None else None
+
+    def verdict_rows(rows: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            (
+                r.rule_id,
+                r.engine_status,
+                r.officer_status,
+                r.reason,
+                r.comment,
+                r.time,
+                who(r.officer),
+            )
+            for _rule_id, r in sorted(rows.items())
+        )
+
+    return (
+        template,  # the template object itself: a reloaded template is a new key
+        request.script_root,  # the links' prefix
+        context["statement"].id,
+        version.number,
+        previous.number if previous is not None else None,
+        # The record: its stored row (never updated), with the corrections applied.
+        record_key,
+        tuple(
+            (
+                c.id,
+                c.commitment_id,
+                c.ward_code,
+                c.ward_name,
+                c.reason,
+                c.at,
+                json.dumps(c.from_wards, sort_keys=True),
+                who(c.officer),
+            )
+            for c in corrections
+        ),
+        verdict_rows(context["verdicts"]),
+        verdict_rows(context["previous_verdicts"]),
+        tuple(sorted(context["carried"].items())),
+        tuple((n, a.at, who(a.officer)) for n, a in sorted(context["acknowledged"].items())),
+        context["editable"],
+        context["review_version"],
+        tuple(context["ward_choices"].items()),
+        tuple(context["benchmarks"]),
+        tuple(
+            (c.measure, measures[c.measure].label)
+            for c in record.commitments
+            if c.measure in measures
+        ),
+    )
 
 
 def _conflict_now(
@@ -863,14 +1022,14 @@ def reproduce(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     stored = _assessment(version)
-    on = _record(version).assessed_on
+    on = stored.assessed_on
     error = None
     result = None
     try:
         # With the value set the stored record used (kept by version), so only changes in
         # the rules or reference data show as differences.
         used = value_sets.used_by(db_session(), stored)
-        fresh = assessor().assess(version.data, on=on, value_set=used)
+        fresh = parse_assessment(assessor().assess(version.data, on=on, value_set=used))
         result = compare(stored, fresh)
     except InputInvalid as exc:
         # The rules or reference data changed so much the old statement no longer assesses.

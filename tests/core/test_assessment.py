@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from planning_sv.core.assessment import SCHEMA_ID, AssessmentOut, assessment_json_schema
+from planning_sv.core.assessment import (
+    SCHEMA_ID,
+    AssessmentOut,
+    assessment_json_schema,
+    parse_assessment,
+)
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.pipeline import Placer, Valuer, assess_statement
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
@@ -239,7 +244,7 @@ def test_text_report_reads_well(plans, statement) -> None:
         valuer=FakeValuer(),
         now=NOW,
     ).to_dict()
-    text = render_text(data)
+    text = render_text(parse_assessment(data))
     assert "Social value assessment — Testshire District Council" in text
     assert "pack 2026.1.0, in force on 2026-01-01" in text
     assert re.search(r"FAIL +TST-PLACEMENTS +45 placements +20 placements +25 placements", text)

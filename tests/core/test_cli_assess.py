@@ -16,6 +16,7 @@ from planning_sv.cli import assess as assess_module
 from planning_sv.cli import cli
 from planning_sv.core.placement import Placement, StatementPlacement, WardShare
 from planning_sv.core.plans import read_plans
+from tests.assessment_records import complete_social_value
 
 FIXTURE_ROOT = Path(__file__).parent / "rules" / "fixtures" / "local_plans"
 EXAMPLES = config.PROJECT_ROOT / "tests" / "fixtures"  # copies of ../shared/docs/examples
@@ -37,7 +38,9 @@ class Valuation:
         self.commitment_values = {"c1": 10.0}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"total_gbp": 10.0, "local_gbp": 10.0, "by_ward": [], "by_theme": {}}
+        # A complete assessment@1 `social_value` (the text report reads it as the model).
+        partial = {"total_gbp": 10.0, "local_gbp": 10.0, "by_ward": [], "by_theme": {}}
+        return complete_social_value(partial).model_dump(mode="json")
 
 
 class Valuer:

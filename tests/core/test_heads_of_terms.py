@@ -1,4 +1,8 @@
-"""Heads of terms, committee section and officer verdicts from a hand-built assessment."""
+"""Heads of terms, committee section and officer verdicts from a hand-built assessment.
+
+The assessment is hand-written for what these tests are about and completed into a valid
+assessment@1 record (`tests/assessment_records.complete_record`), as the store reads it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.errors import InputInvalid
 from planning_sv.core.heads_of_terms import (
     build_heads_of_terms,
@@ -18,6 +23,7 @@ from planning_sv.core.heads_of_terms import (
 )
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.verdicts import carry_forward, make_verdict
+from tests.assessment_records import complete_record
 
 CITATION_B4 = {
     "document": "Islington Local Plan 2023",
@@ -47,90 +53,99 @@ def _rule(rule_id: str, status: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def assessment() -> dict[str, Any]:
-    return {
-        "schema": "planning-sv/assessment@1",
-        "council": "islington",
-        "council_name": "Islington",
-        "application_reference": "P2025/1234/FUL",
-        "pack_version": "islington-2025.1",
-        "assessed_on": "2026-01-15",
-        "rules": [
-            _rule(
-                "ISL-B4",
-                "pass",
-                title="Affordable workspace",
-                citation=CITATION_B4,
-                required=800.0,
-                proposed=800.0,
-                shortfall=0.0,
-                unit="sqm",
-                counted=[{"id": "c3", "measure": "affordable_workspace"}],
-            ),
-            _rule(
-                "ISL-PLACEMENTS",
-                "partial",
-                counted=[{"id": "c1", "measure": "work_placement"}],
-            ),
-            _rule(
-                "ISL-HOTEL",
-                "not_applicable",
-                counted=[],
-                excluded=[{"id": "c3", "measure": "affordable_workspace", "reason": "n/a"}],
-            ),
-        ],
-        "commitments": [
-            {
-                "id": "c1",
-                "measure": "work_placement",
-                "quantity": 20,
-                "unit": "placements",
-                "phase": "construction",
-                "wards": [
-                    {"code": "E05000001", "name": "Holloway", "share": 0.6},
-                    {"code": "E05000002", "name": "Finsbury Park", "share": 0.4},
-                ],
-                "method": "polygon",
-                "local": True,
-                "value_gbp": 12000.0,
+def assessment() -> AssessmentRecord:
+    return complete_record(
+        {
+            "schema": "planning-sv/assessment@1",
+            "council": "islington",
+            "council_name": "Islington",
+            "application_reference": "P2025/1234/FUL",
+            "pack_version": "islington-2025.1",
+            "assessed_on": "2026-01-15",
+            "rules": [
+                _rule(
+                    "ISL-B4",
+                    "pass",
+                    title="Affordable workspace",
+                    citation=CITATION_B4,
+                    required=800.0,
+                    proposed=800.0,
+                    shortfall=0.0,
+                    unit="sqm",
+                    counted=[{"id": "c3", "measure": "affordable_workspace"}],
+                ),
+                _rule(
+                    "ISL-PLACEMENTS",
+                    "partial",
+                    counted=[{"id": "c1", "measure": "work_placement"}],
+                ),
+                _rule(
+                    "ISL-HOTEL",
+                    "not_applicable",
+                    counted=[],
+                    excluded=[{"id": "c3", "measure": "affordable_workspace", "reason": "n/a"}],
+                ),
+            ],
+            "commitments": [
+                {
+                    "id": "c1",
+                    "measure": "work_placement",
+                    "quantity": 20,
+                    "unit": "placements",
+                    "phase": "construction",
+                    "wards": [
+                        {"code": "E05000001", "name": "Holloway", "share": 0.6},
+                        {"code": "E05000002", "name": "Finsbury Park", "share": 0.4},
+                    ],
+                    "method": "polygon",
+                    "local": True,
+                    "value_gbp": 12000.0,
+                },
+                {
+                    "id": "c2",
+                    "measure": "employment_training_contribution",
+                    "quantity": 50000,
+                    "unit": "gbp",
+                    "phase": None,
+                    # Borough-wide: spread over wards for the £ figures, but delivered anywhere.
+                    "wards": [
+                        {"code": "E05000001", "name": "Holloway", "share": 0.5},
+                        {"code": "E05000002", "name": "Finsbury Park", "share": 0.5},
+                    ],
+                    "method": "borough",
+                    "local": True,
+                    "value_gbp": 50000.0,
+                },
+                {
+                    "id": "c3",
+                    "measure": "affordable_workspace",
+                    "quantity": 800,
+                    "unit": "sqm",
+                    "phase": "end_use",
+                    "wards": [{"code": "E05000001", "name": "Holloway", "share": 1.0}],
+                    "method": "point",
+                    "local": True,
+                    "value_gbp": 30000.0,
+                },
+                {
+                    "id": "c4",
+                    "measure": "volunteering",
+                    "quantity": 0,
+                    "unit": "hours",
+                    "wards": [],
+                },
+            ],
+            "social_value": {
+                "total_gbp": 92000.0,
+                "local_gbp": 69000.0,
+                "per_million_build_cost": 2044.44,
+                "by_theme": {"skills": 62000.0, "growth": 30000.0},
+                "by_ward": [{"code": "E05000001", "name": "Holloway", "gbp": 37200.0}],
+                # assessment@1 value set versions are whole numbers (the fixture once said "2025.1").
+                "value_set": {"name": "planning_sv open", "version": 3},
             },
-            {
-                "id": "c2",
-                "measure": "employment_training_contribution",
-                "quantity": 50000,
-                "unit": "gbp",
-                "phase": None,
-                # Borough-wide: spread over wards for the £ figures, but delivered anywhere.
-                "wards": [
-                    {"code": "E05000001", "name": "Holloway", "share": 0.5},
-                    {"code": "E05000002", "name": "Finsbury Park", "share": 0.5},
-                ],
-                "method": "borough",
-                "local": True,
-                "value_gbp": 50000.0,
-            },
-            {
-                "id": "c3",
-                "measure": "affordable_workspace",
-                "quantity": 800,
-                "unit": "sqm",
-                "phase": "end_use",
-                "wards": [{"code": "E05000001", "name": "Holloway", "share": 1.0}],
-                "method": "point",
-                "local": True,
-                "value_gbp": 30000.0,
-            },
-            {"id": "c4", "measure": "volunteering", "quantity": 0, "unit": "hours", "wards": []},
-        ],
-        "social_value": {
-            "total_gbp": 92000.0,
-            "local_gbp": 69000.0,
-            "per_million_build_cost": 2044.44,
-            "by_theme": {"skills": 62000.0, "growth": 30000.0},
-            "by_ward": [{"code": "E05000001", "name": "Holloway", "gbp": 37200.0}],
-            "value_set": {"name": "planning_sv open", "version": "2025.1"},
-        },
-    }
+        }
+    )
 
 
 @pytest.fixture()
@@ -182,7 +197,7 @@ MEASURES = {
 
 
 def test_each_commitment_becomes_an_obligation_with_quantity_where_and_timing(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     hot = build_heads_of_terms(assessment, statement, measures=MEASURES, version=2)
 
@@ -225,7 +240,7 @@ def test_each_commitment_becomes_an_obligation_with_quantity_where_and_timing(
 
 
 def test_policies_are_the_applicable_rules_counting_the_measure(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     hot = build_heads_of_terms(assessment, statement)
     placements, contribution, workspace = hot.obligations
@@ -241,7 +256,7 @@ def test_policies_are_the_applicable_rules_counting_the_measure(
 
 
 def test_rule_measures_from_the_plan_take_precedence(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     hot = build_heads_of_terms(
         assessment,
@@ -253,7 +268,7 @@ def test_rule_measures_from_the_plan_take_precedence(
 
 
 def test_officer_override_changes_final_status_and_keeps_engine_status(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     verdicts = {
         "ISL-PLACEMENTS": make_verdict(
@@ -281,7 +296,7 @@ def test_officer_override_changes_final_status_and_keeps_engine_status(
 
 
 def test_committee_officer_column_says_not_reviewed_without_a_verdict(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     verdicts = {
         "ISL-PLACEMENTS": make_verdict(
@@ -313,7 +328,7 @@ def test_committee_officer_column_says_not_reviewed_without_a_verdict(
 
 
 def test_rules_accepted_at_recommendation_read_not_reviewed_with_the_acceptance(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     verdicts = {"ISL-B4": make_verdict("ISL-B4", "pass", "agree")}
     # ISL-B4 has a verdict, so its listing among the accepted ones is ignored.
@@ -356,7 +371,7 @@ def test_carry_forward_keeps_an_agreement_and_an_override() -> None:
 
 
 def test_an_override_to_not_applicable_drops_the_policy_citation(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     verdicts = {
         "ISL-B4": make_verdict("ISL-B4", "pass", "override", "not_applicable", "Not in the CAZ")
@@ -365,7 +380,7 @@ def test_an_override_to_not_applicable_drops_the_policy_citation(
     assert hot.obligations[2].policies == ()
 
 
-def test_committee_section_totals_and_local_share(assessment: dict[str, Any]) -> None:
+def test_committee_section_totals_and_local_share(assessment: AssessmentRecord) -> None:
     section = committee_section(assessment)
     assert section.total_gbp == 92000.0
     assert section.local_gbp == 69000.0
@@ -373,14 +388,13 @@ def test_committee_section_totals_and_local_share(assessment: dict[str, Any]) ->
     assert section.by_theme == (("skills", 62000.0), ("growth", 30000.0))
     assert section.by_ward == (("E05000001", "Holloway", 37200.0),)
     assert section.pack_version == "islington-2025.1"
-    assert section.value_set == "planning_sv open v2025.1"
+    assert section.value_set == "planning_sv open v3"
     assert [r.id for r in section.unmet] == ["ISL-PLACEMENTS"]
     assert section.summary["partial"] == 1
 
 
-def test_committee_section_without_valuation(assessment: dict[str, Any]) -> None:
-    del assessment["social_value"]
-    section = committee_section(assessment)
+def test_committee_section_without_valuation(assessment: AssessmentRecord) -> None:
+    section = committee_section(assessment.model_copy(update={"social_value": None}))
     assert section.total_gbp is None
     assert section.local_share is None
     assert section.by_theme == ()
@@ -417,19 +431,21 @@ def test_money_reads_as_pounds() -> None:
             label="Spend with local SMEs", theme="growth", units={"gbp": "£ spent"}
         )
     }
-    assessment = {
-        "rules": [],
-        "commitments": [
-            {
-                "id": "s",
-                "measure": "local_sme_spend",
-                "quantity": 2_000_000,
-                "unit": "gbp",
-                "wards": [],
-                "method": None,
-            }
-        ],
-    }
+    assessment = complete_record(
+        {
+            "rules": [],
+            "commitments": [
+                {
+                    "id": "s",
+                    "measure": "local_sme_spend",
+                    "quantity": 2_000_000,
+                    "unit": "gbp",
+                    "wards": [],
+                    "method": None,
+                }
+            ],
+        }
+    )
     (obligation,) = build_heads_of_terms(assessment, {}, measures=measures).obligations
     assert obligation.quantity_text == "£2,000,000"
     # Not "deliver £2,000,000 spent": money is spent, with whom the measure says.
@@ -473,7 +489,7 @@ def test_agree_keeps_the_engine_status() -> None:
 
 
 def test_docx_contains_obligations_and_rule_table(
-    assessment: dict[str, Any], statement: dict[str, Any]
+    assessment: AssessmentRecord, statement: dict[str, Any]
 ) -> None:
     verdicts = {
         "ISL-PLACEMENTS": make_verdict(
@@ -504,7 +520,7 @@ def test_docx_contains_obligations_and_rule_table(
     assert totals["Ward: Holloway (E05000001)"] == "£37,200"
 
 
-def test_docx_without_obligations(assessment: dict[str, Any], statement: dict[str, Any]) -> None:
-    assessment["commitments"] = []
-    document = Document(io.BytesIO(render_docx(build_heads_of_terms(assessment, statement))))
+def test_docx_without_obligations(assessment: AssessmentRecord, statement: dict[str, Any]) -> None:
+    no_commitments = assessment.model_copy(update={"commitments": []})
+    document = Document(io.BytesIO(render_docx(build_heads_of_terms(no_commitments, statement))))
     assert any("offers no commitments" in p.text for p in document.paragraphs)

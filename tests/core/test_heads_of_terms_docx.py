@@ -11,14 +11,17 @@ import pytest
 from docx import Document
 from docx.document import Document as DocxDocument
 
+from planning_sv.core.assessment import AssessmentRecord
 from planning_sv.core.heads_of_terms import SignOff, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import DRAFT_MARK, render_docx
+from tests.assessment_records import complete_record
 
 NOW = dt.datetime(2026, 11, 29, 14, 5, tzinfo=dt.UTC)
 
 
 @pytest.fixture()
-def assessment() -> dict[str, Any]:
+def assessment_data() -> dict[str, Any]:
+    """Hand-written for the document; `assessment` completes it into a valid record."""
     return {
         "council": "islington",
         "council_name": "London Borough of Islington",
@@ -72,6 +75,11 @@ def assessment() -> dict[str, Any]:
     }
 
 
+@pytest.fixture()
+def assessment(assessment_data: dict[str, Any]) -> AssessmentRecord:
+    return complete_record(assessment_data)
+
+
 def _open(data: bytes) -> DocxDocument:
     return Document(io.BytesIO(data))
 
@@ -87,7 +95,7 @@ def _all_text(document: DocxDocument) -> str:
 
 
 def test_properties_name_the_document_the_council_and_the_real_date(
-    assessment: dict[str, Any],
+    assessment: AssessmentRecord,
 ) -> None:
     hot = build_heads_of_terms(assessment, {}, version=3)
     document = _open(render_docx(hot, now=NOW))
@@ -101,7 +109,7 @@ def test_properties_name_the_document_the_council_and_the_real_date(
     assert props.category == "Draft"
 
 
-def test_header_footer_and_page_numbers(assessment: dict[str, Any]) -> None:
+def test_header_footer_and_page_numbers(assessment: AssessmentRecord) -> None:
     document = _open(render_docx(build_heads_of_terms(assessment, {}), now=NOW))
     section = document.sections[0]
     header = [p.text for p in section.header.paragraphs]
@@ -119,7 +127,7 @@ def test_header_footer_and_page_numbers(assessment: dict[str, Any]) -> None:
     assert not section.header.is_linked_to_previous
 
 
-def test_draft_until_signed_off(assessment: dict[str, Any]) -> None:
+def test_draft_until_signed_off(assessment: AssessmentRecord) -> None:
     draft = _open(render_docx(build_heads_of_terms(assessment, {}), now=NOW))
     paragraphs = [p.text for p in draft.paragraphs]
     assert paragraphs[0] == DRAFT_MARK == "DRAFT – not signed off"
@@ -130,7 +138,7 @@ def test_draft_until_signed_off(assessment: dict[str, Any]) -> None:
     assert paragraphs[-2] == "Sign-off"
 
 
-def test_signed_off_document_carries_the_sign_off_block(assessment: dict[str, Any]) -> None:
+def test_signed_off_document_carries_the_sign_off_block(assessment: AssessmentRecord) -> None:
     sign_off = SignOff(name="Sam Senior", role="Senior planning officer", on=dt.date(2026, 11, 28))
     hot = build_heads_of_terms(assessment, {}, sign_off=sign_off)
     document = _open(render_docx(hot, now=NOW))
@@ -147,7 +155,7 @@ def test_signed_off_document_carries_the_sign_off_block(assessment: dict[str, An
     assert document.core_properties.category == "Signed off"
 
 
-def test_money_reads_as_pounds_and_counts_take_plurals(assessment: dict[str, Any]) -> None:
+def test_money_reads_as_pounds_and_counts_take_plurals(assessment: AssessmentRecord) -> None:
     document = _open(render_docx(build_heads_of_terms(assessment, {}), now=NOW))
     rows = {
         row.cells[0].text.split("\n")[0]: [c.text for c in row.cells]
@@ -166,7 +174,7 @@ def test_money_reads_as_pounds_and_counts_take_plurals(assessment: dict[str, Any
 
 
 def test_no_research_caveat_expression_or_path_reaches_the_document(
-    assessment: dict[str, Any],
+    assessment: AssessmentRecord,
 ) -> None:
     text = _all_text(_open(render_docx(build_heads_of_terms(assessment, {}), now=NOW)))
     # The rule's paragraph is a research note: the policy is cited without it.
@@ -176,9 +184,10 @@ def test_no_research_caveat_expression_or_path_reaches_the_document(
 
 
 def test_control_characters_in_user_text_do_not_break_the_document(
-    assessment: dict[str, Any],
+    assessment_data: dict[str, Any],
 ) -> None:
-    assessment["application_reference"] = "P2026/\x0b0042"
-    document = _open(render_docx(build_heads_of_terms(assessment, {}), now=NOW))
+    assessment_data["application_reference"] = "P2026/\x0b0042"
+    record = complete_record(assessment_data)
+    document = _open(render_docx(build_heads_of_terms(record, {}), now=NOW))
     assert document.core_properties.title == "Heads of terms: P2026/\ufffd0042"
     assert document.sections[0].header.paragraphs[0].text.endswith("P2026/\ufffd0042")

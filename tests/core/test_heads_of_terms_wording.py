@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from planning_sv.core.assessment import parse_assessment
 from planning_sv.core.heads_of_terms import (
     HeadsOfTerms,
     build_heads_of_terms,
@@ -51,7 +52,7 @@ PLAN_THEN_AS_APPROVED = "stating the phase and timing for approval; deliver as a
 def _heads(name: str) -> HeadsOfTerms:
     data = json.loads((EXAMPLES / f"{name}.json").read_text())
     assessor = shared_assessor()
-    record = assessor.assess(data, on=ON)
+    record = parse_assessment(assessor.assess(data, on=ON))
     return build_heads_of_terms(record, data, plan=assessor.plans[data["council"]], version=1)
 
 
@@ -201,7 +202,7 @@ def test_placement_weeks_read_as_the_whole_placements_the_rule_counts() -> None:
     weeks = copy.deepcopy(data)
     weeks["commitments"][2].update(quantity=530, unit="weeks", phase="construction")
     assessor = shared_assessor()
-    record = assessor.assess(weeks, on=ON)
+    record = parse_assessment(assessor.assess(weeks, on=ON))
     hot = build_heads_of_terms(record, weeks, plan=assessor.plans["islington"])
     placements = next(o for o in hot.obligations if o.measure == "work_placement")
     # 530 weeks at 26 a placement, rounded down: 20 whole placements (the rule's count).
@@ -218,7 +219,7 @@ def test_on_site_commitment_reads_on_the_site() -> None:
     data = json.loads((EXAMPLES / "islington_mixed_use.json").read_text())
     data["commitments"][4]["where"] = {"site": True}
     assessor = shared_assessor()
-    record = assessor.assess(data, on=ON)
+    record = parse_assessment(assessor.assess(data, on=ON))
     hot = build_heads_of_terms(record, data, plan=assessor.plans["islington"])
     workspace = next(o for o in hot.obligations if o.measure == "affordable_workspace")
     assert workspace.where == "On the site (Holloway ward)"

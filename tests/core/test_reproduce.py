@@ -1,4 +1,8 @@
-"""Reproduce: a stored assessment compared with a fresh run."""
+"""Reproduce: a stored assessment compared with a fresh run.
+
+Hand-written records (the parts compared), completed into valid assessment@1 records by
+`tests/assessment_records.complete_record`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import copy
 from typing import Any
 
 from planning_sv.core.reproduce import compare
+from tests.assessment_records import complete_record
 
 
 def _assessment() -> dict[str, Any]:
@@ -32,7 +37,7 @@ def _assessment() -> dict[str, Any]:
         "social_value": {
             "total_gbp": 1000.0,
             "local_gbp": 700.0,
-            "value_set": {"name": "open", "version": "1"},
+            "value_set": {"name": "open", "version": 1},
         },
     }
 
@@ -41,7 +46,7 @@ def test_identical_when_nothing_changed() -> None:
     stored = _assessment()
     fresh = copy.deepcopy(stored)
     fresh["social_value"]["total_gbp"] = 1000.0000000001  # float noise is not a change
-    result = compare(stored, fresh)
+    result = compare(complete_record(stored), complete_record(fresh))
     assert result.identical
     assert not result.rules_changed
     assert list(result.differences) == []
@@ -56,7 +61,7 @@ def test_lists_each_difference() -> None:
     fresh["rules"].append({"id": "R3", "status": "pass"})
     del fresh["rules"][0]
     fresh["social_value"]["local_gbp"] = 650.0
-    result = compare(stored, fresh)
+    result = compare(complete_record(stored), complete_record(fresh))
     assert not result.identical
     assert result.rules_changed
     found = {(d.where, d.field, d.stored, d.fresh) for d in result.differences}

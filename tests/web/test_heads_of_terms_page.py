@@ -65,7 +65,7 @@ def test_page_and_docx_use_the_core_wording_then_the_sign_off(
         version = session.get(Statement, statement.id).latest_version  # type: ignore[union-attr]
         plan = app.config["ASSESSOR"].plans["islington"]
         expected = build_heads_of_terms(
-            version.assessment.data, version.data, plan=plan, version=version.number
+            version.assessment.record, version.data, plan=plan, version=version.number
         )
     url = f"/officer/statements/{statement.id}/heads-of-terms"
     draft = officer_client.get(url).text

@@ -429,7 +429,7 @@ def test_stale_write_race_is_a_conflict(
                 session,
                 statement,  # type: ignore[arg-type]
                 version,  # type: ignore[arg-type]
-                version.assessment.data,  # type: ignore[union-attr]
+                version.assessment.record,  # type: ignore[union-attr]
                 [review_repo.VerdictInput(rule_id, "agree", comment=comment)],
                 session.get(User, user.id),  # type: ignore[arg-type]
                 expected_version=expected,

@@ -99,7 +99,7 @@ def test_only_staff_of_the_council_record_verdicts(
                     session,
                     row,
                     version,
-                    version.assessment.data,  # type: ignore[union-attr, arg-type]
+                    version.assessment.record,  # type: ignore[union-attr]
                     [review_repo.VerdictInput(rule, "agree")],
                     actor,  # type: ignore[arg-type]
                     expected_version=1,

@@ -163,7 +163,7 @@ def test_concurrent_decisions_one_wins_the_other_gets_409(served: tuple[Flask, s
                     session,
                     statement,
                     version,
-                    version.assessment.data,
+                    version.assessment.record,
                     [review_repo.VerdictInput(rule_id, "agree")],
                     alice_user,
                     expected_version=1,

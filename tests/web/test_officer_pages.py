@@ -18,6 +18,7 @@ from werkzeug.test import TestResponse
 
 from planning_sv.core.figures import format_date
 from planning_sv.store.models import AuditEvent, PublicLineRow, Statement, User
+from planning_sv.store.monitoring import Obligation
 from planning_sv.store.review import (
     ParameterAcknowledgement,
     ReviewNote,
@@ -464,6 +465,22 @@ def test_a_ward_correction_is_audited_and_reaches_heads_of_terms_and_public_figu
         ).all()
     assert [(line.ward_code, line.ward_share) for line in lines] == [(WARD_TO, 1.0)]
     assert lines[0].ward_gbp == pytest.approx(valued["gbp"])
+
+    # The agreement secures c6 in the corrected ward, so its delivery is monitored there.
+    page = officer.get(f"/monitoring/statements/{submitted.id}/agreement")
+    assert page.status_code == 200
+    heads = sorted(set(re.findall(r'name="secure-(\d+)"', page.text)), key=int)
+    form = {"reference": "P2026/0001/S106", "signed_on": "2026-01-15", "fee": "1"}
+    form.update({f"secure-{n}": "1" for n in heads})
+    done = officer.post(f"/monitoring/statements/{submitted.id}/agreement", data=form)
+    assert done.status_code == 302, done.text[:500]
+    with app.extensions["planning_sv.db"].session() as session:
+        obligation = session.scalars(
+            select(Obligation).where(
+                Obligation.statement_id == submitted.id, Obligation.commitment_id == "c6"
+            )
+        ).one()
+        assert [w["code"] for w in obligation.wards] == [WARD_TO]
 
 
 # --- words and dates ----------------------------------------------------------------------

@@ -17,16 +17,20 @@ from valuation_helpers import (
 )
 
 from planning_sv.cli import cli
+from planning_sv.core.assessment import SocialValueOut
 from planning_sv.core.valuation import Valuer, format_social_value
 from planning_sv.store.db import Database
+from tests.assessment_records import complete_social_value
 
 
 def test_report_shows_totals_rows_caps_and_unvalued(valuer: Valuer) -> None:
     st = load_example("islington_mixed_use.json")
     text = format_social_value(
-        valuer.value_statement(
-            st, all_placed_in(st, ward("E05013706", "Holloway")), ISLINGTON
-        ).as_dict()
+        SocialValueOut.model_validate(
+            valuer.value_statement(
+                st, all_placed_in(st, ward("E05013706", "Holloway")), ISLINGTON
+            ).as_dict()
+        )
     )
     assert "Value set: open version 1" in text
     assert "Total social value:        £3,019,350" in text
@@ -57,11 +61,11 @@ def test_report_explains_a_cap(valuer: Valuer) -> None:
     sv = valuer.value_statement(
         st, all_placed_in(st, ward("E05013706", "Holloway")), ISLINGTON, value_set=vs
     )
-    text = format_social_value(sv.as_dict())
+    text = format_social_value(SocialValueOut.model_validate(sv.as_dict()))
     assert "[CAPPED]" in text
     assert "counted 1 people" in text
     assert "not two" in text
-    empty = format_social_value({"value_set": {}, "total_gbp": 0, "local_gbp": 0})
+    empty = format_social_value(complete_social_value({"total_gbp": 0.0, "local_gbp": 0.0}))
     assert "Commitments not valued in £ (kept on record)\n  none" in empty
 
 
