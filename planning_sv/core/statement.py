@@ -239,6 +239,14 @@ def _date_text(value: Any) -> Any:
     return value
 
 
+def _not_future(value: dt.date) -> dt.date:
+    # A validation date is a fact about the past: a future one would pick rules not yet in
+    # force. Checked here, so the form, the JSON upload, the API and the ODP import agree.
+    if value > dt.date.today():
+        raise ValueError("must be today or in the past")
+    return value
+
+
 class Statement(_Model):
     model_config = ConfigDict(
         extra="forbid",
@@ -248,7 +256,9 @@ class Statement(_Model):
     schema_: Literal["planning-sv/statement@1"] = Field(default=SCHEMA_ID, alias="schema")
     council: Identifier
     application_reference: ShortText | None = None
-    validation_date: Annotated[dt.date, BeforeValidator(_date_text)] | None = Field(
+    validation_date: (
+        Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_not_future)] | None
+    ) = Field(
         default=None,
         description="the date the council validated the planning application: the rules and "
         "figures in force on it apply; without it, those in force on the submission date",

@@ -307,7 +307,7 @@ def search_condition(session: Session, council: str, query: str) -> SearchMatch 
     if reference and matches[reference]:
         terms = [reference]  # the exact reference path: nothing else to rank or check
     else:
-        terms = sorted(terms, key=lambda t: (matches[t], terms.index(t)))
+        terms = sorted(terms, key=matches.__getitem__)  # stable: ties keep the typed order
     rarest, *others = terms
     conditions = [
         Statement.id.in_(select(SearchTerm.statement_id).where(_term_range(council, rarest)))

@@ -287,6 +287,19 @@ def _normal_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
+def _member(session: Session, organisation_id: int, user_id: int) -> OrganisationMember:
+    """`user_id`'s membership of the organisation; LookupError when they are not a member."""
+    row = session.scalar(
+        select(OrganisationMember).where(
+            OrganisationMember.organisation_id == organisation_id,
+            OrganisationMember.user_id == user_id,
+        )
+    )
+    if row is None:
+        raise LookupError(user_id)
+    return row
+
+
 def _is_manager(session: Session, actor: User, organisation_id: int) -> bool:
     found = membership(session, actor)
     return found is not None and found.organisation_id == organisation_id and found.role == MANAGER
@@ -401,14 +414,7 @@ def remove_member(session: Session, actor: User, organisation_id: int, user_id: 
         raise InputInvalid(
             [Problem("member", "Only the organisation's managers can remove members")]
         )
-    row = session.scalar(
-        select(OrganisationMember).where(
-            OrganisationMember.organisation_id == organisation_id,
-            OrganisationMember.user_id == user_id,
-        )
-    )
-    if row is None:
-        raise LookupError(user_id)
+    row = _member(session, organisation_id, user_id)
     if row.role == MANAGER:
         managers = [m for m in members_of(session, organisation_id) if m.role == MANAGER]
         if len(managers) == 1:
@@ -432,14 +438,7 @@ def make_manager(session: Session, actor: User, organisation_id: int, user_id: i
     """A manager makes a member a manager too (so the founder can hand over and leave)."""
     if not _is_manager(session, actor, organisation_id):
         raise LookupError(user_id)
-    row = session.scalar(
-        select(OrganisationMember).where(
-            OrganisationMember.organisation_id == organisation_id,
-            OrganisationMember.user_id == user_id,
-        )
-    )
-    if row is None:
-        raise LookupError(user_id)
+    row = _member(session, organisation_id, user_id)
     if row.role != MANAGER:
         row.role = MANAGER
         _record(

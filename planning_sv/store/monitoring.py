@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1099,6 +1099,7 @@ def verified_reports(
     council: str,
     *,
     statement_id: int | None = None,
+    statement_ids: Collection[int] | None = None,
     public_only: bool = False,
     scheme_year: int | None = None,
 ) -> list[tuple[DeliveryReport, Obligation]]:
@@ -1121,6 +1122,9 @@ def verified_reports(
     )
     if statement_id is not None:
         query = query.where(DeliveryReport.statement_id == statement_id)
+    if statement_ids is not None:
+        # A page or a download batch of lines: its statements' reports, not the council's.
+        query = query.where(DeliveryReport.statement_id.in_(sorted(statement_ids)))
     if public_only:
         query = query.join(Statement, Statement.id == DeliveryReport.statement_id).where(
             Statement.status == Status.APPROVED.value
@@ -1196,8 +1200,10 @@ def verified_delivery_by_commitment(
     out: dict[tuple[int, str], float] = defaultdict(float)
     if not wanted:
         return {}
-    for report, obligation in verified_reports(session, council, public_only=True):
-        if report.statement_id not in wanted or not obligation.commitment_id:
+    for report, obligation in verified_reports(
+        session, council, statement_ids=wanted, public_only=True
+    ):
+        if not obligation.commitment_id:
             continue
         for ward in delivered_wards(report, obligation):
             if ward.code == ward_code:

@@ -232,6 +232,7 @@ REWORDINGS: tuple[tuple[re.Pattern[str], Rewriter], ...] = tuple(
     for pattern, rewrite in (
         # numbers
         (r"^must be 0 or more$", _plain("{field} must be 0 or more")),
+        (r"^must be today or in the past$", _plain("{field} must be today or in the past")),
         # also the core's "must be a number, not true/false" and "…, not text"
         (r"^must be a (?:finite )?number", _plain("{field} must be a number, like 1,200")),
         (

@@ -30,8 +30,9 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
+from planning_sv.core.assessment import WardShareOut
 from planning_sv.core.documents import CheckedDocument, allowed_text, check_document
-from planning_sv.core.errors import InputInvalid, Problem
+from planning_sv.core.errors import InputInvalid, Problem, json_path
 from planning_sv.core.limits import load_json
 from planning_sv.core.monitoring import (
     DUE_UNITS,
@@ -771,12 +772,6 @@ class DeliveryReportsIn(BaseModel):
     reports: list[DeliveryReportIn] = Field(min_length=1, max_length=MAX_API_REPORTS)
 
 
-class WardShareOut(BaseModel):
-    code: str
-    name: str
-    share: float
-
-
 class DeliveryReportOut(BaseModel):
     id: int
     obligation: int
@@ -825,7 +820,7 @@ def _report_model(report: repo.DeliveryReport) -> DeliveryReportOut:
         period_start=report.period_start,
         period_end=report.period_end,
         quantity=report.quantity,
-        wards=[WardShareOut(**ward) for ward in report.wards],
+        wards=repo.ward_shares(report.wards),
         note=report.note,
         source=report.source,
         verification=report.verification,
@@ -844,9 +839,7 @@ def _model_problems(pairs: list[tuple[str, Any]]) -> list[Problem]:
             DeliveryReportIn.model_validate(item)
         except ValidationError as exc:
             for error in exc.errors():
-                path = prefix + "".join(
-                    f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
-                )
+                path = prefix + json_path(error["loc"]).removeprefix("$")
                 message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
                 found.append(Problem(path, message))
     return found

@@ -41,7 +41,6 @@ from planning_sv.core.figures import (
 from planning_sv.core.heads_of_terms import HeadsOfTerms, build_heads_of_terms
 from planning_sv.core.heads_of_terms_docx import render_docx
 from planning_sv.core.limits import MAX_ID, parse_whole_number
-from planning_sv.core.monitoring import fee_head
 from planning_sv.core.reproduce import compare
 from planning_sv.core.rules.model import STATUSES
 from planning_sv.core.verdicts import (
@@ -56,7 +55,6 @@ from planning_sv.store import statements as repo
 from planning_sv.store import value_sets
 from planning_sv.store.keyset import Cursor, CursorCodec, CursorInvalid
 from planning_sv.store.models import Assessment, Statement, StatementVersion, User
-from planning_sv.store.monitoring import settings_for as monitoring_settings
 from planning_sv.store.queue import council_queue, queue_keyset
 from planning_sv.web import assessor, attachment, csp_nonce, db_session
 from planning_sv.web.authz import (
@@ -361,9 +359,7 @@ def _review_context(
             session,
             statement.council,
             version.data,
-            dt.date.fromisoformat(
-                str(record.regime.applied_on if record.regime else record.assessed_on)
-            ),
+            record.applied_on,
             assessor().measures,
         ),
         "statuses": STATUSES,
@@ -973,10 +969,10 @@ def heads_of_terms_docx(statement_id: int) -> ResponseReturnValue:
     statement = _reviewable(statement_id)
     version = _version(statement, _version_arg())
     hot = _heads_of_terms(statement, version)
+    from planning_sv.web.monitoring import monitoring_fee_for
+
     # The monitoring fee, worded as on the page (officer/heads_of_terms.html).
-    data = render_docx(
-        hot, fee=fee_head(monitoring_settings(statement.council).fees, hot.obligations)
-    )
+    data = render_docx(hot, fee=monitoring_fee_for(hot))
     reference = statement.application_reference or f"statement-{statement.id}"
     return Response(
         data,

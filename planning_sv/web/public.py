@@ -602,9 +602,6 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
     geometry = _ward_geometries(plan).get(ward_code) if fmt == "geojson" else None
     session = _streaming_session()
     batches = queries.ward_line_batches(session, council, ward_code, filters, measures)
-    from planning_sv.web.delivery import ward_delivery_texts
-
-    ward_delivered = ward_delivery_texts(council, filters, measures).get(ward_code)
 
     def with_delivered(batch: Sequence[Any]) -> list[tuple[Any, str | None]]:
         lines = plain_rows(batch)
@@ -617,6 +614,11 @@ def ward_download(council: str, ward_code: str, fmt: str) -> ResponseReturnValue
         )
         body = _closing(csv_batches(LINE_COLUMNS, rows), session)
         return _download(body, fmt, f"{council}-{ward_code}.{fmt}")
+
+    from planning_sv.web.delivery import ward_delivery_texts
+
+    # The ward's own feature only (the CSV has no ward row): a council-wide read of reports.
+    ward_delivered = ward_delivery_texts(council, filters, measures).get(ward_code)
 
     def features() -> Iterator[list[dict[str, Any]]]:
         yield [

@@ -139,7 +139,7 @@ def assessment() -> AssessmentRecord:
                 "total_gbp": 92000.0,
                 "local_gbp": 69000.0,
                 "per_million_build_cost": 2044.44,
-                "by_theme": {"skills": 62000.0, "growth": 30000.0},
+                "by_theme": {"growth": 30000.0, "skills": 62000.0},  # largest first on the page
                 "by_ward": [{"code": "E05000001", "name": "Holloway", "gbp": 37200.0}],
                 # assessment@1 value set versions are whole numbers (the fixture once said "2025.1").
                 "value_set": {"name": "planning_sv open", "version": 3},

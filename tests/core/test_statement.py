@@ -103,3 +103,16 @@ def test_development_figures_are_bounded_so_assessment_arithmetic_stays_finite()
     data["development"]["build_cost_gbp"] = 1e15  # the bound itself is accepted
     data["development"]["floorspace_sqm"]["office"] = 8000
     parse_statement(data, councils=load_plans(), measures=load_measures())
+
+
+def test_a_future_validation_date_is_refused_on_every_route() -> None:
+    # The core refuses it, so the JSON upload, the API and the ODP import agree with the form.
+    import datetime as dt
+
+    data = json.loads((EXAMPLES / "islington_mixed_use.json").read_text())
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    data["validation_date"] = tomorrow.isoformat()
+    assert _problems(data) == ["$.validation_date: must be today or in the past"]
+    data["validation_date"] = dt.date.today().isoformat()
+    parsed = parse_statement(data, councils=load_plans(), measures=load_measures())
+    assert parsed.validation_date == dt.date.today()

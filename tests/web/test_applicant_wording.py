@@ -432,6 +432,10 @@ def test_number_errors_name_the_field_and_link_to_it(applicant: FlaskClient, app
             "Build cost must be 1,000,000,000,000,000 or less: check the figure",
         ),
         (
+            Problem("$.validation_date", "must be today or in the past"),
+            "Validation date must be today or in the past",
+        ),
+        (
             Problem("$.site.postcode", "This postcode is in E08000006, not E09000019"),
             "Site postcode is in Salford, not London Borough of Islington",
         ),

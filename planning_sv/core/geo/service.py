@@ -669,29 +669,34 @@ class GeoService:
         if index is None:
             index = int(wards.locator.locate(np.array([lon]), np.array([lat]))[0])
         point = (round(float(lon), 7), round(float(lat), 7))
+        lonlat = (float(lon), float(lat))
         if index >= 0:
             placement = Placement(
                 method=method, vintage=wards.vintage, wards=(wards.share(index),), point=point
             )
-        else:
-            xy = bng if bng is not None else tuple(float(v) for v in lonlat_to_bng(lon, lat))
-            point_bng = shapely.Point(xy)
-            distances = shapely.distance(wards.geoms_bng, point_bng)
-            nearest = int(np.argmin(distances))
-            placement = Placement(
-                method=method,
-                vintage=wards.vintage,
-                wards=(),
-                inside_council=False,
-                point=point,
-                nearest_ward=wards.share(nearest, 0.0),
-                nearest_distance_m=round(float(distances[nearest]), 1),
-                warnings=(
-                    f"outside {wards.lad_code}: {distances[nearest]:.0f} m from the nearest "
-                    f"ward, {wards.names[nearest]} ({wards.codes[nearest]})",
-                ),
-            )
-        return _Located(placement, None, bng_xy=bng, lonlat=(float(lon), float(lat)))
+            return _Located(placement, None, bng_xy=bng, lonlat=lonlat)
+        # Outside every ward: the distance to the nearest needs the projected point, which
+        # the result then keeps for any local-definition check.
+        if bng is None:
+            e, n = lonlat_to_bng(lon, lat)
+            bng = (float(e), float(n))
+        point_bng = shapely.Point(bng)
+        distances = shapely.distance(wards.geoms_bng, point_bng)
+        nearest = int(np.argmin(distances))
+        placement = Placement(
+            method=method,
+            vintage=wards.vintage,
+            wards=(),
+            inside_council=False,
+            point=point,
+            nearest_ward=wards.share(nearest, 0.0),
+            nearest_distance_m=round(float(distances[nearest]), 1),
+            warnings=(
+                f"outside {wards.lad_code}: {distances[nearest]:.0f} m from the nearest "
+                f"ward, {wards.names[nearest]} ({wards.codes[nearest]})",
+            ),
+        )
+        return _Located(placement, point_bng, bng_xy=bng, lonlat=lonlat)
 
     def _place_polygon(self, wards: CouncilWards, geometry: shapely.Geometry) -> _Located:
         geom_bng = geometry_to_bng(geometry)

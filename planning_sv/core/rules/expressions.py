@@ -151,6 +151,7 @@ class Expression:
     names: frozenset[str]
     tree: ast.Expression = field(repr=False, compare=False)
     _run: Evaluator = field(repr=False, compare=False)
+    _template: _Template = field(repr=False, compare=False)
 
     def evaluate(self, env: Env) -> Any:
         try:
@@ -167,27 +168,14 @@ class Expression:
 
     def substituted(self, env: Env) -> str:
         """The expression with each name replaced by its value, for explanations."""
-        template = self._template()
         out = []
-        for index, part in enumerate(template.parts):
+        for index, part in enumerate(self._template.parts):
             if index % 2 == 0:
                 out.append(part)
                 continue
-            name, original = template.holes[int(part)]
+            name, original = self._template.holes[int(part)]
             out.append(_constant_text(env[name]) if name in env else original)
         return "".join(out)
-
-    def _template(self) -> _Template:
-        # The expression as written back by ast.unparse, with a hole for each name it may
-        # substitute: made once, where parsing and unparsing for every explanation cost a
-        # twentieth of an assessment.
-        found = self.__dict__.get("_made_template")
-        if found is None:
-            holes = _Holes()
-            tree = holes.visit(ast.parse(self.text.strip(), mode="eval"))
-            found = _Template(tuple(_HOLE.split(ast.unparse(tree))), tuple(holes.found))
-            object.__setattr__(self, "_made_template", found)
-        return found
 
 
 _HOLE = re.compile("\x00(\\d+)\x00")
@@ -195,8 +183,18 @@ _HOLE = re.compile("\x00(\\d+)\x00")
 
 @dataclass(frozen=True)
 class _Template:
+    """The expression as ast.unparse writes it, with a hole for each name it may substitute:
+    made once at compile time, where parsing and unparsing for every explanation cost a
+    twentieth of an assessment."""
+
     parts: tuple[str, ...]  # text, hole number, text, hole number, …, text
     holes: tuple[tuple[str, str], ...]  # (name, its text when the environment lacks it)
+
+    @classmethod
+    def of(cls, source: str) -> _Template:
+        holes = _Holes()
+        tree = holes.visit(ast.parse(source, mode="eval"))
+        return cls(tuple(_HOLE.split(ast.unparse(tree))), tuple(holes.found))
 
 
 class _Holes(ast.NodeTransformer):
@@ -472,4 +470,10 @@ def compile_expression(
         functions if functions is not None else FUNCTIONS,
     )
     run = compiler.compile(tree)
-    return Expression(text=source, names=frozenset(compiler.names), tree=tree, _run=run)
+    return Expression(
+        text=source,
+        names=frozenset(compiler.names),
+        tree=tree,
+        _run=run,
+        _template=_Template.of(source),
+    )

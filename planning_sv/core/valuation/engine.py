@@ -14,7 +14,6 @@ economic value is reported separately from the total.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +99,7 @@ class CommitmentValue:
             "explanation": " ".join(self.explanations) or None,
             "row": row,
             "wards": [
-                {"code": w.code, "name": w.name, "share": _share(w.share), "gbp": round(w.gbp, 2)}
+                {"code": w.code, "name": w.name, "share": round(w.share, 6), "gbp": round(w.gbp, 2)}
                 for w in self.wards
             ],
             "borough_wide": self.borough_wide,
@@ -171,12 +170,6 @@ class SocialValue:
             ],
             "notes": list(self.notes),
         }
-
-
-@functools.lru_cache(maxsize=4096)
-def _share(value: float) -> float:
-    # Every borough-wide commitment of a statement repeats the same ward shares.
-    return round(value, 6)
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
