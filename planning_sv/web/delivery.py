@@ -116,15 +116,21 @@ NOT_IN_GBP = "Delivery reported in units, not in £: see Promised, due and deliv
 
 
 def _counted_measures(filters: Any) -> set[str] | None:
-    """The measures the page's filters keep (None: all), as the promised figures do."""
+    """The measures the page's measure and theme filters keep (None: all), by the promised
+    figures' own selection (`core/public_figures.selection_for`). Delivery is not split by
+    the status filter."""
+    from planning_sv.store.public_queries import selection_of
     from planning_sv.web import assessor
 
     measures = assessor().measures
-    keep = set(measures)
-    if filters.measure is not None:
-        keep &= {filters.measure}
-    if filters.theme is not None:
-        keep &= {code for code, m in measures.items() if m.theme == filters.theme}
+    selection = selection_of(filters, measures)
+    if selection is None:
+        return set()  # a measure of another theme: nothing
+    keep = {
+        code
+        for code, m in measures.items()
+        if selection.measure in (None, code) and selection.theme in (None, m.theme)
+    }
     return None if keep == set(measures) else keep
 
 
